@@ -1,0 +1,36 @@
+//! Base64 of the ciphertext: standard alphabet, `=` padding.
+//!
+//! Decoding allows non-zero trailing bits, as every official decoder does; the signature already
+//! covers the exact text. On x86-64 and aarch64 the engine picks AVX2/NEON at run time.
+
+use std::sync::LazyLock;
+
+use base64::Engine;
+use base64::engine::general_purpose::PAD;
+use base64::engine::{GeneralPurposeConfig, Simd};
+
+use crate::Error;
+
+const CONFIG: GeneralPurposeConfig = PAD.with_decode_allow_trailing_bits(true);
+
+static ENGINE: LazyLock<Simd> = LazyLock::new(|| Simd::standard(CONFIG));
+
+/// Decodes `text` into `buf`, replacing its contents. `buf` grows to at most 3/4 of `text`'s
+/// length and is never shrunk, so a reused buffer stops allocating.
+///
+/// # Errors
+///
+/// [`Error::InvalidBase64`] on any character outside the standard alphabet, misplaced or missing
+/// padding, or an impossible length.
+pub(crate) fn decode_into(text: &[u8], buf: &mut Vec<u8>) -> Result<(), Error> {
+    buf.clear();
+    buf.resize(base64::decoded_len_estimate(text.len()), 0);
+    let len = ENGINE.decode_slice(text, buf).map_err(|_| Error::InvalidBase64)?;
+    buf.truncate(len);
+    Ok(())
+}
+
+/// Encodes `bytes` into a new `String` of exactly the right capacity.
+pub(crate) fn encode(bytes: &[u8]) -> String {
+    ENGINE.encode(bytes)
+}

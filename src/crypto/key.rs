@@ -1,0 +1,65 @@
+//! The EncodingAESKey: 43 base64 characters that decode to the 32-byte AES-256 key, whose first
+//! 16 bytes are also the CBC IV.
+
+use aes::Aes256;
+use aes::cipher::KeyInit;
+use base64::Engine;
+use base64::engine::GeneralPurpose;
+use base64::engine::general_purpose::PAD;
+use zeroize::Zeroize;
+
+use crate::Error;
+
+/// Standard alphabet, `=` padding, trailing bits allowed: 43 base64 characters carry 258 bits and
+/// every official decoder ignores the last 2. Most real keys have them set (protocol.md §1).
+const KEY_ENGINE: GeneralPurpose =
+    GeneralPurpose::new(&base64::alphabet::STANDARD, PAD.with_decode_allow_trailing_bits(true));
+
+/// Length of an EncodingAESKey in characters.
+const KEY_CHARS: usize = 43;
+
+/// A decoded key: the AES-256 key schedule (computed once) and the IV.
+///
+/// The key schedule is zeroized on drop by `aes` (its `zeroize` feature), the IV by us.
+#[derive(Clone)]
+pub(crate) struct AesKey {
+    pub(crate) cipher: Aes256,
+    pub(crate) iv: aes::Block,
+}
+
+impl AesKey {
+    /// Decodes an EncodingAESKey.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidAesKey`] unless `encoding_aes_key` is 43 base64 characters decoding to
+    /// 32 bytes.
+    pub(crate) fn from_encoding_aes_key(encoding_aes_key: &str) -> Result<AesKey, Error> {
+        let chars = encoding_aes_key.as_bytes();
+        if chars.len() != KEY_CHARS {
+            return Err(Error::InvalidAesKey);
+        }
+        let mut padded = [b'='; KEY_CHARS + 1];
+        padded[..KEY_CHARS].copy_from_slice(chars);
+        let mut raw = [0u8; 32];
+        let decoded = KEY_ENGINE.decode_slice(padded, &mut raw);
+        let result = match decoded {
+            Ok(32) => {
+                let cipher = Aes256::new(&raw.into());
+                let mut iv = aes::Block::default();
+                iv.copy_from_slice(&raw[..16]);
+                Ok(AesKey { cipher, iv })
+            }
+            _ => Err(Error::InvalidAesKey),
+        };
+        raw.zeroize();
+        padded.zeroize();
+        result
+    }
+}
+
+impl Drop for AesKey {
+    fn drop(&mut self) {
+        self.iv.as_mut_slice().zeroize();
+    }
+}

@@ -1,0 +1,30 @@
+#![doc = include_str!("../README.md")]
+//!
+//! # Crate layout
+//!
+//! - [`MsgCrypt`] works on the bare ciphertext: [`verify_url`](MsgCrypt::verify_url),
+//!   [`decrypt_msg`](MsgCrypt::decrypt_msg), [`encrypt_msg`](MsgCrypt::encrypt_msg).
+//! - [`xml`] and [`json`] read the `Encrypt` value out of a callback body and render reply
+//!   envelopes; they know nothing of AES.
+//! - [`Error`] is the one error type; [`Error::code`] gives Tencent's official return code.
+//!
+//! This crate does no I/O: no sockets, no files, no clock, no logging. Timestamps, nonces and
+//! (optionally) the 16 random bytes of a reply are passed in.
+#![forbid(unsafe_code)]
+#![deny(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::missing_errors_doc,
+    clippy::missing_panics_doc
+)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::indexing_slicing))]
+
+mod crypto;
+mod error;
+mod msg_crypt;
+
+pub use error::{EnvelopeFault, Error};
+pub use msg_crypt::{EncryptedMsg, MsgCrypt};
