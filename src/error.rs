@@ -116,6 +116,18 @@ pub enum Error {
     /// The reply is too long for the frame's 32-bit length field (4 GiB or more). Code `-40006`.
     #[error("reply is too large to encrypt (4 GiB or more)")]
     ReplyTooLarge,
+
+    /// A reply field (timestamp or nonce, usually) holds a character the XML envelope cannot
+    /// carry: a control character other than tab, newline or carriage return. Code `-40011`.
+    #[error("reply timestamp or nonce holds a control character that XML cannot carry")]
+    ReplyFieldNotRepresentable,
+
+    /// The WeChat/小程序 JSON reply needs the timestamp as a JSON number, and the timestamp is
+    /// not a canonical non-negative decimal integer. Code `-40011`.
+    #[error(
+        "reply timestamp must be a decimal number of seconds (no sign, no leading zeros) for the WeChat JSON reply"
+    )]
+    ReplyTimestampNotNumeric,
 }
 
 /// Why a callback body was rejected as a malformed envelope ([`Error::MalformedEnvelope`]).
@@ -171,6 +183,7 @@ impl Error {
             Error::InvalidCiphertextLength | Error::InvalidPadding => -40007,
             Error::FrameTooShort | Error::MessageLengthOutOfRange | Error::MessageNotUtf8 => -40008,
             Error::InvalidBase64 => -40010,
+            Error::ReplyFieldNotRepresentable | Error::ReplyTimestampNotNumeric => -40011,
         }
     }
 

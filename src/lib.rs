@@ -24,7 +24,9 @@
 
 mod crypto;
 mod error;
+pub mod json;
 mod msg_crypt;
+pub mod xml;
 
 pub use error::{EnvelopeFault, Error};
 pub use msg_crypt::{EncryptedMsg, MsgCrypt};
