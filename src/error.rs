@@ -2,8 +2,8 @@
 //!
 //! # Design
 //!
-//! Every fault the scheme can meet has its own variant, and each variant maps to exactly one of
-//! Tencent's official return codes through [`Error::code`] ("one fault, one code"; the official
+//! Every fault the scheme can meet has its own variant, and each variant maps to exactly one
+//! return code through [`Error::code`]: Tencent's official ones ("one fault, one code"; the official
 //! libraries disagree among themselves on several of them). Where a fault has no official code
 //! (a stale timestamp, say) the variant documents the code this crate chose.
 //!
@@ -117,6 +117,30 @@ pub enum Error {
     #[error("reply is too large to encrypt (4 GiB or more)")]
     ReplyTooLarge,
 
+    /// [`MsgCryptBuilder::build`](crate::MsgCryptBuilder::build) was given neither a receive id
+    /// nor [`any_receive_id`](crate::MsgCryptBuilder::any_receive_id), or
+    /// [`MsgCrypt::encrypt_msg`](crate::MsgCrypt::encrypt_msg) was called on a `MsgCrypt` that has
+    /// no receive id to write (answer with
+    /// [`encrypt_reply`](crate::MsgCrypt::encrypt_reply) instead). Code `-40005`.
+    #[error(
+        "no receive id configured: give the builder receive_id() (or any_receive_id(), then reply with encrypt_reply)"
+    )]
+    ReceiveIdRequired,
+
+    /// The callback's timestamp is further from now than the allowed skew
+    /// ([`check_timestamp`](crate::check_timestamp)). Code `-40012`, this crate's own: Tencent
+    /// defines none.
+    #[error(
+        "timestamp is outside the allowed window: a replayed or delayed request, or a server clock that is off"
+    )]
+    TimestampOutOfWindow,
+
+    /// The callback's timestamp is not a decimal number of seconds
+    /// ([`check_timestamp`](crate::check_timestamp)). Code `-40013`, this crate's own: Tencent
+    /// defines none.
+    #[error("timestamp is not a decimal number of seconds")]
+    TimestampInvalid,
+
     /// A reply field (timestamp or nonce, usually) holds a character the XML envelope cannot
     /// carry: a control character other than tab, newline or carriage return. Code `-40011`.
     #[error("reply timestamp or nonce holds a control character that XML cannot carry")]
@@ -178,26 +202,32 @@ impl Error {
             Error::MalformedEnvelope(_) => -40002,
             Error::EmptyToken => -40003,
             Error::InvalidAesKey => -40004,
-            Error::ReceiveIdMismatch => -40005,
+            Error::ReceiveIdMismatch | Error::ReceiveIdRequired => -40005,
             Error::ReplyTooLarge => -40006,
             Error::InvalidCiphertextLength | Error::InvalidPadding => -40007,
             Error::FrameTooShort | Error::MessageLengthOutOfRange | Error::MessageNotUtf8 => -40008,
             Error::InvalidBase64 => -40010,
             Error::ReplyFieldNotRepresentable | Error::ReplyTimestampNotNumeric => -40011,
+            Error::TimestampOutOfWindow => -40012,
+            Error::TimestampInvalid => -40013,
         }
     }
 
-    /// The official name of [`code`](Error::code), as Tencent's libraries spell it
-    /// (for example `"ValidateSignature_Error"`).
+    /// The official name of [`code`](Error::code), as Tencent's libraries spell it (for example
+    /// `"ValidateSignature_Error"`), or `None` for the codes this crate adds (`-40012`,
+    /// `-40013`).
     ///
     /// # Example
     ///
     /// ```
-    /// assert_eq!(wxbizmsgcrypt::Error::ReceiveIdMismatch.official_name(), "ValidateCorpid_Error");
+    /// use wxbizmsgcrypt::Error;
+    ///
+    /// assert_eq!(Error::ReceiveIdMismatch.official_name(), Some("ValidateCorpid_Error"));
+    /// assert_eq!(Error::TimestampOutOfWindow.official_name(), None);
     /// ```
     #[must_use]
-    pub const fn official_name(&self) -> &'static str {
-        match self.code() {
+    pub const fn official_name(&self) -> Option<&'static str> {
+        Some(match self.code() {
             -40001 => "ValidateSignature_Error",
             -40002 => "ParseXml_Error",
             -40003 => "ComputeSignature_Error",
@@ -208,7 +238,8 @@ impl Error {
             -40008 => "IllegalBuffer",
             -40009 => "EncodeBase64_Error",
             -40010 => "DecodeBase64_Error",
-            _ => "GenReturnXml_Error",
-        }
+            -40011 => "GenReturnXml_Error",
+            _ => return None,
+        })
     }
 }

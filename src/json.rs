@@ -11,7 +11,7 @@ use std::fmt;
 use serde::Serialize;
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::{EncryptedMsg, EnvelopeFault, Error, MsgCrypt};
+use crate::{Decrypted, EncryptedMsg, EnvelopeFault, Error, MsgCrypt};
 
 /// Verifies and decrypts a JSON callback body: reads its `encrypt`/`Encrypt` value with
 /// [`read_encrypt`] and passes it to [`MsgCrypt::decrypt_msg`].
@@ -50,7 +50,7 @@ pub fn decrypt_msg(
 ///
 /// # Errors
 ///
-/// [`Error::ReplyTooLarge`] (`-40006`) for a reply of 4 GiB or more.
+/// The errors of [`MsgCrypt::encrypt_msg`].
 ///
 /// # Example
 ///
@@ -75,8 +75,8 @@ pub fn encrypt_msg(
 ///
 /// # Errors
 ///
-/// [`Error::ReplyTimestampNotNumeric`] (`-40011`) unless `timestamp` is a plain decimal number;
-/// [`Error::ReplyTooLarge`] (`-40006`) for a reply of 4 GiB or more.
+/// [`Error::ReplyTimestampNotNumeric`] (`-40011`) unless `timestamp` is a plain decimal number,
+/// then the errors of [`MsgCrypt::encrypt_msg`].
 ///
 /// # Example
 ///
@@ -94,6 +94,95 @@ pub fn encrypt_msg_wechat(
 ) -> Result<String, Error> {
     numeric_timestamp(timestamp)?;
     render_reply_wechat(&crypt.encrypt_msg(reply, timestamp, nonce)?)
+}
+
+/// Like [`decrypt_msg`], and also tells the receive id the message carried and which key opened
+/// it: see [`MsgCrypt::decrypt_msg_detailed`].
+///
+/// # Errors
+///
+/// The same as [`decrypt_msg`].
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::{MsgCrypt, json};
+///
+/// let crypt = MsgCrypt::builder("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C").any_receive_id().build()?;
+/// let body = r#"{"tousername":"wx5823bf96d3bd56c7","encrypt":"CZWs4CWRpI4VolQlvn4dlEC1alN2MUEY2VklGehgBVLBrlVF7SyT+SV+Toj43l4ayJ9UMGKphktKKmP7B2j/P1ey67XB8PBgS7Wr5/8+w/yWriZv3Vmoo/MH3/1HsIWZrPQ3N2mJrelStIfI2Y8kLKXA7EhfZgZX4o+ffdkZDM76SEl79Ib9mw7TGjZ9Aw/x/A2VjNbV1E8BtEbRxYYcQippYNw7hr8sFfa3nW1xLdxokt8QkRX83vK3DFP2F6TQFPL2Tu98UwhcUpPvdJBuu1/yiOQIScppV3eOuLWEsko=","agentid":"218"}"#;
+/// let message = json::decrypt_msg_detailed(&crypt, "0623cbc5a8cbee5bcc137c70de99575366fc2af3", "1409659813", "1372623149", body)?;
+/// assert_eq!(message.receive_id(), "wx5823bf96d3bd56c7");
+/// let reply_body = json::encrypt_reply(&crypt, &message, "{}", "1409659814", "42")?;
+/// # assert!(reply_body.starts_with("{\"encrypt\":"));
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
+pub fn decrypt_msg_detailed(
+    crypt: &MsgCrypt,
+    msg_signature: &str,
+    timestamp: &str,
+    nonce: &str,
+    body: &str,
+) -> Result<Decrypted, Error> {
+    let encrypt = read_encrypt(body)?;
+    crypt.decrypt_msg_detailed(msg_signature, timestamp, nonce, &encrypt)
+}
+
+/// Encrypts a reply to `to` with [`MsgCrypt::encrypt_reply`] (its key and receive id) and
+/// renders it in the WeCom form with [`render_reply`].
+///
+/// # Errors
+///
+/// [`Error::ReplyTooLarge`] (`-40006`) for a reply of 4 GiB or more.
+///
+/// # Example
+///
+/// ```
+/// # use wxbizmsgcrypt::{MsgCrypt, json};
+/// # let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
+/// # let sent = crypt.encrypt_msg("{}", "1", "2")?;
+/// let message = crypt.decrypt_msg_detailed(&sent.msg_signature, "1", "2", &sent.encrypt)?;
+/// let body = json::encrypt_reply(&crypt, &message, "{}", "3", "4")?;
+/// # assert!(body.ends_with(r#""timestamp":"3","nonce":"4"}"#));
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
+pub fn encrypt_reply(
+    crypt: &MsgCrypt,
+    to: &Decrypted,
+    reply: &str,
+    timestamp: &str,
+    nonce: &str,
+) -> Result<String, Error> {
+    Ok(render_reply(&crypt.encrypt_reply(to, reply, timestamp, nonce)?))
+}
+
+/// Encrypts a reply to `to` with [`MsgCrypt::encrypt_reply`] and renders it in the WeChat/小程序
+/// form with [`render_reply_wechat`].
+///
+/// # Errors
+///
+/// [`Error::ReplyTimestampNotNumeric`] (`-40011`) unless `timestamp` is a plain decimal number;
+/// [`Error::ReplyTooLarge`] (`-40006`) for a reply of 4 GiB or more.
+///
+/// # Example
+///
+/// ```
+/// # use wxbizmsgcrypt::{MsgCrypt, json};
+/// # let crypt = MsgCrypt::new("AAAAA", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "wxba5fad812f8e6fb9")?;
+/// # let sent = crypt.encrypt_msg("{}", "1", "2")?;
+/// let message = crypt.decrypt_msg_detailed(&sent.msg_signature, "1", "2", &sent.encrypt)?;
+/// let body = json::encrypt_reply_wechat(&crypt, &message, "{}", "1713424427", "4")?;
+/// # assert!(body.ends_with(r#""TimeStamp":1713424427,"Nonce":"4"}"#));
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
+pub fn encrypt_reply_wechat(
+    crypt: &MsgCrypt,
+    to: &Decrypted,
+    reply: &str,
+    timestamp: &str,
+    nonce: &str,
+) -> Result<String, Error> {
+    numeric_timestamp(timestamp)?;
+    render_reply_wechat(&crypt.encrypt_reply(to, reply, timestamp, nonce)?)
 }
 
 /// Reads the `encrypt` (WeCom) or `Encrypt` (WeChat/小程序) value out of a JSON callback body.

@@ -22,11 +22,15 @@
 )]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::indexing_slicing))]
 
+mod builder;
 mod crypto;
 mod error;
 pub mod json;
 mod msg_crypt;
+mod plain;
 pub mod xml;
 
+pub use builder::MsgCryptBuilder;
 pub use error::{EnvelopeFault, Error};
-pub use msg_crypt::{EncryptedMsg, MsgCrypt};
+pub use msg_crypt::{Decrypted, EncryptedMsg, KeyUsed, MsgCrypt};
+pub use plain::{check_timestamp, verify_signature};

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use zeroize::Zeroize;
 
 use crate::Error;
+use crate::builder::MsgCryptBuilder;
 use crate::crypto::frame::{self, FrameParts};
 use crate::crypto::key::AesKey;
 use crate::crypto::{aes_cbc, b64, signature};
@@ -42,10 +43,14 @@ pub struct MsgCrypt {
     inner: Arc<Inner>,
 }
 
-struct Inner {
-    token: Box<str>,
-    key: AesKey,
-    receive_id: Box<str>,
+pub(crate) struct Inner {
+    pub(crate) token: Box<str>,
+    pub(crate) current: Arc<AesKey>,
+    pub(crate) previous: Option<Arc<AesKey>>,
+    /// The receive ids a message may carry; the first is the one `encrypt_msg` writes.
+    pub(crate) receive_ids: Vec<Box<str>>,
+    /// Set by [`MsgCryptBuilder::any_receive_id`]: accept whatever receive id a message carries.
+    pub(crate) accept_any_receive_id: bool,
 }
 
 impl Drop for Inner {
@@ -109,13 +114,31 @@ impl MsgCrypt {
     /// # Ok::<(), Error>(())
     /// ```
     pub fn new(token: &str, encoding_aes_key: &str, receive_id: &str) -> Result<MsgCrypt, Error> {
-        if token.is_empty() {
-            return Err(Error::EmptyToken);
-        }
-        let key = AesKey::from_encoding_aes_key(encoding_aes_key)?;
-        Ok(MsgCrypt {
-            inner: Arc::new(Inner { token: token.into(), key, receive_id: receive_id.into() }),
-        })
+        MsgCrypt::builder(token, encoding_aes_key).receive_id(receive_id).build()
+    }
+
+    /// Starts a [`MsgCryptBuilder`]: several receive ids, any receive id, or a previous
+    /// EncodingAESKey to fall back to during a key change.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wxbizmsgcrypt::MsgCrypt;
+    ///
+    /// // A WeCom third-party app: instruction callbacks carry the suite id, data callbacks the
+    /// // corpid of the authorising company.
+    /// let crypt = MsgCrypt::builder("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C")
+    ///     .receive_id("ww-suite-id")
+    ///     .receive_id("wx5823bf96d3bd56c7")
+    ///     .build()?;
+    /// # Ok::<(), wxbizmsgcrypt::Error>(())
+    /// ```
+    pub fn builder(token: &str, encoding_aes_key: &str) -> MsgCryptBuilder {
+        MsgCryptBuilder::new(token, encoding_aes_key)
+    }
+
+    pub(crate) fn from_inner(inner: Inner) -> MsgCrypt {
+        MsgCrypt { inner: Arc::new(inner) }
     }
 
     /// Answers WeCom's GET URL check: verifies `msg_signature` over `echostr`, decrypts it, and
@@ -193,7 +216,7 @@ impl MsgCrypt {
         encrypt: &str,
     ) -> Result<String, Error> {
         let mut buf = Vec::new();
-        let parts = self.open(msg_signature, timestamp, nonce, encrypt, &mut buf)?;
+        let (parts, _) = self.open(msg_signature, timestamp, nonce, encrypt, &mut buf)?;
         // Move the message to the front of the buffer and hand the buffer over as the String:
         // the decoded ciphertext is the only allocation.
         let len = parts.msg.len();
@@ -231,7 +254,7 @@ impl MsgCrypt {
         encrypt: &str,
         buf: &'b mut Vec<u8>,
     ) -> Result<&'b str, Error> {
-        let parts = self.open(msg_signature, timestamp, nonce, encrypt, buf)?;
+        let (parts, _) = self.open(msg_signature, timestamp, nonce, encrypt, buf)?;
         let msg = buf.get(parts.msg).ok_or(Error::MessageLengthOutOfRange)?;
         core::str::from_utf8(msg).map_err(|_| Error::MessageNotUtf8)
     }
@@ -242,9 +265,15 @@ impl MsgCrypt {
     /// `timestamp` is usually the current Unix time in seconds and `nonce` a random string; both
     /// are passed in (the crate reads no clock) and returned unchanged in the result.
     ///
+    /// The frame carries the first receive id given to the builder (the one given to
+    /// [`new`](MsgCrypt::new)). To answer a message whose receive id or key may vary, use
+    /// [`encrypt_reply`](MsgCrypt::encrypt_reply).
+    ///
     /// # Errors
     ///
-    /// [`Error::ReplyTooLarge`] (`-40006`) if `reply` is 4 GiB or longer.
+    /// - [`Error::ReplyTooLarge`] (`-40006`) if `reply` is 4 GiB or longer.
+    /// - [`Error::ReceiveIdRequired`] (`-40005`) if the builder was given
+    ///   [`any_receive_id`](MsgCryptBuilder::any_receive_id) and no receive id.
     ///
     /// # Example
     ///
@@ -271,7 +300,7 @@ impl MsgCrypt {
     ///
     /// # Errors
     ///
-    /// [`Error::ReplyTooLarge`] (`-40006`) if `reply` is 4 GiB or longer.
+    /// The same as [`encrypt_msg`](MsgCrypt::encrypt_msg).
     ///
     /// # Example
     ///
@@ -294,10 +323,112 @@ impl MsgCrypt {
         nonce: &str,
         random: &[u8; 16],
     ) -> Result<EncryptedMsg, Error> {
-        let inner = &*self.inner;
+        let receive_id = self.inner.receive_ids.first().ok_or(Error::ReceiveIdRequired)?;
+        self.seal(&self.inner.current, receive_id, reply, timestamp, nonce, random)
+    }
+
+    /// Verifies and decrypts like [`decrypt_msg`](MsgCrypt::decrypt_msg), and also tells which
+    /// receive id the message carried and which key opened it: what
+    /// [`encrypt_reply`](MsgCrypt::encrypt_reply) needs to answer it, and what a service
+    /// provider built with [`any_receive_id`](MsgCryptBuilder::any_receive_id) must check itself.
+    ///
+    /// # Errors
+    ///
+    /// The same as [`decrypt_msg`](MsgCrypt::decrypt_msg); [`Error::MessageNotUtf8`] also covers
+    /// a receive id that is not UTF-8.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wxbizmsgcrypt::{KeyUsed, MsgCrypt};
+    ///
+    /// let crypt = MsgCrypt::builder("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C").any_receive_id().build()?;
+    /// let echo = crypt.decrypt_msg_detailed(
+    ///     "5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3",
+    ///     "1409659589",
+    ///     "263014780",
+    ///     "P9nAzCzyDtyTWESHep1vC5X9xho/qYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp+4RPcs8TgAE7OaBO+FZXvnaqQ==",
+    /// )?;
+    /// assert_eq!(echo.message(), "1616140317555161061");
+    /// assert_eq!(echo.receive_id(), "wx5823bf96d3bd56c7");
+    /// assert_eq!(echo.key_used(), KeyUsed::Current);
+    /// # Ok::<(), wxbizmsgcrypt::Error>(())
+    /// ```
+    pub fn decrypt_msg_detailed(
+        &self,
+        msg_signature: &str,
+        timestamp: &str,
+        nonce: &str,
+        encrypt: &str,
+    ) -> Result<Decrypted, Error> {
         let mut buf = Vec::new();
-        frame::build(&mut buf, random, reply.as_bytes(), inner.receive_id.as_bytes())?;
-        aes_cbc::pad_and_encrypt(&inner.key, &mut buf);
+        let (parts, key_used) = self.open(msg_signature, timestamp, nonce, encrypt, &mut buf)?;
+        // Keep `msg ‖ receive_id` and validate it as UTF-8 once: if the whole is valid and the
+        // split falls on a character boundary, both halves are valid.
+        let split = parts.msg.len();
+        let kept = parts.msg.start..parts.receive_id.end;
+        let kept_len = kept.len();
+        buf.copy_within(kept, 0);
+        buf.truncate(kept_len);
+        let text = String::from_utf8(buf).map_err(|_| Error::MessageNotUtf8)?;
+        if !text.is_char_boundary(split) {
+            return Err(Error::MessageNotUtf8);
+        }
+        let key = match (key_used, &self.inner.previous) {
+            (KeyUsed::Previous, Some(previous)) => Arc::clone(previous),
+            _ => Arc::clone(&self.inner.current),
+        };
+        Ok(Decrypted { text, split, key, key_used })
+    }
+
+    /// Encrypts a reply to a message from [`decrypt_msg_detailed`](MsgCrypt::decrypt_msg_detailed)
+    /// with the key that opened it and the receive id it carried, and 16 fresh random bytes.
+    ///
+    /// During a key change this answers a message sent with the previous key in the previous
+    /// key, as WeChat's documentation asks; for a service provider it answers each company with
+    /// its own corpid.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReplyTooLarge`] (`-40006`) if `reply` is 4 GiB or longer.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use wxbizmsgcrypt::MsgCrypt;
+    /// # let crypt = MsgCrypt::builder("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C").any_receive_id().build()?;
+    /// # let sender = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "ww-company-a")?;
+    /// # let sent = sender.encrypt_msg("hello", "1", "2")?;
+    /// let message = crypt.decrypt_msg_detailed(&sent.msg_signature, "1", "2", &sent.encrypt)?;
+    /// let reply = crypt.encrypt_reply(&message, "hi", "3", "4")?;
+    /// // The reply carries the receive id of the message it answers.
+    /// assert_eq!(sender.decrypt_msg(&reply.msg_signature, "3", "4", &reply.encrypt)?, "hi");
+    /// # Ok::<(), wxbizmsgcrypt::Error>(())
+    /// ```
+    pub fn encrypt_reply(
+        &self,
+        to: &Decrypted,
+        reply: &str,
+        timestamp: &str,
+        nonce: &str,
+    ) -> Result<EncryptedMsg, Error> {
+        let mut random = [0u8; 16];
+        rand::fill(&mut random);
+        self.seal(&to.key, to.receive_id(), reply, timestamp, nonce, &random)
+    }
+
+    fn seal(
+        &self,
+        key: &AesKey,
+        receive_id: &str,
+        reply: &str,
+        timestamp: &str,
+        nonce: &str,
+        random: &[u8; 16],
+    ) -> Result<EncryptedMsg, Error> {
+        let mut buf = Vec::new();
+        frame::build(&mut buf, random, reply.as_bytes(), receive_id.as_bytes())?;
+        aes_cbc::pad_and_encrypt(key, &mut buf);
         let encrypt = b64::encode(&buf);
         let msg_signature = self.sign(timestamp, nonce, &encrypt);
         Ok(EncryptedMsg {
@@ -337,7 +468,11 @@ impl MsgCrypt {
     }
 
     /// Verifies, decodes, decrypts and parses into `buf`, checking every fault up to the receive
-    /// id in the order of protocol.md §4. Returns where the message lies in `buf`.
+    /// id in the order of protocol.md §4. Returns where the message lies in `buf`, and which key
+    /// opened it.
+    ///
+    /// The previous key is tried only after the signature verified, and only when the current
+    /// key met a fault that depends on the key; the error reported is the current key's.
     fn open(
         &self,
         msg_signature: &str,
@@ -345,19 +480,45 @@ impl MsgCrypt {
         nonce: &str,
         encrypt: &str,
         buf: &mut Vec<u8>,
-    ) -> Result<FrameParts, Error> {
+    ) -> Result<(FrameParts, KeyUsed), Error> {
         let encrypt = plus_for_space(encrypt);
         let expected = self.signature_of(timestamp, nonce, &encrypt);
         if !signature::matches(&expected, msg_signature) {
             return Err(Error::SignatureMismatch);
         }
         b64::decode_into(encrypt.as_bytes(), buf)?;
-        let inner = &*self.inner;
-        let len = aes_cbc::decrypt_and_unpad(&inner.key, buf)?;
+        let current_fault = match self.open_with(&self.inner.current, buf) {
+            Ok(parts) => return Ok((parts, KeyUsed::Current)),
+            Err(fault) => fault,
+        };
+        let Some(previous) = self.inner.previous.as_deref() else { return Err(current_fault) };
+        if !matches!(
+            current_fault,
+            Error::InvalidPadding
+                | Error::FrameTooShort
+                | Error::MessageLengthOutOfRange
+                | Error::ReceiveIdMismatch
+        ) {
+            return Err(current_fault);
+        }
+        // The current key decrypted the buffer in place: decode it again.
+        b64::decode_into(encrypt.as_bytes(), buf)?;
+        match self.open_with(previous, buf) {
+            Ok(parts) => Ok((parts, KeyUsed::Previous)),
+            Err(_) => Err(current_fault),
+        }
+    }
+
+    fn open_with(&self, key: &AesKey, buf: &mut [u8]) -> Result<FrameParts, Error> {
+        let len = aes_cbc::decrypt_and_unpad(key, buf)?;
         let frame = buf.get(..len).ok_or(Error::InvalidPadding)?;
         let parts = frame::parse(frame)?;
-        if frame.get(parts.receive_id.clone()) != Some(inner.receive_id.as_bytes()) {
-            return Err(Error::ReceiveIdMismatch);
+        let inner = &*self.inner;
+        if !inner.accept_any_receive_id {
+            let found = frame.get(parts.receive_id.clone()).unwrap_or_default();
+            if !inner.receive_ids.iter().any(|id| id.as_bytes() == found) {
+                return Err(Error::ReceiveIdMismatch);
+            }
         }
         Ok(parts)
     }
@@ -374,7 +535,124 @@ impl fmt::Debug for MsgCrypt {
         f.debug_struct("MsgCrypt")
             .field("token", &"[redacted]")
             .field("encoding_aes_key", &"[redacted]")
-            .field("receive_id", &self.inner.receive_id)
+            .field("receive_ids", &self.inner.receive_ids)
+            .field("accept_any_receive_id", &self.inner.accept_any_receive_id)
+            .field("previous_key", &self.inner.previous.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
+}
+
+/// Which of a [`MsgCrypt`]'s keys opened a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyUsed {
+    /// The current EncodingAESKey (the one given to [`MsgCrypt::new`] or
+    /// [`MsgCrypt::builder`]).
+    Current,
+    /// The previous EncodingAESKey given to [`MsgCryptBuilder::previous_key`]. Once no message
+    /// needs it any more, drop it from the configuration.
+    Previous,
+}
+
+/// A message decrypted by [`MsgCrypt::decrypt_msg_detailed`]: the message, the receive id it
+/// carried, and the key that opened it (kept for [`MsgCrypt::encrypt_reply`]).
+///
+/// Its `Debug` output shows the receive id and the key slot, never the message.
+///
+/// # Example
+///
+/// ```
+/// # let crypt = wxbizmsgcrypt::MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
+/// # let sent = crypt.encrypt_msg("secret", "1", "2")?;
+/// let decrypted = crypt.decrypt_msg_detailed(&sent.msg_signature, "1", "2", &sent.encrypt)?;
+/// assert_eq!(decrypted.message(), "secret");
+/// assert!(!format!("{decrypted:?}").contains("secret"));
+/// assert_eq!(decrypted.into_message(), "secret");
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Decrypted {
+    /// `message ‖ receive_id`.
+    text: String,
+    /// Where the message ends.
+    split: usize,
+    key: Arc<AesKey>,
+    key_used: KeyUsed,
+}
+
+impl Decrypted {
+    /// The decrypted message.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let crypt = wxbizmsgcrypt::MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
+    /// # let sent = crypt.encrypt_msg("<xml/>", "1", "2")?;
+    /// let decrypted = crypt.decrypt_msg_detailed(&sent.msg_signature, "1", "2", &sent.encrypt)?;
+    /// assert_eq!(decrypted.message(), "<xml/>");
+    /// # Ok::<(), wxbizmsgcrypt::Error>(())
+    /// ```
+    #[must_use]
+    pub fn message(&self) -> &str {
+        self.text.split_at_checked(self.split).map_or("", |(message, _)| message)
+    }
+
+    /// The receive id the message carried (corpid, suite id, appid, or empty).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let crypt = wxbizmsgcrypt::MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
+    /// # let sent = crypt.encrypt_msg("<xml/>", "1", "2")?;
+    /// let decrypted = crypt.decrypt_msg_detailed(&sent.msg_signature, "1", "2", &sent.encrypt)?;
+    /// assert_eq!(decrypted.receive_id(), "wx5823bf96d3bd56c7");
+    /// # Ok::<(), wxbizmsgcrypt::Error>(())
+    /// ```
+    #[must_use]
+    pub fn receive_id(&self) -> &str {
+        self.text.split_at_checked(self.split).map_or("", |(_, receive_id)| receive_id)
+    }
+
+    /// Which key opened the message.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let crypt = wxbizmsgcrypt::MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
+    /// # let sent = crypt.encrypt_msg("<xml/>", "1", "2")?;
+    /// let decrypted = crypt.decrypt_msg_detailed(&sent.msg_signature, "1", "2", &sent.encrypt)?;
+    /// assert_eq!(decrypted.key_used(), wxbizmsgcrypt::KeyUsed::Current);
+    /// # Ok::<(), wxbizmsgcrypt::Error>(())
+    /// ```
+    #[must_use]
+    pub fn key_used(&self) -> KeyUsed {
+        self.key_used
+    }
+
+    /// The message, without a copy.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let crypt = wxbizmsgcrypt::MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
+    /// # let sent = crypt.encrypt_msg("<xml/>", "1", "2")?;
+    /// let message: String = crypt.decrypt_msg_detailed(&sent.msg_signature, "1", "2", &sent.encrypt)?.into_message();
+    /// assert_eq!(message, "<xml/>");
+    /// # Ok::<(), wxbizmsgcrypt::Error>(())
+    /// ```
+    #[must_use]
+    pub fn into_message(mut self) -> String {
+        self.text.truncate(self.split);
+        std::mem::take(&mut self.text)
+    }
+}
+
+impl fmt::Debug for Decrypted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Decrypted")
+            .field("message", &format_args!("[redacted, {} bytes]", self.split))
+            .field("receive_id", &self.receive_id())
+            .field("key_used", &self.key_used)
             .finish()
     }
 }

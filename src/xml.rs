@@ -14,7 +14,7 @@ use quick_xml::Reader;
 use quick_xml::escape::{escape, resolve_predefined_entity};
 use quick_xml::events::{BytesText, Event};
 
-use crate::{EncryptedMsg, EnvelopeFault, Error, MsgCrypt};
+use crate::{Decrypted, EncryptedMsg, EnvelopeFault, Error, MsgCrypt};
 
 /// Verifies and decrypts an XML callback body: reads its `Encrypt` value with [`read_encrypt`]
 /// and passes it to [`MsgCrypt::decrypt_msg`].
@@ -53,9 +53,8 @@ pub fn decrypt_msg(
 ///
 /// # Errors
 ///
-/// [`Error::ReplyTooLarge`] (`-40006`) for a reply of 4 GiB or more;
 /// [`Error::ReplyFieldNotRepresentable`] (`-40011`) if `timestamp` or `nonce` holds a character
-/// XML cannot carry.
+/// XML cannot carry, then the errors of [`MsgCrypt::encrypt_msg`].
 ///
 /// # Example
 ///
@@ -73,6 +72,65 @@ pub fn encrypt_msg(
     nonce: &str,
 ) -> Result<String, Error> {
     render_reply(&crypt.encrypt_msg(reply, timestamp, nonce)?)
+}
+
+/// Like [`decrypt_msg`], and also tells the receive id the message carried and which key opened
+/// it: see [`MsgCrypt::decrypt_msg_detailed`].
+///
+/// # Errors
+///
+/// The same as [`decrypt_msg`].
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::{MsgCrypt, xml};
+///
+/// let crypt = MsgCrypt::builder("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C").any_receive_id().build()?;
+/// let body = "<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName><Encrypt><![CDATA[RypEvHKD8QQKFhvQ6QleEB4J58tiPdvo+rtK1I9qca6aM/wvqnLSV5zEPeusUiX5L5X/0lWfrf0QADHHhGd3QczcdCUpj911L3vg3W/sYYvuJTs3TUUkSUXxaccAS0qhxchrRYt66wiSpGLYL42aM6A8dTT+6k4aSknmPj48kzJs8qLjvd4Xgpue06DOdnLxAUHzM6+kDZ+HMZfJYuR+LtwGc2hgf5gsijff0ekUNXZiqATP7PF5mZxZ3Izoun1s4zG4LUMnvw2r+KqCKIw+3IQH03v+BCA9nMELNqbSf6tiWSrXJB3LAVGUcallcrw8V2t9EL4EhzJWrQUax5wLVMNS0+rUPA3k22Ncx4XXZS9o0MBH27Bo6BpNelZpS+/uh9KsNlY6bHCmJU9p8g7m3fVKn28H3KDYA5Pl/T8Z1ptDAVe0lXdQ2YoyyH2uyPIGHBZZIs2pDBS8R07+qN+E7Q==]]></Encrypt><AgentID><![CDATA[218]]></AgentID></xml>";
+/// let message = xml::decrypt_msg_detailed(&crypt, "477715d11cdb4164915debcba66cb864d751f3e6", "1409659813", "1372623149", body)?;
+/// assert_eq!(message.receive_id(), "wx5823bf96d3bd56c7");
+/// let reply_body = xml::encrypt_reply(&crypt, &message, "<xml>...</xml>", "1409659814", "42")?;
+/// # assert!(reply_body.starts_with("<xml>"));
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
+pub fn decrypt_msg_detailed(
+    crypt: &MsgCrypt,
+    msg_signature: &str,
+    timestamp: &str,
+    nonce: &str,
+    body: &str,
+) -> Result<Decrypted, Error> {
+    let encrypt = read_encrypt(body)?;
+    crypt.decrypt_msg_detailed(msg_signature, timestamp, nonce, &encrypt)
+}
+
+/// Encrypts a reply to `to` with [`MsgCrypt::encrypt_reply`] (its key and receive id) and
+/// renders it with [`render_reply`].
+///
+/// # Errors
+///
+/// The same as [`encrypt_msg`].
+///
+/// # Example
+///
+/// ```
+/// # use wxbizmsgcrypt::{MsgCrypt, xml};
+/// # let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
+/// # let sent = crypt.encrypt_msg("<xml/>", "1", "2")?;
+/// let message = crypt.decrypt_msg_detailed(&sent.msg_signature, "1", "2", &sent.encrypt)?;
+/// let body = xml::encrypt_reply(&crypt, &message, "<xml>...</xml>", "3", "4")?;
+/// # assert!(body.ends_with("<Nonce><![CDATA[4]]></Nonce>\n</xml>"));
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
+pub fn encrypt_reply(
+    crypt: &MsgCrypt,
+    to: &Decrypted,
+    reply: &str,
+    timestamp: &str,
+    nonce: &str,
+) -> Result<String, Error> {
+    render_reply(&crypt.encrypt_reply(to, reply, timestamp, nonce)?)
 }
 
 /// Reads the `Encrypt` value out of an XML callback body.
