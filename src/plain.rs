@@ -41,8 +41,8 @@ pub fn verify_signature(
     if token.is_empty() {
         return Err(Error::EmptyToken);
     }
-    let expected = signature::sign([token.as_bytes(), timestamp.as_bytes(), nonce.as_bytes()]);
-    if signature::matches(&expected, signature) { Ok(()) } else { Err(Error::SignatureMismatch) }
+    let parts = [token.as_bytes(), timestamp.as_bytes(), nonce.as_bytes()];
+    if signature::verify(parts, signature) { Ok(()) } else { Err(Error::SignatureMismatch) }
 }
 
 /// Checks that a callback's `timestamp` is within `max_skew_secs` of `now_unix_secs`, either

@@ -18,16 +18,22 @@ static ENGINE: LazyLock<Simd> = LazyLock::new(|| Simd::standard(CONFIG));
 /// Decodes `text` into `buf`, replacing its contents. `buf` grows to at most 3/4 of `text`'s
 /// length and is never shrunk, so a reused buffer stops allocating.
 ///
+/// Only growth is zero-filled: the decoder overwrites exactly the bytes it decodes, and `buf` is
+/// then cut to that length, so no earlier content survives.
+///
 /// # Errors
 ///
 /// [`Error::InvalidBase64`] on any character outside the standard alphabet, misplaced or missing
 /// padding, or an impossible length.
 pub(crate) fn decode_into(text: &[u8], buf: &mut Vec<u8>) -> Result<(), Error> {
-    buf.clear();
-    buf.resize(base64::decoded_len_estimate(text.len()), 0);
-    let len = ENGINE.decode_slice(text, buf).map_err(|_| Error::InvalidBase64)?;
-    buf.truncate(len);
-    Ok(())
+    let estimate = base64::decoded_len_estimate(text.len());
+    if buf.len() < estimate {
+        buf.resize(estimate, 0);
+    }
+    let out = buf.get_mut(..estimate).ok_or(Error::InvalidBase64)?;
+    let decoded = ENGINE.decode_slice(text, out).map_err(|_| Error::InvalidBase64);
+    buf.truncate(*decoded.as_ref().unwrap_or(&0));
+    decoded.map(drop)
 }
 
 /// Encodes `bytes` into a new `String` of exactly the right capacity.

@@ -6,25 +6,69 @@ use subtle::ConstantTimeEq;
 /// A signature: 40 lowercase hex characters.
 pub(crate) type Hex = [u8; 40];
 
-/// Signs `parts` as the scheme does: sorts them bytewise and hashes them one after the other,
-/// without concatenating them into a new buffer.
-pub(crate) fn sign<const N: usize>(mut parts: [&[u8]; N]) -> Hex {
+/// A SHA-1 digest.
+type Digest20 = [u8; 20];
+
+/// Signs `parts` as the scheme does (see [`digest`]) and renders the signature as lowercase hex.
+pub(crate) fn sign<const N: usize>(parts: [&[u8]; N]) -> Hex {
+    to_lower_hex(&digest(parts))
+}
+
+/// Whether `given` is the signature of `parts`: 40 lowercase hex digits whose value equals the
+/// digest, compared in time independent of the digest. This is the crate's only comparison of
+/// a secret-dependent value.
+///
+/// `given` is decoded rather than our digest encoded: a `given` that is not 40 lowercase hex
+/// digits is refused on its shape alone, which tells an attacker nothing about the digest.
+pub(crate) fn verify<const N: usize>(parts: [&[u8]; N], given: &str) -> bool {
+    let Some(given) = decode_lower_hex(given) else { return false };
+    words(&digest(parts)).ct_eq(&words(&given)).into()
+}
+
+/// SHA-1 of the parts sorted bytewise and concatenated, hashed one after the other without
+/// copying them into a new buffer.
+fn digest<const N: usize>(mut parts: [&[u8]; N]) -> Digest20 {
     parts.sort_unstable();
     let mut hasher = Sha1::new();
     for part in parts {
         hasher.update(part);
     }
-    to_lower_hex(&hasher.finalize().into())
+    hasher.finalize().into()
 }
 
-/// Whether `given` equals the signature `expected`, in time independent of their contents.
-pub(crate) fn matches(expected: &Hex, given: &str) -> bool {
-    expected.as_slice().ct_eq(given.as_bytes()).into()
+/// The digest as five words, so that `subtle` compares 5 values instead of 20.
+fn words(digest: &Digest20) -> [u32; 5] {
+    let mut out = [0u32; 5];
+    for (word, chunk) in out.iter_mut().zip(digest.chunks_exact(4)) {
+        let mut bytes = [0u8; 4];
+        bytes.copy_from_slice(chunk);
+        *word = u32::from_ne_bytes(bytes);
+    }
+    out
 }
 
-/// Renders a signature as a `String` (it is always ASCII).
+/// Decodes exactly 40 lowercase hex digits (the only spelling the scheme produces).
+fn decode_lower_hex(text: &str) -> Option<Digest20> {
+    let text = text.as_bytes();
+    if text.len() != 40 {
+        return None;
+    }
+    let nibble = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    };
+    let mut out = [0u8; 20];
+    for (byte, pair) in out.iter_mut().zip(text.chunks_exact(2)) {
+        let (&[hi, lo], _) = pair.split_first_chunk::<2>()?;
+        *byte = (nibble(hi)? << 4) | nibble(lo)?;
+    }
+    Some(out)
+}
+
+/// Renders a signature as a `String` (it is always ASCII, so the check cannot fail).
 pub(crate) fn to_string(hex: &Hex) -> String {
-    hex.iter().map(|&b| char::from(b)).collect()
+    core::str::from_utf8(hex).map(String::from).unwrap_or_default()
 }
 
 fn to_lower_hex(digest: &[u8; 20]) -> Hex {
@@ -52,11 +96,20 @@ mod tests {
     }
 
     #[test]
-    fn matches_only_the_exact_lowercase_hex() {
-        let sig = sign([b"abc".as_slice()]);
-        assert!(matches(&sig, "a9993e364706816aba3e25717850c26c9cd0d89d"));
-        assert!(!matches(&sig, "A9993E364706816ABA3E25717850C26C9CD0D89D"));
-        assert!(!matches(&sig, "a9993e364706816aba3e25717850c26c9cd0d89"));
-        assert!(!matches(&sig, ""));
+    fn verifies_only_the_exact_lowercase_hex() {
+        let abc = [b"abc".as_slice()];
+        assert!(verify(abc, "a9993e364706816aba3e25717850c26c9cd0d89d"));
+        for wrong in [
+            "A9993E364706816ABA3E25717850C26C9CD0D89D",
+            "a9993e364706816aba3e25717850c26c9cd0d89",
+            "a9993e364706816aba3e25717850c26c9cd0d89d0",
+            "a9993e364706816aba3e25717850c26c9cd0d89e",
+            "b9993e364706816aba3e25717850c26c9cd0d89d",
+            "a9993e364706816aba3e25717850c26c9cd0d8 d",
+            "a9993e364706816aba3e25717850c26c9cd0d8gd",
+            "",
+        ] {
+            assert!(!verify(abc, wrong), "{wrong}");
+        }
     }
 }

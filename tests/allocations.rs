@@ -1,0 +1,111 @@
+//! Heap allocations on the decrypt path, counted by a global allocator that counts this
+//! thread's calls to `alloc`, `alloc_zeroed` and `realloc`.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use wxbizmsgcrypt::MsgCrypt;
+
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn count() {
+    let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator; counting touches only a
+// const-initialized thread-local `Cell`, which neither allocates nor unwinds.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count();
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count();
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count();
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations_in(f: impl FnOnce()) -> usize {
+    let before = ALLOCATIONS.with(Cell::get);
+    f();
+    ALLOCATIONS.with(Cell::get) - before
+}
+
+const SIZES: [usize; 5] = [0, 31, 1024, 16 * 1024, 64 * 1024];
+
+fn fixture(len: usize) -> (MsgCrypt, String, wxbizmsgcrypt::EncryptedMsg) {
+    let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")
+        .unwrap();
+    let msg: String = "企业微信 hello ".chars().cycle().take(len / 2).collect();
+    let sent = crypt.encrypt_msg(&msg, "1409659813", "1372623149").unwrap();
+    (crypt, msg, sent)
+}
+
+#[test]
+fn the_counter_counts() {
+    // The test is only as good as its counter: one Vec is one allocation.
+    assert_eq!(allocations_in(|| drop(std::hint::black_box(vec![1u8; 100]))), 1);
+}
+
+#[test]
+fn decrypt_msg_allocates_only_the_string_it_returns() {
+    // Sizes in descending order after a warm-up at the largest: this thread's scratch buffer has
+    // grown, and each call allocates the returned String and nothing else.
+    let (crypt, msg, sent) = fixture(64 * 1024);
+    let _ = crypt.decrypt_msg(&sent.msg_signature, "1409659813", "1372623149", &sent.encrypt);
+    for len in SIZES.into_iter().rev() {
+        let (c, m, s) = if len == 64 * 1024 { (crypt.clone(), msg.clone(), sent.clone()) } else { fixture(len) };
+        let mut out = String::new();
+        let n = allocations_in(|| {
+            out = c.decrypt_msg(&s.msg_signature, "1409659813", "1372623149", &s.encrypt).unwrap();
+        });
+        assert_eq!(out, m);
+        assert!(n <= 1, "{len} bytes: {n} allocations");
+        if !m.is_empty() {
+            assert_eq!(out.capacity(), m.len(), "the String has exactly the message's size");
+        }
+    }
+}
+
+#[test]
+fn decrypt_msg_into_allocates_nothing_once_the_buffer_has_grown() {
+    let mut buf = Vec::new();
+    let (crypt, _, big) = fixture(64 * 1024);
+    crypt.decrypt_msg_into(&big.msg_signature, "1409659813", "1372623149", &big.encrypt, &mut buf).unwrap();
+    for len in SIZES {
+        let (c, m, s) = fixture(len);
+        let mut got_len = usize::MAX;
+        let n = allocations_in(|| {
+            got_len = c
+                .decrypt_msg_into(&s.msg_signature, "1409659813", "1372623149", &s.encrypt, &mut buf)
+                .unwrap()
+                .len();
+        });
+        assert_eq!(got_len, m.len());
+        assert_eq!(n, 0, "{len} bytes: {n} allocations");
+    }
+}
+
+#[test]
+fn readers_borrow_the_ciphertext() {
+    let (_, _, sent) = fixture(1024);
+    let json_body = format!(r#"{{"tousername":"ww1","encrypt":"{}","agentid":218}}"#, sent.encrypt);
+    let n = allocations_in(|| {
+        assert_eq!(wxbizmsgcrypt::json::read_encrypt(&json_body).unwrap(), sent.encrypt);
+    });
+    assert_eq!(n, 0, "json::read_encrypt allocated {n} times");
+}
