@@ -58,6 +58,12 @@ pub enum Error {
     #[error("callback body is malformed: {0}")]
     MalformedEnvelope(EnvelopeFault),
 
+    /// The callback's query string lacks a parameter, repeats one, or does not decode to UTF-8
+    /// ([`CallbackQuery::parse`](crate::CallbackQuery::parse)). Code `-40002`, like a malformed
+    /// body: the request is not what a callback looks like.
+    #[error("callback query is malformed: {0}")]
+    MalformedQuery(QueryFault),
+
     /// `msg_signature` does not match the token, timestamp, nonce and ciphertext. Code `-40001`.
     ///
     /// This is checked before any base64 or AES work. The usual causes: the query string was
@@ -187,6 +193,34 @@ pub enum EnvelopeFault {
     EncryptNotText,
 }
 
+/// Why a callback's query string was rejected ([`Error::MalformedQuery`]).
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::{CallbackQuery, Error, QueryFault};
+///
+/// let err = CallbackQuery::parse("timestamp=1&nonce=2&timestamp=3").unwrap_err();
+/// assert_eq!(err, Error::MalformedQuery(QueryFault::Duplicate("timestamp")));
+/// assert_eq!(err.code(), -40002);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum QueryFault {
+    /// A required parameter is absent. Without `msg_signature`, check that the callback is in
+    /// safe mode (安全模式): in plaintext mode WeChat sends only the plain `signature`.
+    #[error(
+        "no {0} parameter (msg_signature, timestamp and nonce are required; echostr on the URL check)"
+    )]
+    Missing(&'static str),
+    /// A parameter appears more than once.
+    #[error("the {0} parameter appears more than once")]
+    Duplicate(&'static str),
+    /// A percent-decoded value is not UTF-8.
+    #[error("a parameter does not percent-decode to UTF-8")]
+    NotUtf8,
+}
+
 impl Error {
     /// The official WXBizMsgCrypt return code for this error (`-40001` to `-40011`).
     ///
@@ -199,7 +233,7 @@ impl Error {
     pub const fn code(&self) -> i32 {
         match self {
             Error::SignatureMismatch => -40001,
-            Error::MalformedEnvelope(_) => -40002,
+            Error::MalformedEnvelope(_) | Error::MalformedQuery(_) => -40002,
             Error::EmptyToken => -40003,
             Error::InvalidAesKey => -40004,
             Error::ReceiveIdMismatch | Error::ReceiveIdRequired => -40005,

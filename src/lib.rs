@@ -28,9 +28,11 @@ mod error;
 pub mod json;
 mod msg_crypt;
 mod plain;
+mod query;
 pub mod xml;
 
 pub use builder::MsgCryptBuilder;
-pub use error::{EnvelopeFault, Error};
+pub use error::{EnvelopeFault, Error, QueryFault};
 pub use msg_crypt::{Decrypted, EncryptedMsg, KeyUsed, MsgCrypt};
 pub use plain::{check_timestamp, verify_signature};
+pub use query::CallbackQuery;

@@ -544,9 +544,7 @@ fn with_scratch<T>(f: impl FnOnce(&mut Vec<u8>) -> Result<T, Error>) -> Result<T
 /// Validates decrypted bytes as UTF-8 with SIMD: `core::str::from_utf8` cost as much as the
 /// SHA-1, base64 and AES work together on CJK text.
 fn utf8(bytes: Option<&[u8]>) -> Result<&str, Error> {
-    bytes
-        .and_then(|bytes| simdutf8::basic::from_utf8(bytes).ok())
-        .ok_or(Error::MessageNotUtf8)
+    bytes.and_then(|bytes| simdutf8::basic::from_utf8(bytes).ok()).ok_or(Error::MessageNotUtf8)
 }
 
 /// Reads every space as `+`: base64 has no spaces, so a space can only be a `+` that a form

@@ -48,8 +48,12 @@ fn allocations_in(f: impl FnOnce()) -> usize {
 const SIZES: [usize; 5] = [0, 31, 1024, 16 * 1024, 64 * 1024];
 
 fn fixture(len: usize) -> (MsgCrypt, String, wxbizmsgcrypt::EncryptedMsg) {
-    let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")
-        .unwrap();
+    let crypt = MsgCrypt::new(
+        "QDG6eK",
+        "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
+        "wx5823bf96d3bd56c7",
+    )
+    .unwrap();
     let msg: String = "企业微信 hello ".chars().cycle().take(len / 2).collect();
     let sent = crypt.encrypt_msg(&msg, "1409659813", "1372623149").unwrap();
     (crypt, msg, sent)
@@ -68,7 +72,11 @@ fn decrypt_msg_allocates_only_the_string_it_returns() {
     let (crypt, msg, sent) = fixture(64 * 1024);
     let _ = crypt.decrypt_msg(&sent.msg_signature, "1409659813", "1372623149", &sent.encrypt);
     for len in SIZES.into_iter().rev() {
-        let (c, m, s) = if len == 64 * 1024 { (crypt.clone(), msg.clone(), sent.clone()) } else { fixture(len) };
+        let (c, m, s) = if len == 64 * 1024 {
+            (crypt.clone(), msg.clone(), sent.clone())
+        } else {
+            fixture(len)
+        };
         let mut out = String::new();
         let n = allocations_in(|| {
             out = c.decrypt_msg(&s.msg_signature, "1409659813", "1372623149", &s.encrypt).unwrap();
@@ -85,13 +93,21 @@ fn decrypt_msg_allocates_only_the_string_it_returns() {
 fn decrypt_msg_into_allocates_nothing_once_the_buffer_has_grown() {
     let mut buf = Vec::new();
     let (crypt, _, big) = fixture(64 * 1024);
-    crypt.decrypt_msg_into(&big.msg_signature, "1409659813", "1372623149", &big.encrypt, &mut buf).unwrap();
+    crypt
+        .decrypt_msg_into(&big.msg_signature, "1409659813", "1372623149", &big.encrypt, &mut buf)
+        .unwrap();
     for len in SIZES {
         let (c, m, s) = fixture(len);
         let mut got_len = usize::MAX;
         let n = allocations_in(|| {
             got_len = c
-                .decrypt_msg_into(&s.msg_signature, "1409659813", "1372623149", &s.encrypt, &mut buf)
+                .decrypt_msg_into(
+                    &s.msg_signature,
+                    "1409659813",
+                    "1372623149",
+                    &s.encrypt,
+                    &mut buf,
+                )
                 .unwrap()
                 .len();
         });

@@ -1,0 +1,157 @@
+//! End to end: start the server binary on a free port (on the official sample credentials),
+//! send the official GET vector percent-encoded as WeCom sends it and a POST built with the
+//! library, and check every answer. Plain HTTP/1.1 over a TcpStream: no client library.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use wxbizmsgcrypt::{MsgCrypt, xml};
+
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Server {
+    fn start() -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_axum-callback"))
+            .env("BIND", "127.0.0.1:0")
+            .env_remove("WXBIZ_TOKEN")
+            .env_remove("WXBIZ_AES_KEY")
+            .env_remove("WXBIZ_RECEIVE_ID")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("server starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let addr = line.trim().strip_prefix("listening on ").expect("listening line").to_owned();
+        Server { child, addr }
+    }
+
+    /// Sends one request; returns (status, headers, body).
+    fn send(&self, method: &str, target: &str, body: &[u8]) -> (u16, String, Vec<u8>) {
+        let mut stream = TcpStream::connect(&self.addr).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let head = format!(
+            "{method} {target} HTTP/1.1\r\nHost: {}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            self.addr,
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(body).unwrap();
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).unwrap();
+        let split =
+            response.windows(4).position(|w| w == b"\r\n\r\n").expect("a complete response");
+        let head = String::from_utf8(response[..split].to_vec()).unwrap();
+        let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+        (status, head, response[split + 4..].to_vec())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn sample() -> MsgCrypt {
+    MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")
+        .unwrap()
+}
+
+/// The official echostr, percent-encoded as WeCom sends it ('/' as %2F, '+' as %2B, '=' as %3D).
+const GET_VECTOR: &str = "/callback?msg_signature=5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3&timestamp=1409659589&nonce=263014780&echostr=P9nAzCzyDtyTWESHep1vC5X9xho%2FqYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp%2B4RPcs8TgAE7OaBO%2BFZXvnaqQ%3D%3D";
+
+#[test]
+fn end_to_end() {
+    let server = Server::start();
+
+    // 1. The URL check: 200, text/plain, exactly the echo.
+    let (status, head, body) = server.send("GET", GET_VECTOR, b"");
+    assert_eq!(status, 200, "{head}");
+    assert!(head.to_ascii_lowercase().contains("content-type: text/plain"), "{head}");
+    assert_eq!(body, b"1616140317555161061");
+
+    // 2. A bad signature: 401. A malformed query: 400. Never a 500.
+    let bad_sig = GET_VECTOR.replace("msg_signature=5c45", "msg_signature=0c45");
+    assert_eq!(server.send("GET", &bad_sig, b"").0, 401);
+    assert_eq!(server.send("GET", "/callback?timestamp=1&nonce=2&echostr=x", b"").0, 400);
+    assert_eq!(server.send("GET", "/callback", b"").0, 400);
+
+    // 3. A text message built with the library: the reply echoes its content, encrypted.
+    let crypt = sample();
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs().to_string();
+    let content = "hello 企业微信 ]]> & <tag>";
+    let message = format!(
+        "<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName><FromUserName><![CDATA[mycreate]]></FromUserName>\
+         <CreateTime>{now}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content>{}</Content><MsgId>1</MsgId></xml>",
+        "hello 企业微信 ]]&gt; &amp; &lt;tag&gt;"
+    );
+    let sent = crypt.encrypt_msg(&message, &now, "1372623149").unwrap();
+    let post_body = format!(
+        "<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName><Encrypt><![CDATA[{}]]></Encrypt><AgentID><![CDATA[218]]></AgentID></xml>",
+        sent.encrypt
+    );
+    let target =
+        format!("/callback?msg_signature={}&timestamp={now}&nonce=1372623149", sent.msg_signature);
+    let (status, head, body) = server.send("POST", &target, post_body.as_bytes());
+    assert_eq!(status, 200, "{head}");
+    let reply = String::from_utf8(body).unwrap();
+    let doc = roxmltree::Document::parse(&reply).unwrap();
+    let field = |name: &str| {
+        let node = doc.root_element().children().find(|n| n.has_tag_name(name)).unwrap();
+        node.text().unwrap().to_owned()
+    };
+    let decrypted = xml::decrypt_msg(
+        &crypt,
+        &field("MsgSignature"),
+        &field("TimeStamp"),
+        &field("Nonce"),
+        &reply,
+    )
+    .expect("the reply decrypts with the app's credentials");
+    let reply_doc = roxmltree::Document::parse(&decrypted).unwrap();
+    let reply_field = |name: &str| {
+        reply_doc
+            .root_element()
+            .children()
+            .find(|n| n.has_tag_name(name))
+            .unwrap()
+            .text()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(reply_field("Content"), content);
+    assert_eq!(reply_field("ToUserName"), "mycreate");
+    assert_eq!(reply_field("MsgType"), "text");
+
+    // 4. An event (not a text message): an empty 200.
+    let event = format!(
+        "<xml><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[enter_agent]]></Event><CreateTime>{now}</CreateTime></xml>"
+    );
+    let sent = crypt.encrypt_msg(&event, &now, "42").unwrap();
+    let target = format!("/callback?msg_signature={}&timestamp={now}&nonce=42", sent.msg_signature);
+    let (status, _, body) =
+        server.send("POST", &target, xml::render_reply(&sent).unwrap().as_bytes());
+    assert_eq!((status, body.len()), (200, 0));
+
+    // 5. A replayed POST from long ago (valid signature): refused with 400, not decrypted twice.
+    let old = crypt.encrypt_msg(&message, "1409659813", "1").unwrap();
+    let target =
+        format!("/callback?msg_signature={}&timestamp=1409659813&nonce=1", old.msg_signature);
+    assert_eq!(server.send("POST", &target, xml::render_reply(&old).unwrap().as_bytes()).0, 400);
+
+    // 6. Malformed bodies: 400; a tampered body: 401; an oversized body: refused, never a 500.
+    let target = format!("/callback?msg_signature={}&timestamp={now}&nonce=42", sent.msg_signature);
+    assert_eq!(server.send("POST", &target, b"not xml").0, 400);
+    assert_eq!(server.send("POST", &target, b"<xml><Encrypt>AAAA</Encrypt></xml>").0, 401);
+    assert_eq!(server.send("POST", &target, &[0xFF, 0xFE]).0, 400);
+    let huge = vec![b'a'; 2 << 20];
+    let status = server.send("POST", &target, &huge).0;
+    assert!((400..500).contains(&status), "oversized body got {status}");
+}
