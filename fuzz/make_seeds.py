@@ -1,0 +1,41 @@
+#!/usr/bin/env python3
+"""Writes seed corpora for the fuzz targets from ../tests/data/known.json (the known vectors),
+in each target's input format, into seeds/<target>/. Run it when the vectors change."""
+import base64
+import json
+import os
+import pathlib
+
+HERE = pathlib.Path(__file__).resolve().parent
+vectors = json.loads((HERE.parent / "tests/data/known.json").read_text())
+
+
+def write(target, name, data):
+    d = HERE / "seeds" / target
+    d.mkdir(parents=True, exist_ok=True)
+    (d / f"seed-{name}").write_bytes(data if isinstance(data, bytes) else data.encode())
+
+
+for v in vectors:
+    name = v["name"]
+    if v["variant"] == "echostr":
+        encrypt = v["input"]
+    elif v["variant"] == "xml":
+        write("xml_decrypt", name, v["input"])
+        encrypt = v["input"].split("<Encrypt><![CDATA[")[1].split("]]>")[0]
+    else:
+        write("json_decrypt", name, v["input"])
+        body = json.loads(v["input"])
+        encrypt = body.get("encrypt") or body.get("Encrypt")
+    write("decrypt", name, "\n".join([v["msg_signature"], v["timestamp"], v["nonce"], encrypt]))
+    write("round_trip", name, (v.get("random_prefix") or "0123456789abcdef").encode()
+          + "\n".join([v["expected_plaintext"], v["receive_id"], v["timestamp"], v["nonce"]]).encode())
+    # The frame target takes plaintext: a well-formed padded frame for the sample receive id.
+    msg = v["expected_plaintext"].encode()
+    frame = b"r" * 16 + len(msg).to_bytes(4, "big") + msg + b"wx5823bf96d3bd56c7"
+    pad = 32 - len(frame) % 32
+    write("decrypt_frame", name, frame + bytes([pad]) * pad)
+    query = (f"msg_signature={v['msg_signature']}&timestamp={v['timestamp']}&nonce={v['nonce']}"
+             f"&echostr={encrypt.replace('+', '%2B').replace('/', '%2F').replace('=', '%3D')}")
+    write("query", name, query)
+print("seeds written to", HERE / "seeds")

@@ -1,0 +1,110 @@
+//! Properties over arbitrary inputs (proptest): round trips for the core and both envelopes,
+//! and no public entry point panics, whatever strings it is given.
+
+mod common;
+
+use proptest::prelude::*;
+use wxbizmsgcrypt::{CallbackQuery, MsgCrypt, check_timestamp, json, verify_signature, xml};
+
+const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+
+fn crypt(rid: &str) -> MsgCrypt {
+    MsgCrypt::new("tok3n", KEY, rid).unwrap()
+}
+
+/// Messages around the framing and padding boundaries, with any characters.
+fn any_message() -> impl Strategy<Value = String> {
+    prop_oneof![
+        ".{0,40}",
+        "[\\u{0}-\\u{10FFFF}]{0,200}",
+        "[a-z]{0,2000}",
+        "(\\]\\]>|<|&|企业微信|😀|\r|\n){0,50}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn core_round_trip(msg in any_message(), rid in ".{0,24}", random in any::<[u8; 16]>(),
+                       ts in ".{0,16}", nonce in ".{0,16}") {
+        let c = crypt(&rid);
+        let sent = c.encrypt_msg_with_random(&msg, &ts, &nonce, &random).unwrap();
+        // Independently: the wire format is random ‖ len ‖ msg ‖ rid, PKCS#7 to 32 bytes.
+        let expected = common::pkcs7_32(common::frame(&random, msg.len() as u32, msg.as_bytes(), rid.as_bytes()));
+        prop_assert_eq!(common::open_raw(KEY, &sent.encrypt), expected);
+        prop_assert_eq!(&sent.msg_signature, &common::sign(&["tok3n", &ts, &nonce, &sent.encrypt]));
+        prop_assert_eq!(c.decrypt_msg(&sent.msg_signature, &ts, &nonce, &sent.encrypt).unwrap(), msg.clone());
+        let detailed = c.decrypt_msg_detailed(&sent.msg_signature, &ts, &nonce, &sent.encrypt).unwrap();
+        prop_assert_eq!((detailed.message(), detailed.receive_id()), (msg.as_str(), rid.as_str()));
+    }
+
+    #[test]
+    fn xml_round_trip(msg in any_message(), rid in "[a-z0-9]{0,18}", ts in ".{0,16}", nonce in ".{0,16}") {
+        let c = crypt(&rid);
+        let sent = c.encrypt_msg(&msg, &ts, &nonce).unwrap();
+        match xml::render_reply(&sent) {
+            Ok(body) => {
+                prop_assert_eq!(xml::read_encrypt(&body).unwrap(), sent.encrypt.as_str());
+                prop_assert_eq!(xml::decrypt_msg(&c, &sent.msg_signature, &ts, &nonce, &body).unwrap(), msg);
+                // An independent parser reads the same timestamp and nonce back.
+                let doc = roxmltree::Document::parse(&body).unwrap();
+                let text = |name: &str| doc.root_element().children().find(|n| n.has_tag_name(name))
+                    .map(|n| n.children().filter_map(|c| c.text()).collect::<String>()).unwrap();
+                prop_assert_eq!((text("TimeStamp"), text("Nonce")), (ts, nonce));
+            }
+            // Only a control character XML cannot carry is refused.
+            Err(e) => prop_assert!(
+                format!("{ts}{nonce}").chars().any(|c| (c < ' ' && !"\t\n\r".contains(c)) || c == '\u{FFFE}' || c == '\u{FFFF}'),
+                "{e:?} for {ts:?} {nonce:?}"
+            ),
+        }
+    }
+
+    #[test]
+    fn json_round_trip(msg in any_message(), rid in ".{0,18}", ts in "[0-9]{1,10}", nonce in ".{0,16}") {
+        let c = crypt(&rid);
+        let sent = c.encrypt_msg(&msg, &ts, &nonce).unwrap();
+        let body = json::render_reply(&sent);
+        prop_assert_eq!(json::read_encrypt(&body).unwrap(), sent.encrypt.as_str());
+        prop_assert_eq!(json::decrypt_msg(&c, &sent.msg_signature, &ts, &nonce, &body).unwrap(), msg.clone());
+        if let Ok(body) = json::render_reply_wechat(&sent) {
+            prop_assert_eq!(json::decrypt_msg(&c, &sent.msg_signature, &ts, &nonce, &body).unwrap(), msg);
+        } else {
+            prop_assert!(ts.starts_with('0') && ts != "0" || ts.parse::<u64>().is_err());
+        }
+    }
+
+    #[test]
+    fn no_entry_point_panics_on_arbitrary_strings(a in ".{0,64}", b in ".{0,64}", c in ".{0,64}", d in ".{0,300}") {
+        let _ = MsgCrypt::new(&a, &b, &c);
+        let _ = MsgCrypt::builder(&a, &b).previous_key(&c).receive_id(&d).build();
+        for crypt in [crypt(&c), MsgCrypt::builder("tok3n", KEY).any_receive_id().previous_key(KEY).build().unwrap()] {
+            let _ = crypt.verify_url(&a, &b, &c, &d);
+            let _ = crypt.decrypt_msg(&a, &b, &c, &d);
+            let _ = crypt.decrypt_msg_into(&a, &b, &c, &d, &mut Vec::new());
+            let _ = crypt.decrypt_msg_detailed(&a, &b, &c, &d);
+            // With a correct signature, so that base64, AES and framing see the input too.
+            let sig = crypt.sign(&b, &c, &d.replace(' ', "+"));
+            let _ = crypt.decrypt_msg(&sig, &b, &c, &d);
+            let _ = xml::decrypt_msg(&crypt, &a, &b, &c, &d);
+            let _ = json::decrypt_msg(&crypt, &a, &b, &c, &d);
+            let _ = crypt.encrypt_msg(&d, &a, &b).map(|sent| (xml::render_reply(&sent), json::render_reply(&sent), json::render_reply_wechat(&sent)));
+        }
+        let _ = xml::read_encrypt(&d);
+        let _ = json::read_encrypt(&d);
+        let _ = verify_signature(&a, &b, &c, &d);
+        let _ = check_timestamp(&a, 1_700_000_000, 300);
+        let _ = CallbackQuery::parse(&d);
+    }
+
+    #[test]
+    fn arbitrary_ciphertext_bytes_with_a_valid_signature_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+        use base64::Engine;
+        let encrypt = base64::engine::general_purpose::STANDARD.encode(&bytes);
+        let c = crypt("ww1");
+        let sig = c.sign("1", "2", &encrypt);
+        let got = c.decrypt_msg(&sig, "1", "2", &encrypt);
+        prop_assert!(got.is_err() || bytes.len() % 16 == 0, "{got:?}");
+    }
+}
