@@ -286,9 +286,7 @@ impl MsgCrypt {
         timestamp: &str,
         nonce: &str,
     ) -> Result<EncryptedMsg, Error> {
-        let mut random = [0u8; 16];
-        rand::fill(&mut random);
-        self.encrypt_msg_with_random(reply, timestamp, nonce, &random)
+        self.encrypt_msg_with_random(reply, timestamp, nonce, &fresh_random())
     }
 
     /// Encrypts a reply with the caller's 16 random bytes: deterministic, for tests and
@@ -404,9 +402,7 @@ impl MsgCrypt {
         timestamp: &str,
         nonce: &str,
     ) -> Result<EncryptedMsg, Error> {
-        let mut random = [0u8; 16];
-        rand::fill(&mut random);
-        self.seal(&to.key, to.receive_id(), reply, timestamp, nonce, &random)
+        self.seal(&to.key, to.receive_id(), reply, timestamp, nonce, &fresh_random())
     }
 
     fn seal(
@@ -515,6 +511,14 @@ impl MsgCrypt {
         }
         Ok(parts)
     }
+}
+
+/// The 16 random bytes that open a reply's frame, from `rand`'s thread-local CSPRNG (ChaCha,
+/// seeded and reseeded from the operating system).
+fn fresh_random() -> [u8; 16] {
+    let mut random = [0u8; 16];
+    rand::fill(&mut random);
+    random
 }
 
 thread_local! {

@@ -1,0 +1,142 @@
+//! What both benches share: the inputs, and the primitives a path is measured against.
+#![allow(dead_code)]
+
+use aes::cipher::{BlockModeDecrypt, BlockModeEncrypt, InnerIvInit, KeyInit, array::Array};
+use base64::Engine;
+use base64::engine::general_purpose::PAD;
+use base64::engine::{GeneralPurpose, GeneralPurposeConfig, Simd};
+use sha1::{Digest, Sha1};
+use wxbizmsgcrypt::{EncryptedMsg, MsgCrypt};
+
+pub const TOKEN: &str = "QDG6eK";
+pub const KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
+pub const RID: &str = "wx5823bf96d3bd56c7";
+pub const TS: &str = "1409659813";
+pub const NONCE: &str = "1372623149";
+pub const SIZES: [usize; 4] = [256, 1024, 16 * 1024, 64 * 1024];
+const CONFIG: GeneralPurposeConfig = PAD.with_decode_allow_trailing_bits(true);
+
+/// A realistic text-message callback of exactly `len` bytes: XML with CJK and ASCII content.
+pub fn message(len: usize) -> String {
+    let head = "<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName>\n<FromUserName><![CDATA[mycreate]]></FromUserName>\n<CreateTime>1409659813</CreateTime>\n<MsgType><![CDATA[text]]></MsgType>\n<Content><![CDATA[";
+    let tail = "]]></Content>\n<MsgId>4561255354251345929</MsgId>\n<AgentID>218</AgentID>\n</xml>";
+    let room = len.saturating_sub(head.len() + tail.len());
+    let mut body = String::new();
+    for c in "企业微信 hello, ".chars().cycle() {
+        if body.len() + c.len_utf8() > room {
+            break;
+        }
+        body.push(c);
+    }
+    let mut m = format!("{head}{body}{tail}");
+    while m.len() > len {
+        m.pop();
+    }
+    while m.len() < len {
+        m.push('x');
+    }
+    m
+}
+
+/// A message of `len` bytes, encrypted, with the bodies and primitive inputs derived from it.
+pub struct Fixture {
+    pub crypt: MsgCrypt,
+    pub msg: String,
+    pub sent: EncryptedMsg,
+    pub xml_body: String,
+    pub json_body: String,
+    /// Token, timestamp, nonce and ciphertext, sorted and concatenated: SHA-1's input.
+    pub sig_input: Vec<u8>,
+    /// The padded plaintext frame (what AES encrypts).
+    pub frame: Vec<u8>,
+}
+
+impl Fixture {
+    pub fn new(len: usize, floor: &Floor) -> Fixture {
+        let crypt = MsgCrypt::new(TOKEN, KEY, RID).unwrap();
+        let msg = message(len);
+        let sent = crypt.encrypt_msg(&msg, TS, NONCE).unwrap();
+        let xml_body = format!(
+            "<xml><ToUserName><![CDATA[{RID}]]></ToUserName><Encrypt><![CDATA[{}]]></Encrypt><AgentID><![CDATA[218]]></AgentID></xml>",
+            sent.encrypt
+        );
+        let json_body =
+            format!(r#"{{"tousername":"{RID}","encrypt":"{}","agentid":218}}"#, sent.encrypt);
+        let mut parts = [TOKEN, TS, NONCE, sent.encrypt.as_str()];
+        parts.sort_unstable();
+        let sig_input = parts.concat().into_bytes();
+        let (mut decoded, mut frame) = floor.buffers(&sent.encrypt);
+        floor.decrypt(&sig_input, &sent.encrypt, &mut decoded, &mut frame);
+        Fixture { crypt, msg, sent, xml_body, json_body, sig_input, frame }
+    }
+}
+
+/// The primitives, with the key schedule done: the floor a path cannot go below.
+pub struct Floor {
+    engine: Simd,
+    cipher: aes::Aes256,
+    iv: aes::Block,
+}
+
+impl Floor {
+    pub fn new() -> Floor {
+        let raw = GeneralPurpose::new(&base64::alphabet::STANDARD, CONFIG)
+            .decode(format!("{KEY}="))
+            .unwrap();
+        let mut iv = aes::Block::default();
+        iv.copy_from_slice(&raw[..16]);
+        Floor {
+            engine: Simd::standard(CONFIG),
+            cipher: aes::Aes256::new_from_slice(&raw).unwrap(),
+            iv,
+        }
+    }
+
+    /// Scratch buffers for [`Floor::decrypt`] (decoded ciphertext, plaintext), allocated once.
+    pub fn buffers(&self, text: &str) -> (Vec<u8>, Vec<u8>) {
+        let n = self.engine.decode(text).unwrap().len();
+        (vec![0u8; n + 3], vec![0u8; n])
+    }
+
+    pub fn sha1(&self, sig_input: &[u8]) -> u8 {
+        Sha1::digest(sig_input)[0]
+    }
+
+    /// Decodes into `decoded`, returns the length.
+    pub fn base64_decode(&self, text: &str, decoded: &mut [u8]) -> usize {
+        self.engine.decode_slice(text, decoded).unwrap()
+    }
+
+    pub fn aes_cbc_decrypt(&self, input: &[u8], output: &mut [u8]) {
+        let (i, _) = Array::slice_as_chunks(input);
+        let (o, _) = Array::slice_as_chunks_mut(&mut output[..input.len()]);
+        cbc::Decryptor::<&aes::Aes256>::inner_iv_init(&self.cipher, &self.iv)
+            .decrypt_blocks_b2b(i, o)
+            .unwrap();
+    }
+
+    /// SHA-1 over the signature input, base64 decode, AES-256-CBC decrypt.
+    pub fn decrypt(
+        &self,
+        sig_input: &[u8],
+        text: &str,
+        decoded: &mut [u8],
+        plain: &mut [u8],
+    ) -> u8 {
+        let digest = self.sha1(sig_input);
+        let n = self.base64_decode(text, decoded);
+        self.aes_cbc_decrypt(&decoded[..n], plain);
+        digest ^ plain[0]
+    }
+
+    /// AES-256-CBC encrypt, base64 encode, SHA-1 over the signature input.
+    pub fn encrypt(&self, frame: &[u8], out: &mut [u8], text: &mut [u8], sig_input: &[u8]) -> u8 {
+        let (i, _) = Array::slice_as_chunks(frame);
+        let (o, _) = Array::slice_as_chunks_mut(out);
+        cbc::Encryptor::<&aes::Aes256>::inner_iv_init(&self.cipher, &self.iv)
+            .encrypt_blocks_b2b(i, o)
+            .unwrap();
+        let n = self.engine.encode_slice(&*out, text).unwrap();
+        self.sha1(sig_input) ^ text[n - 1]
+    }
+}
