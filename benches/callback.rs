@@ -60,6 +60,11 @@ fn decrypt(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("decrypt_msg", len), |b| {
             b.iter(|| crypt.decrypt_msg(&s.msg_signature, TS, NONCE, black_box(&s.encrypt)))
         });
+        // Key rotation configured, the current key opens the message: should cost nothing.
+        let rotating = common::rotating();
+        g.bench_function(BenchmarkId::new("decrypt_msg_rotating", len), |b| {
+            b.iter(|| rotating.decrypt_msg(&s.msg_signature, TS, NONCE, black_box(&s.encrypt)))
+        });
         let mut buf = Vec::new();
         g.bench_function(BenchmarkId::new("decrypt_msg_into", len), |b| {
             b.iter(|| {

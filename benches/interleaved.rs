@@ -37,7 +37,7 @@ fn main() {
     let rounds = if quick { 3 } else { 201 };
     let floor = Floor::new();
     println!(
-        "{:<28}{:>8}{:>8}  (median of {rounds} interleaved rounds)",
+        "{:<30}{:>8}{:>8}  (median of {rounds} interleaved rounds)",
         "path / floor", "size", "ratio"
     );
     for len in SIZES {
@@ -56,11 +56,18 @@ fn main() {
                 &mut plain,
             ));
         };
-        let rows: [(&str, f64); 5] = [
+        let rotating = common::rotating();
+        let rows: [(&str, f64); 6] = [
             (
                 "decrypt_msg / decrypt",
                 ratio(rounds, reps, &mut dec_floor, || {
                     black_box(crypt.decrypt_msg(sig, TS, NONCE, black_box(text)).unwrap());
+                }),
+            ),
+            (
+                "decrypt_msg, previous key set",
+                ratio(rounds, reps, &mut dec_floor, || {
+                    black_box(rotating.decrypt_msg(sig, TS, NONCE, black_box(text)).unwrap());
                 }),
             ),
             (
@@ -110,7 +117,7 @@ fn main() {
             ),
         ];
         for (name, r) in rows {
-            println!("{name:<28}{len:>8}{r:>8.3}");
+            println!("{name:<30}{len:>8}{r:>8.3}");
         }
     }
 }

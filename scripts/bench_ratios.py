@@ -17,6 +17,7 @@ SIZES = [256, 1024, 16384, 65536]
 ROWS = [
     ("decrypt", "verify_url", "primitives_decrypt", 1.10),
     ("decrypt", "decrypt_msg", "primitives_decrypt", 1.10),
+    ("decrypt", "decrypt_msg_rotating", "primitives_decrypt", 1.10),
     ("decrypt", "decrypt_msg_into", "primitives_decrypt", 1.10),
     ("decrypt", "xml", "primitives_decrypt", 1.25),
     ("decrypt", "json", "primitives_decrypt", 1.25),

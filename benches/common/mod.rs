@@ -38,6 +38,16 @@ pub fn message(len: usize) -> String {
     m
 }
 
+/// The same credentials with a previous key configured (key rotation), for the cost of the
+/// configuration when the current key opens every message.
+pub fn rotating() -> MsgCrypt {
+    MsgCrypt::builder(TOKEN, KEY)
+        .previous_key("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG")
+        .receive_id(RID)
+        .build()
+        .unwrap()
+}
+
 /// A message of `len` bytes, encrypted, with the bodies and primitive inputs derived from it.
 pub struct Fixture {
     pub crypt: MsgCrypt,
