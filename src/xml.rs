@@ -53,8 +53,8 @@ pub fn decrypt_msg(
 ///
 /// # Errors
 ///
-/// [`Error::ReplyFieldNotRepresentable`] (`-40011`) if `timestamp` or `nonce` holds a character
-/// XML cannot carry, then the errors of [`MsgCrypt::encrypt_msg`].
+/// The errors of [`MsgCrypt::encrypt_msg`], then [`Error::ReplyFieldNotRepresentable`]
+/// (`-40011`) if `timestamp` or `nonce` holds a character XML cannot carry.
 ///
 /// # Example
 ///
