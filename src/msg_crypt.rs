@@ -677,7 +677,7 @@ impl Decrypted {
     #[must_use]
     pub fn into_message(mut self) -> String {
         self.text.truncate(self.split);
-        std::mem::take(&mut self.text)
+        self.text
     }
 }
 
