@@ -14,15 +14,16 @@ pub(crate) fn sign<const N: usize>(parts: [&[u8]; N]) -> Hex {
     to_lower_hex(&digest(parts))
 }
 
-/// Whether `given` is the signature of `parts`: 40 lowercase hex digits whose value equals the
-/// digest, compared in time independent of the digest. This is the crate's only comparison of
-/// a secret-dependent value.
+/// Whether `given` is the signature of `parts`, compared in time independent of the digest.
+/// This is the crate's only comparison of a secret-dependent value.
 ///
-/// `given` is decoded rather than our digest encoded: a `given` that is not 40 lowercase hex
-/// digits is refused on its shape alone, which tells an attacker nothing about the digest.
+/// Our digest is rendered as lowercase hex, the only spelling the scheme produces, and compared
+/// with `given` as five 64-bit words. A `given` of the wrong length is refused on its length
+/// alone, which tells an attacker nothing about the digest; any other `given` that is not our
+/// hex (upper case, not hex at all) simply differs from it.
 pub(crate) fn verify<const N: usize>(parts: [&[u8]; N], given: &str) -> bool {
-    let Some(given) = decode_lower_hex(given) else { return false };
-    words(&digest(parts)).ct_eq(&words(&given)).into()
+    let Ok(given) = <&Hex>::try_from(given.as_bytes()) else { return false };
+    words(&to_lower_hex(&digest(parts))).ct_eq(&words(given)).into()
 }
 
 /// SHA-1 of the parts sorted bytewise and concatenated, hashed one after the other without
@@ -36,34 +37,15 @@ fn digest<const N: usize>(mut parts: [&[u8]; N]) -> Digest20 {
     hasher.finalize().into()
 }
 
-/// The digest as five words, so that `subtle` compares 5 values instead of 20.
-fn words(digest: &Digest20) -> [u32; 5] {
-    let mut out = [0u32; 5];
-    for (word, chunk) in out.iter_mut().zip(digest.chunks_exact(4)) {
-        let mut bytes = [0u8; 4];
+/// A signature as five words, so that `subtle` compares 5 values instead of 40.
+fn words(hex: &Hex) -> [u64; 5] {
+    let mut out = [0u64; 5];
+    for (word, chunk) in out.iter_mut().zip(hex.chunks_exact(8)) {
+        let mut bytes = [0u8; 8];
         bytes.copy_from_slice(chunk);
-        *word = u32::from_ne_bytes(bytes);
+        *word = u64::from_ne_bytes(bytes);
     }
     out
-}
-
-/// Decodes exactly 40 lowercase hex digits (the only spelling the scheme produces).
-fn decode_lower_hex(text: &str) -> Option<Digest20> {
-    let text = text.as_bytes();
-    if text.len() != 40 {
-        return None;
-    }
-    let nibble = |c: u8| match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        _ => None,
-    };
-    let mut out = [0u8; 20];
-    for (byte, pair) in out.iter_mut().zip(text.chunks_exact(2)) {
-        let (&[hi, lo], _) = pair.split_first_chunk::<2>()?;
-        *byte = (nibble(hi)? << 4) | nibble(lo)?;
-    }
-    Some(out)
 }
 
 /// Renders a signature as a `String` (it is always ASCII, so the check cannot fail).
