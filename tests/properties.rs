@@ -75,6 +75,26 @@ proptest! {
         }
     }
 
+    /// The Encrypt value is read as serde_json's own DOM reads it, whatever the string holds:
+    /// written raw between quotes (control characters, backslashes and quotes included), or
+    /// escaped as a JSON encoder writes it.
+    #[test]
+    fn json_reads_encrypt_as_serde_json_value_does(content in "(\\PC|[\\u{0}-\\u{1f}]|\\\\[\"\\\\/bfnrtux0-9a-fA-F]|\\\\u[0-9a-fA-F]{4}|\\\\ud8[0-9a-f]{2}|[+/=\"])*") {
+        for body in [
+            format!(r#"{{"tousername":"ww1","encrypt":"{content}","agentid":1}}"#),
+            format!(r#"{{"encrypt":{}}}"#, serde_json::to_string(&content).unwrap()),
+        ] {
+            let independent = serde_json::from_str::<serde_json::Value>(&body)
+                .ok()
+                .map(|v| v["encrypt"].as_str().map(str::to_owned));
+            match (json::read_encrypt(&body), independent) {
+                (Ok(ours), Some(Some(theirs))) => prop_assert_eq!(ours.as_ref(), theirs.as_str(), "{}", body),
+                (Err(e), None) => prop_assert_eq!(e, wxbizmsgcrypt::Error::MalformedEnvelope(wxbizmsgcrypt::EnvelopeFault::NotWellFormed)),
+                (ours, theirs) => prop_assert!(false, "{body:?}: ours {ours:?}, serde_json::Value {theirs:?}"),
+            }
+        }
+    }
+
     #[test]
     fn no_entry_point_panics_on_arbitrary_strings(a in ".{0,64}", b in ".{0,64}", c in ".{0,64}", d in ".{0,300}") {
         let _ = MsgCrypt::new(&a, &b, &c);
