@@ -11,7 +11,8 @@ use crate::Error;
 use crate::builder::MsgCryptBuilder;
 use crate::crypto::frame::{self, FrameParts};
 use crate::crypto::key::AesKey;
-use crate::crypto::{aes_cbc, b64, signature};
+use crate::crypto::signature::{self, Hex};
+use crate::crypto::{aes_cbc, b64};
 
 /// Verifies, decrypts and encrypts callbacks for one Token / EncodingAESKey / receive id.
 ///
@@ -318,7 +319,8 @@ impl MsgCrypt {
         random: &[u8; 16],
     ) -> Result<EncryptedMsg, Error> {
         let receive_id = self.inner.receive_ids.first().ok_or(Error::ReceiveIdRequired)?;
-        self.seal(&self.inner.current, receive_id, reply, timestamp, nonce, random)
+        let with = Sealing { key: &self.inner.current, receive_id, random };
+        self.seal(with, reply, timestamp, nonce)
     }
 
     /// Verifies and decrypts like [`decrypt_msg`](MsgCrypt::decrypt_msg), and also tells which
@@ -402,28 +404,86 @@ impl MsgCrypt {
         timestamp: &str,
         nonce: &str,
     ) -> Result<EncryptedMsg, Error> {
-        self.seal(&to.key, to.receive_id(), reply, timestamp, nonce, &fresh_random())
+        let with = Sealing { key: &to.key, receive_id: to.receive_id(), random: &fresh_random() };
+        self.seal(with, reply, timestamp, nonce)
+    }
+
+    /// [`encrypt_msg`](MsgCrypt::encrypt_msg) for an envelope writer: the base64 ciphertext is
+    /// written into a new String between `around`'s text before and room for its text after,
+    /// instead of into a String of its own. Returns that String and the signature.
+    pub(crate) fn encrypt_msg_enclosed(
+        &self,
+        reply: &str,
+        timestamp: &str,
+        nonce: &str,
+        around: Around<'_>,
+    ) -> Result<(String, Signature), Error> {
+        let receive_id = self.inner.receive_ids.first().ok_or(Error::ReceiveIdRequired)?;
+        let with = Sealing { key: &self.inner.current, receive_id, random: &fresh_random() };
+        self.seal_enclosed(with, reply, [timestamp, nonce], around)
+    }
+
+    /// [`encrypt_reply`](MsgCrypt::encrypt_reply) for an envelope writer, as
+    /// [`encrypt_msg_enclosed`](MsgCrypt::encrypt_msg_enclosed).
+    pub(crate) fn encrypt_reply_enclosed(
+        &self,
+        to: &Decrypted,
+        reply: &str,
+        timestamp: &str,
+        nonce: &str,
+        around: Around<'_>,
+    ) -> Result<(String, Signature), Error> {
+        let with = Sealing { key: &to.key, receive_id: to.receive_id(), random: &fresh_random() };
+        self.seal_enclosed(with, reply, [timestamp, nonce], around)
     }
 
     fn seal(
         &self,
-        key: &AesKey,
-        receive_id: &str,
+        with: Sealing<'_>,
         reply: &str,
         timestamp: &str,
         nonce: &str,
-        random: &[u8; 16],
     ) -> Result<EncryptedMsg, Error> {
-        let mut buf = Vec::new();
-        frame::build(&mut buf, random, reply.as_bytes(), receive_id.as_bytes())?;
-        aes_cbc::pad_and_encrypt(key, &mut buf);
-        let encrypt = b64::encode(&buf);
-        let msg_signature = self.sign(timestamp, nonce, &encrypt);
+        let around = Around { before: "", room_after: 0 };
+        let (encrypt, msg_signature) = self.seal_enclosed(with, reply, [timestamp, nonce], around)?;
         Ok(EncryptedMsg {
             encrypt,
-            msg_signature,
+            msg_signature: msg_signature.as_str().to_owned(),
             timestamp: timestamp.to_owned(),
             nonce: nonce.to_owned(),
+        })
+    }
+
+    /// Frames, pads and encrypts `reply`, writes the base64 ciphertext after `around.before`
+    /// into a String allocated once at its final size, and signs it. The frame is built in the
+    /// per-thread scratch buffer, so a reply costs no allocation besides the String.
+    fn seal_enclosed(
+        &self,
+        with: Sealing<'_>,
+        reply: &str,
+        [timestamp, nonce]: [&str; 2],
+        around: Around<'_>,
+    ) -> Result<(String, Signature), Error> {
+        with_scratch(|buf| {
+            frame::build(buf, with.random, reply.as_bytes(), with.receive_id.as_bytes())?;
+            aes_cbc::pad_and_encrypt(with.key, buf);
+            let mut out = String::with_capacity(
+                around
+                    .before
+                    .len()
+                    .saturating_add(b64::encoded_len(buf.len()))
+                    .saturating_add(around.room_after),
+            );
+            out.push_str(around.before);
+            b64::encode_appending(buf, &mut out);
+            let encrypt = out.get(around.before.len()..).unwrap_or_default();
+            let signature = signature::sign([
+                self.inner.token.as_bytes(),
+                timestamp.as_bytes(),
+                nonce.as_bytes(),
+                encrypt.as_bytes(),
+            ]);
+            Ok((out, Signature(signature)))
         })
     }
 
@@ -511,6 +571,29 @@ impl MsgCrypt {
         }
         Ok(parts)
     }
+}
+
+/// A signature made by [`MsgCrypt::encrypt_msg_enclosed`], for an envelope writer.
+pub(crate) struct Signature(Hex);
+
+impl Signature {
+    pub(crate) fn as_str(&self) -> &str {
+        signature::as_str(&self.0)
+    }
+}
+
+/// What an envelope writer puts around a reply's ciphertext: the text before it, and how many
+/// bytes it will append after it.
+pub(crate) struct Around<'a> {
+    pub(crate) before: &'a str,
+    pub(crate) room_after: usize,
+}
+
+/// What a reply is sealed with: the key, the receive id its frame carries, its 16 random bytes.
+struct Sealing<'a> {
+    key: &'a AesKey,
+    receive_id: &'a str,
+    random: &'a [u8; 16],
 }
 
 /// The 16 random bytes that open a reply's frame, from `rand`'s thread-local CSPRNG (ChaCha,

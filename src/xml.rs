@@ -14,6 +14,7 @@ use quick_xml::Reader;
 use quick_xml::escape::{escape, resolve_predefined_entity};
 use quick_xml::events::{BytesText, Event};
 
+use crate::msg_crypt::Around;
 use crate::{Decrypted, EncryptedMsg, EnvelopeFault, Error, MsgCrypt};
 
 /// Verifies and decrypts an XML callback body: reads its `Encrypt` value with [`read_encrypt`]
@@ -71,7 +72,11 @@ pub fn encrypt_msg(
     timestamp: &str,
     nonce: &str,
 ) -> Result<String, Error> {
-    render_reply(&crypt.encrypt_msg(reply, timestamp, nonce)?)
+    let around = Around { before: ENCRYPT_CDATA_OPEN, room_after: room_after(timestamp, nonce) };
+    let (mut out, signature) = crypt.encrypt_msg_enclosed(reply, timestamp, nonce, around)?;
+    out.push_str(ENCRYPT_CDATA_CLOSE);
+    push_signed_fields(&mut out, signature.as_str(), timestamp, nonce)?;
+    Ok(out)
 }
 
 /// Like [`decrypt_msg`], and also tells the receive id the message carried and which key opened
@@ -130,7 +135,11 @@ pub fn encrypt_reply(
     timestamp: &str,
     nonce: &str,
 ) -> Result<String, Error> {
-    render_reply(&crypt.encrypt_reply(to, reply, timestamp, nonce)?)
+    let around = Around { before: ENCRYPT_CDATA_OPEN, room_after: room_after(timestamp, nonce) };
+    let (mut out, signature) = crypt.encrypt_reply_enclosed(to, reply, timestamp, nonce, around)?;
+    out.push_str(ENCRYPT_CDATA_CLOSE);
+    push_signed_fields(&mut out, signature.as_str(), timestamp, nonce)?;
+    Ok(out)
 }
 
 /// Reads the `Encrypt` value out of an XML callback body.
@@ -308,18 +317,42 @@ impl<'a> Scan<'a> {
 /// ```
 pub fn render_reply(msg: &EncryptedMsg) -> Result<String, Error> {
     let mut out = String::with_capacity(
-        120 + msg.encrypt.len() + msg.msg_signature.len() + msg.timestamp.len() + msg.nonce.len(),
+        ENCRYPT_OPEN.len() + msg.encrypt.len() + room_after(&msg.timestamp, &msg.nonce),
     );
-    out.push_str("<xml>\n<Encrypt>");
+    out.push_str(ENCRYPT_OPEN);
     push_cdata_or_text(&mut out, &msg.encrypt)?;
-    out.push_str("</Encrypt>\n<MsgSignature>");
-    push_cdata_or_text(&mut out, &msg.msg_signature)?;
-    out.push_str("</MsgSignature>\n<TimeStamp>");
-    push_text(&mut out, &msg.timestamp)?;
-    out.push_str("</TimeStamp>\n<Nonce>");
-    push_cdata_or_text(&mut out, &msg.nonce)?;
-    out.push_str("</Nonce>\n</xml>");
+    out.push_str(ENCRYPT_CLOSE);
+    push_signed_fields(&mut out, &msg.msg_signature, &msg.timestamp, &msg.nonce)?;
     Ok(out)
+}
+
+const ENCRYPT_OPEN: &str = "<xml>\n<Encrypt>";
+const ENCRYPT_CLOSE: &str = "</Encrypt>\n<MsgSignature>";
+/// What [`render_reply`] writes around a ciphertext, which base64 makes always fit in CDATA:
+/// [`encrypt_msg`] and [`encrypt_reply`] have the ciphertext written straight between them.
+const ENCRYPT_CDATA_OPEN: &str = "<xml>\n<Encrypt><![CDATA[";
+const ENCRYPT_CDATA_CLOSE: &str = "]]></Encrypt>\n<MsgSignature>";
+
+/// Room for what follows the ciphertext: 154 bytes of markup and signature, and the timestamp
+/// and nonce as they are when they need no escaping (escaped values only cost a reallocation).
+fn room_after(timestamp: &str, nonce: &str) -> usize {
+    160 + timestamp.len() + nonce.len()
+}
+
+/// Everything after `<MsgSignature>`: the signature, timestamp and nonce, and the end tags.
+fn push_signed_fields(
+    out: &mut String,
+    msg_signature: &str,
+    timestamp: &str,
+    nonce: &str,
+) -> Result<(), Error> {
+    push_cdata_or_text(out, msg_signature)?;
+    out.push_str("</MsgSignature>\n<TimeStamp>");
+    push_text(out, timestamp)?;
+    out.push_str("</TimeStamp>\n<Nonce>");
+    push_cdata_or_text(out, nonce)?;
+    out.push_str("</Nonce>\n</xml>");
+    Ok(())
 }
 
 /// CDATA as the official template has it, unless the value cannot survive CDATA unchanged.

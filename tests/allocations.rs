@@ -1,4 +1,4 @@
-//! Heap allocations on the decrypt path, counted by a global allocator that counts this
+//! Heap allocations on the decrypt and XML encrypt paths, counted by a global allocator that counts this
 //! thread's calls to `alloc`, `alloc_zeroed` and `realloc`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -124,4 +124,24 @@ fn readers_borrow_the_ciphertext() {
         assert_eq!(wxbizmsgcrypt::json::read_encrypt(&json_body).unwrap(), sent.encrypt);
     });
     assert_eq!(n, 0, "json::read_encrypt allocated {n} times");
+}
+
+#[test]
+fn xml_encrypt_msg_allocates_only_the_body_it_returns() {
+    // A warm-up at the largest size grows this thread's scratch buffer (and seeds `rand`'s
+    // thread-local generator); then each reply is written into one String of its final size.
+    let (crypt, _, _) = fixture(0);
+    let reply = |len: usize| "回复 reply ".chars().cycle().take(len / 2).collect::<String>();
+    let _ = wxbizmsgcrypt::xml::encrypt_msg(&crypt, &reply(64 * 1024), "1409659814", "42");
+    for len in SIZES.into_iter().rev() {
+        let reply = reply(len);
+        let mut body = String::new();
+        let n = allocations_in(|| {
+            body = wxbizmsgcrypt::xml::encrypt_msg(&crypt, &reply, "1409659814", "42").unwrap();
+        });
+        assert_eq!(n, 1, "{len} bytes: {n} allocations");
+        let encrypt = wxbizmsgcrypt::xml::read_encrypt(&body).unwrap();
+        assert!(body.capacity() - body.len() < 16, "{len} bytes: capacity {}", body.capacity());
+        assert!(!encrypt.is_empty());
+    }
 }

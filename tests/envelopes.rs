@@ -373,6 +373,38 @@ fn xml_reply_with_hostile_values_is_well_formed_and_reads_back() {
     }
 }
 
+/// `xml::encrypt_msg` and `xml::encrypt_reply` write the ciphertext straight into the envelope;
+/// the bytes must be those `render_reply` gives for the same fields, hostile ones included.
+#[test]
+fn xml_encrypt_writes_what_render_reply_writes() {
+    let c = sample();
+    let decrypted = {
+        let sent = c.encrypt_msg("question", "1", "2").unwrap();
+        c.decrypt_msg_detailed(&sent.msg_signature, "1", "2", &sent.encrypt).unwrap()
+    };
+    for value in HOSTILE {
+        for (timestamp, nonce) in [("1409659813", value), (value, "1372623149"), (value, value)] {
+            for reply_text in ["", "回复", &"x".repeat(5000)] {
+                let bodies = [
+                    xml::encrypt_msg(&c, reply_text, timestamp, nonce).unwrap(),
+                    xml::encrypt_reply(&c, &decrypted, reply_text, timestamp, nonce).unwrap(),
+                ];
+                for body in bodies {
+                    let [encrypt, signature, ts, n] = parse_xml_reply(&body);
+                    let mut fields = c.encrypt_msg("placeholder", timestamp, nonce).unwrap();
+                    (fields.encrypt, fields.msg_signature) = (encrypt, signature);
+                    assert_eq!((ts.as_str(), n.as_str()), (timestamp, nonce));
+                    assert_eq!(body, xml::render_reply(&fields).unwrap());
+                    let back = xml::decrypt_msg(&c, &fields.msg_signature, timestamp, nonce, &body);
+                    assert_eq!(back.unwrap(), reply_text);
+                }
+            }
+        }
+    }
+    // A field XML cannot carry is refused the same way.
+    assert_eq!(xml::encrypt_msg(&c, "x", "1", "\u{1}"), Err(Error::ReplyFieldNotRepresentable));
+}
+
 #[test]
 fn json_replies_with_hostile_values_read_back() {
     let c = sample();

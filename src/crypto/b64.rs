@@ -36,7 +36,12 @@ pub(crate) fn decode_into(text: &[u8], buf: &mut Vec<u8>) -> Result<(), Error> {
     decoded.map(drop)
 }
 
-/// Encodes `bytes` into a new `String` of exactly the right capacity.
-pub(crate) fn encode(bytes: &[u8]) -> String {
-    ENGINE.encode(bytes)
+/// Appends the encoding of `bytes` to `out`.
+pub(crate) fn encode_appending(bytes: &[u8], out: &mut String) {
+    ENGINE.encode_string(bytes, out);
+}
+
+/// The length of the padded encoding of `len` bytes.
+pub(crate) const fn encoded_len(len: usize) -> usize {
+    len.div_ceil(3).saturating_mul(4)
 }

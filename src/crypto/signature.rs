@@ -48,9 +48,14 @@ fn words(hex: &Hex) -> [u64; 5] {
     out
 }
 
-/// Renders a signature as a `String` (it is always ASCII, so the check cannot fail).
+/// Renders a signature as a `String`.
 pub(crate) fn to_string(hex: &Hex) -> String {
-    core::str::from_utf8(hex).map(String::from).unwrap_or_default()
+    String::from(as_str(hex))
+}
+
+/// A signature as text (it is always ASCII, so the check cannot fail).
+pub(crate) fn as_str(hex: &Hex) -> &str {
+    core::str::from_utf8(hex).unwrap_or_default()
 }
 
 fn to_lower_hex(digest: &[u8; 20]) -> Hex {
