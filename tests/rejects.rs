@@ -135,6 +135,21 @@ fn plus_that_arrived_as_space_is_read_as_plus() {
     );
 }
 
+#[test]
+fn a_signature_over_the_spaces_themselves_does_not_verify() {
+    // Spaces are read as '+' before the signature is checked, so a signature computed over the
+    // text with its spaces is a mismatch (-40001), not an invalid base64 (-40010).
+    let c = crypt();
+    let mangled = ECHOSTR.replace('+', " ");
+    let over_spaces = c.sign(TS, NONCE, &mangled);
+    assert_eq!(c.decrypt_msg(&over_spaces, TS, NONCE, &mangled), Err(Error::SignatureMismatch));
+    // Spaces in a text that is not base64 after the replacement either: the signature decides.
+    let junk = "@@ @";
+    assert_eq!(c.decrypt_msg(&c.sign(TS, NONCE, junk), TS, NONCE, junk), Err(Error::SignatureMismatch));
+    let replaced = c.sign(TS, NONCE, "@@+@");
+    assert_eq!(c.decrypt_msg(&replaced, TS, NONCE, junk), Err(Error::InvalidBase64));
+}
+
 // --- base64: -40010 ------------------------------------------------------------------------
 
 #[test]
