@@ -2,11 +2,16 @@
 //!
 //! `benches/callback.rs` (criterion) times each path and its primitives one after the other;
 //! on a shared machine their medians can drift by 30% between two benchmarks a minute apart.
-//! Here each round times the primitives and the path back to back on the same input, and the
-//! median of the per-round ratios is printed: noise that lasts longer than a round cancels.
+//! Here each sample times the primitives and the path back to back on the same input, the rows
+//! take their samples in turn (so a busy minute on the host touches every row alike), and each
+//! row prints the median of its ratios.
 //!
-//! `cargo bench --bench interleaved` (about 20 s). Under `cargo bench -- --test` (CI) it runs
-//! three rounds per row, only to prove that it still works.
+//! One row is a reference, not a path: the decrypt primitives plus the two things
+//! `decrypt_msg` cannot skip, checking that the message is UTF-8 and copying it into the
+//! returned `String`. It shows how much of a path's overhead is that work.
+//!
+//! `cargo bench --bench interleaved` (about 20 s). Under `cargo bench -- --test` (CI) it takes
+//! three samples per row, only to prove that it still works.
 
 mod common;
 
@@ -16,108 +21,136 @@ use std::time::Instant;
 use common::{Fixture, Floor, NONCE, SIZES, TS};
 use wxbizmsgcrypt::{json, xml};
 
-/// Median over `rounds` of (time of `ours`) / (time of `floor`), each timed over `reps` calls.
-fn ratio(rounds: usize, reps: usize, mut floor: impl FnMut(), mut ours: impl FnMut()) -> f64 {
-    let mut ratios: Vec<f64> = (0..rounds)
-        .map(|_| {
-            let t = Instant::now();
-            (0..reps).for_each(|_| floor());
-            let floor_secs = t.elapsed().as_secs_f64();
-            let t = Instant::now();
-            (0..reps).for_each(|_| ours());
-            t.elapsed().as_secs_f64() / floor_secs
-        })
-        .collect();
-    ratios.sort_by(f64::total_cmp);
-    ratios[ratios.len() / 2]
+/// Something to time: one call of a path or of its primitives.
+type Job<'a> = Box<dyn FnMut() + 'a>;
+
+/// A row: its name, its primitives, the path.
+type Row<'a> = (&'static str, Job<'a>, Job<'a>);
+
+/// The decrypt primitives on `f`'s input, with buffers of their own.
+fn decrypt_floor<'a>(floor: &'a Floor, f: &'a Fixture) -> Job<'a> {
+    let (mut decoded, mut plain) = floor.buffers(&f.sent.encrypt);
+    Box::new(move || {
+        black_box(floor.decrypt(
+            black_box(&f.sig_input),
+            black_box(&f.sent.encrypt),
+            &mut decoded,
+            &mut plain,
+        ));
+    })
+}
+
+/// The encrypt primitives on `f`'s input, with buffers of their own.
+fn encrypt_floor<'a>(floor: &'a Floor, f: &'a Fixture) -> Job<'a> {
+    let (mut out, mut encoded) = (vec![0u8; f.frame.len()], vec![0u8; f.sent.encrypt.len()]);
+    Box::new(move || {
+        black_box(floor.encrypt(black_box(&f.frame), &mut out, &mut encoded, &f.sig_input));
+    })
+}
+
+/// The reference: decrypt primitives, then the UTF-8 check and the copy `decrypt_msg` makes.
+fn decrypt_floor_utf8_copy<'a>(floor: &'a Floor, f: &'a Fixture) -> Job<'a> {
+    let (mut decoded, mut plain) = floor.buffers(&f.sent.encrypt);
+    let message = 20..20 + f.msg.len();
+    Box::new(move || {
+        black_box(floor.decrypt(
+            black_box(&f.sig_input),
+            black_box(&f.sent.encrypt),
+            &mut decoded,
+            &mut plain,
+        ));
+        let text = simdutf8::basic::from_utf8(&plain[message.clone()]).unwrap();
+        black_box(String::from(text));
+    })
+}
+
+fn rows<'a>(
+    floor: &'a Floor,
+    f: &'a Fixture,
+    rotating: &'a wxbizmsgcrypt::MsgCrypt,
+) -> Vec<Row<'a>> {
+    let (crypt, sig, text) = (&f.crypt, f.sent.msg_signature.as_str(), f.sent.encrypt.as_str());
+    let mut buf = Vec::new();
+    vec![
+        (
+            "decrypt_msg / decrypt",
+            decrypt_floor(floor, f),
+            Box::new(move || {
+                black_box(crypt.decrypt_msg(sig, TS, NONCE, black_box(text)).unwrap());
+            }),
+        ),
+        ("(reference) + UTF-8 + copy", decrypt_floor(floor, f), decrypt_floor_utf8_copy(floor, f)),
+        (
+            "decrypt_msg, previous key set",
+            decrypt_floor(floor, f),
+            Box::new(move || {
+                black_box(rotating.decrypt_msg(sig, TS, NONCE, black_box(text)).unwrap());
+            }),
+        ),
+        (
+            "decrypt_msg_into / decrypt",
+            decrypt_floor(floor, f),
+            Box::new(move || {
+                let message = crypt.decrypt_msg_into(sig, TS, NONCE, black_box(text), &mut buf);
+                black_box(message.unwrap().len());
+            }),
+        ),
+        (
+            "xml::decrypt_msg / decrypt",
+            decrypt_floor(floor, f),
+            Box::new(move || {
+                black_box(xml::decrypt_msg(crypt, sig, TS, NONCE, black_box(&f.xml_body)).unwrap());
+            }),
+        ),
+        (
+            "json::decrypt_msg / decrypt",
+            decrypt_floor(floor, f),
+            Box::new(move || {
+                black_box(
+                    json::decrypt_msg(crypt, sig, TS, NONCE, black_box(&f.json_body)).unwrap(),
+                );
+            }),
+        ),
+        (
+            "xml::encrypt_msg / encrypt",
+            encrypt_floor(floor, f),
+            Box::new(move || {
+                black_box(xml::encrypt_msg(crypt, black_box(&f.msg), TS, NONCE).unwrap());
+            }),
+        ),
+    ]
+}
+
+/// Seconds taken by `reps` calls of `job`.
+fn time(reps: usize, job: &mut Job<'_>) -> f64 {
+    let t = Instant::now();
+    (0..reps).for_each(|_| job());
+    t.elapsed().as_secs_f64()
 }
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--test");
-    let rounds = if quick { 3 } else { 201 };
+    let samples = if quick { 3 } else { 201 };
     let floor = Floor::new();
+    let rotating = common::rotating();
     println!(
-        "{:<30}{:>8}{:>8}  (median of {rounds} interleaved rounds)",
+        "{:<30}{:>8}{:>8}  (median of {samples} interleaved samples)",
         "path / floor", "size", "ratio"
     );
     for len in SIZES {
         let reps = if quick { 1 } else { (100_000 / len).max(10) };
         let f = Fixture::new(len, &floor);
-        let (crypt, sig, text) = (&f.crypt, f.sent.msg_signature.as_str(), f.sent.encrypt.as_str());
-        let (mut decoded, mut plain) = floor.buffers(text);
-        let (mut out, mut encoded) = (vec![0u8; f.frame.len()], vec![0u8; text.len()]);
-        let mut buf = Vec::new();
-
-        let mut dec_floor = || {
-            black_box(floor.decrypt(
-                black_box(&f.sig_input),
-                black_box(text),
-                &mut decoded,
-                &mut plain,
-            ));
-        };
-        let rotating = common::rotating();
-        let rows: [(&str, f64); 6] = [
-            (
-                "decrypt_msg / decrypt",
-                ratio(rounds, reps, &mut dec_floor, || {
-                    black_box(crypt.decrypt_msg(sig, TS, NONCE, black_box(text)).unwrap());
-                }),
-            ),
-            (
-                "decrypt_msg, previous key set",
-                ratio(rounds, reps, &mut dec_floor, || {
-                    black_box(rotating.decrypt_msg(sig, TS, NONCE, black_box(text)).unwrap());
-                }),
-            ),
-            (
-                "decrypt_msg_into / decrypt",
-                ratio(rounds, reps, &mut dec_floor, || {
-                    black_box(
-                        crypt
-                            .decrypt_msg_into(sig, TS, NONCE, black_box(text), &mut buf)
-                            .unwrap()
-                            .len(),
-                    );
-                }),
-            ),
-            (
-                "xml::decrypt_msg / decrypt",
-                ratio(rounds, reps, &mut dec_floor, || {
-                    black_box(
-                        xml::decrypt_msg(crypt, sig, TS, NONCE, black_box(&f.xml_body)).unwrap(),
-                    );
-                }),
-            ),
-            (
-                "json::decrypt_msg / decrypt",
-                ratio(rounds, reps, &mut dec_floor, || {
-                    black_box(
-                        json::decrypt_msg(crypt, sig, TS, NONCE, black_box(&f.json_body)).unwrap(),
-                    );
-                }),
-            ),
-            (
-                "xml::encrypt_msg / encrypt",
-                ratio(
-                    rounds,
-                    reps,
-                    || {
-                        black_box(floor.encrypt(
-                            black_box(&f.frame),
-                            &mut out,
-                            &mut encoded,
-                            &f.sig_input,
-                        ));
-                    },
-                    || {
-                        black_box(xml::encrypt_msg(crypt, black_box(&f.msg), TS, NONCE).unwrap());
-                    },
-                ),
-            ),
-        ];
-        for (name, r) in rows {
-            println!("{name:<30}{len:>8}{r:>8.3}");
+        let mut rows = rows(&floor, &f, &rotating);
+        let mut ratios = vec![Vec::with_capacity(samples); rows.len()];
+        for _ in 0..samples {
+            for ((_, floor, path), ratios) in rows.iter_mut().zip(&mut ratios) {
+                let floor_secs = time(reps, floor);
+                ratios.push(time(reps, path) / floor_secs);
+            }
+        }
+        for ((name, _, _), mut ratios) in rows.into_iter().zip(ratios) {
+            ratios.sort_by(f64::total_cmp);
+            println!("{name:<30}{len:>8}{:>8.3}", ratios[ratios.len() / 2]);
         }
     }
 }

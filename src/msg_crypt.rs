@@ -445,7 +445,8 @@ impl MsgCrypt {
         nonce: &str,
     ) -> Result<EncryptedMsg, Error> {
         let around = Around { before: "", room_after: 0 };
-        let (encrypt, msg_signature) = self.seal_enclosed(with, reply, [timestamp, nonce], around)?;
+        let (encrypt, msg_signature) =
+            self.seal_enclosed(with, reply, [timestamp, nonce], around)?;
         Ok(EncryptedMsg {
             encrypt,
             msg_signature: msg_signature.as_str().to_owned(),

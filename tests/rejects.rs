@@ -145,7 +145,10 @@ fn a_signature_over_the_spaces_themselves_does_not_verify() {
     assert_eq!(c.decrypt_msg(&over_spaces, TS, NONCE, &mangled), Err(Error::SignatureMismatch));
     // Spaces in a text that is not base64 after the replacement either: the signature decides.
     let junk = "@@ @";
-    assert_eq!(c.decrypt_msg(&c.sign(TS, NONCE, junk), TS, NONCE, junk), Err(Error::SignatureMismatch));
+    assert_eq!(
+        c.decrypt_msg(&c.sign(TS, NONCE, junk), TS, NONCE, junk),
+        Err(Error::SignatureMismatch)
+    );
     let replaced = c.sign(TS, NONCE, "@@+@");
     assert_eq!(c.decrypt_msg(&replaced, TS, NONCE, junk), Err(Error::InvalidBase64));
 }
