@@ -10,7 +10,7 @@
 //! `decrypt_msg` cannot skip, checking that the message is UTF-8 and copying it into the
 //! returned `String`. It shows how much of a path's overhead is that work.
 //!
-//! `cargo bench --bench interleaved` (about 20 s). Under `cargo bench -- --test` (CI) it takes
+//! `cargo bench --bench interleaved` (about 10 s). Under `cargo bench -- --test` (CI) it takes
 //! three samples per row, only to prove that it still works.
 
 mod common;

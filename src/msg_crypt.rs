@@ -606,15 +606,17 @@ fn fresh_random() -> [u8; 16] {
 }
 
 thread_local! {
-    /// Per-thread scratch for the decoded and decrypted frame, so that
-    /// [`MsgCrypt::decrypt_msg`] allocates only the `String` it returns.
+    /// Per-thread scratch for the frame being decrypted or encrypted, so that
+    /// [`MsgCrypt::decrypt_msg`] allocates only the `String` it returns and an envelope's
+    /// `encrypt_msg` only the body.
     static SCRATCH: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
 }
 
 /// A scratch buffer larger than this is freed after use rather than kept for the thread.
 const SCRATCH_KEEP_LIMIT: usize = 1 << 20;
 
-/// Runs `f` with this thread's scratch buffer, then wipes the decrypted bytes from it.
+/// Runs `f` with this thread's scratch buffer, then wipes it (after a decryption it holds the
+/// plaintext; after an encryption only ciphertext, but one rule is simpler to trust).
 ///
 /// The buffer is taken out of the thread-local for the call, so a nested call (there is none
 /// today) would simply get a fresh, empty buffer: nothing here can panic.
