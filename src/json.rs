@@ -357,23 +357,9 @@ impl<'de> Visitor<'de> for EnvelopeVisitor {
         f.write_str("a JSON object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        // The first Encrypt value (None inside if it was not a string), and whether there was
-        // a second. The whole object is read either way, so that malformed JSON after a fault
-        // is still reported as malformed.
-        let mut first: Option<Option<Cow<'de, str>>> = None;
-        let mut duplicate = false;
-        while let Some(Key(is_encrypt)) = map.next_key()? {
-            if !is_encrypt {
-                map.next_value::<IgnoredAny>()?;
-            } else if first.is_some() {
-                map.next_value::<IgnoredAny>()?;
-                duplicate = true;
-            } else {
-                first = Some(map.next_value::<Text<'de>>()?.0);
-            }
-        }
-        Ok(Envelope(match (duplicate, first) {
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let (first, duplicate) = read_fields::<Text<'de>, A>(map)?;
+        Ok(Envelope(match (duplicate, first.map(|text| text.0)) {
             (true, _) => Err(EnvelopeFault::DuplicateEncrypt),
             (false, None) => Err(EnvelopeFault::MissingEncrypt),
             (false, Some(None)) => Err(EnvelopeFault::EncryptNotText),
@@ -411,6 +397,27 @@ impl<'de> Visitor<'de> for EnvelopeVisitor {
     }
 }
 
+/// Reads an object's fields: the first Encrypt value as a `V`, and whether there was a second
+/// (read as nothing). The whole object is read either way, so that malformed JSON after a
+/// fault is still reported as malformed; both readings of a body share this walk.
+fn read_fields<'de, V: Deserialize<'de>, A: MapAccess<'de>>(
+    mut map: A,
+) -> Result<(Option<V>, bool), A::Error> {
+    let mut first = None;
+    let mut duplicate = false;
+    while let Some(Key(is_encrypt)) = map.next_key()? {
+        if !is_encrypt {
+            map.next_value::<IgnoredAny>()?;
+        } else if first.is_some() {
+            map.next_value::<IgnoredAny>()?;
+            duplicate = true;
+        } else {
+            first = Some(map.next_value::<V>()?);
+        }
+    }
+    Ok((first, duplicate))
+}
+
 /// A body as [`read_plain_encrypt`] reads it: the Encrypt string's bytes if the body is an
 /// object with exactly one Encrypt, a string without escapes.
 struct FastEnvelope<'a>(Option<&'a [u8]>);
@@ -423,20 +430,9 @@ impl<'de> Deserialize<'de> for FastEnvelope<'de> {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a JSON object")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut found: Option<Option<&'de [u8]>> = None;
-                let mut duplicate = false;
-                while let Some(Key(is_encrypt)) = map.next_key()? {
-                    if !is_encrypt {
-                        map.next_value::<IgnoredAny>()?;
-                    } else if found.is_some() {
-                        map.next_value::<IgnoredAny>()?;
-                        duplicate = true;
-                    } else {
-                        found = Some(map.next_value::<RawStringBytes<'de>>()?.0);
-                    }
-                }
-                Ok(FastEnvelope(found.flatten().filter(|_| !duplicate)))
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let (first, duplicate) = read_fields::<RawStringBytes<'de>, A>(map)?;
+                Ok(FastEnvelope(first.and_then(|bytes| bytes.0).filter(|_| !duplicate)))
             }
         }
         deserializer.deserialize_map(FastVisitor)
