@@ -6,9 +6,11 @@
 //! take their samples in turn (so a busy minute on the host touches every row alike), and each
 //! row prints the median of its ratios.
 //!
-//! One row is a reference, not a path: the decrypt primitives plus the two things
+//! Two rows are references, not paths. One is the decrypt primitives plus the two things
 //! `decrypt_msg` cannot skip, checking that the message is UTF-8 and copying it into the
-//! returned `String`. It shows how much of a path's overhead is that work.
+//! returned `String`: it shows how much of the core's overhead is that work. The other is
+//! quick-xml alone reading the events of the XML body, over the same primitives: the least
+//! the XML reader can add.
 //!
 //! `cargo bench --bench interleaved` (about 10 s). Under `cargo bench -- --test` (CI) it takes
 //! three samples per row, only to prove that it still works.
@@ -29,6 +31,11 @@ type Row<'a> = (&'static str, Job<'a>, Job<'a>);
 
 /// The decrypt primitives on `f`'s input, with buffers of their own.
 fn decrypt_floor<'a>(floor: &'a Floor, f: &'a Fixture) -> Job<'a> {
+    decrypt_floor_then(floor, f, |_| {})
+}
+
+/// The decrypt primitives, then `then` on the decrypted frame.
+fn decrypt_floor_then<'a>(floor: &'a Floor, f: &'a Fixture, then: impl Fn(&[u8]) + 'a) -> Job<'a> {
     let (mut decoded, mut plain) = floor.buffers(&f.sent.encrypt);
     Box::new(move || {
         black_box(floor.decrypt(
@@ -37,6 +44,7 @@ fn decrypt_floor<'a>(floor: &'a Floor, f: &'a Fixture) -> Job<'a> {
             &mut decoded,
             &mut plain,
         ));
+        then(&plain);
     })
 }
 
@@ -48,19 +56,21 @@ fn encrypt_floor<'a>(floor: &'a Floor, f: &'a Fixture) -> Job<'a> {
     })
 }
 
-/// The reference: decrypt primitives, then the UTF-8 check and the copy `decrypt_msg` makes.
+/// A reference: decrypt primitives, then the UTF-8 check and the copy `decrypt_msg` makes.
 fn decrypt_floor_utf8_copy<'a>(floor: &'a Floor, f: &'a Fixture) -> Job<'a> {
-    let (mut decoded, mut plain) = floor.buffers(&f.sent.encrypt);
     let message = 20..20 + f.msg.len();
-    Box::new(move || {
-        black_box(floor.decrypt(
-            black_box(&f.sig_input),
-            black_box(&f.sent.encrypt),
-            &mut decoded,
-            &mut plain,
-        ));
-        let text = simdutf8::basic::from_utf8(&plain[message.clone()]).unwrap();
+    decrypt_floor_then(floor, f, move |frame| {
+        let text = simdutf8::basic::from_utf8(&frame[message.clone()]).unwrap();
         black_box(String::from(text));
+    })
+}
+
+/// A reference: quick-xml reading every event of the XML body and doing nothing with them,
+/// the least any reader built on it can cost.
+fn quick_xml_events(f: &Fixture) -> Job<'_> {
+    Box::new(move || {
+        let mut reader = quick_xml::Reader::from_str(black_box(&f.xml_body));
+        while !matches!(black_box(reader.read_event().unwrap()), quick_xml::events::Event::Eof) {}
     })
 }
 
@@ -95,6 +105,7 @@ fn rows<'a>(
                 black_box(message.unwrap().len());
             }),
         ),
+        ("(reference) quick-xml events", decrypt_floor(floor, f), quick_xml_events(f)),
         (
             "xml::decrypt_msg / decrypt",
             decrypt_floor(floor, f),

@@ -14,7 +14,7 @@ use quick_xml::Reader;
 use quick_xml::escape::{escape, resolve_predefined_entity};
 use quick_xml::events::{BytesText, Event};
 
-use crate::msg_crypt::Around;
+use crate::msg_crypt::{Around, Signature};
 use crate::{Decrypted, EncryptedMsg, EnvelopeFault, Error, MsgCrypt};
 
 /// Verifies and decrypts an XML callback body: reads its `Encrypt` value with [`read_encrypt`]
@@ -72,11 +72,8 @@ pub fn encrypt_msg(
     timestamp: &str,
     nonce: &str,
 ) -> Result<String, Error> {
-    let around = Around { before: ENCRYPT_CDATA_OPEN, room_after: room_after(timestamp, nonce) };
-    let (mut out, signature) = crypt.encrypt_msg_enclosed(reply, timestamp, nonce, around)?;
-    out.push_str(ENCRYPT_CDATA_CLOSE);
-    push_signed_fields(&mut out, signature.as_str(), timestamp, nonce)?;
-    Ok(out)
+    let enclosed = crypt.encrypt_msg_enclosed(reply, timestamp, nonce, around(timestamp, nonce))?;
+    finish_reply(enclosed, timestamp, nonce)
 }
 
 /// Like [`decrypt_msg`], and also tells the receive id the message carried and which key opened
@@ -135,11 +132,9 @@ pub fn encrypt_reply(
     timestamp: &str,
     nonce: &str,
 ) -> Result<String, Error> {
-    let around = Around { before: ENCRYPT_CDATA_OPEN, room_after: room_after(timestamp, nonce) };
-    let (mut out, signature) = crypt.encrypt_reply_enclosed(to, reply, timestamp, nonce, around)?;
-    out.push_str(ENCRYPT_CDATA_CLOSE);
-    push_signed_fields(&mut out, signature.as_str(), timestamp, nonce)?;
-    Ok(out)
+    let around = around(timestamp, nonce);
+    let enclosed = crypt.encrypt_reply_enclosed(to, reply, timestamp, nonce, around)?;
+    finish_reply(enclosed, timestamp, nonce)
 }
 
 /// Reads the `Encrypt` value out of an XML callback body.
@@ -337,6 +332,22 @@ const ENCRYPT_CDATA_CLOSE: &str = "]]></Encrypt>\n<MsgSignature>";
 /// and nonce as they are when they need no escaping (escaped values only cost a reallocation).
 fn room_after(timestamp: &str, nonce: &str) -> usize {
     160 + timestamp.len() + nonce.len()
+}
+
+/// Where [`encrypt_msg`] and [`encrypt_reply`] have the core write the ciphertext.
+fn around<'a>(timestamp: &str, nonce: &str) -> Around<'a> {
+    Around { before: ENCRYPT_CDATA_OPEN, room_after: room_after(timestamp, nonce) }
+}
+
+/// Completes a reply body the core began with [`around`]'s text and the ciphertext.
+fn finish_reply(
+    (mut out, signature): (String, Signature),
+    timestamp: &str,
+    nonce: &str,
+) -> Result<String, Error> {
+    out.push_str(ENCRYPT_CDATA_CLOSE);
+    push_signed_fields(&mut out, signature.as_str(), timestamp, nonce)?;
+    Ok(out)
 }
 
 /// Everything after `<MsgSignature>`: the signature, timestamp and nonce, and the end tags.
