@@ -41,8 +41,7 @@ pub fn decrypt_msg(
     nonce: &str,
     body: &str,
 ) -> Result<String, Error> {
-    let encrypt = read_encrypt(body)?;
-    crypt.decrypt_msg(msg_signature, timestamp, nonce, &encrypt)
+    decrypt_body(body, |encrypt| crypt.decrypt_msg(msg_signature, timestamp, nonce, encrypt))
 }
 
 /// Encrypts `reply` with [`MsgCrypt::encrypt_msg`] and renders it in the WeCom form with
@@ -123,8 +122,9 @@ pub fn decrypt_msg_detailed(
     nonce: &str,
     body: &str,
 ) -> Result<Decrypted, Error> {
-    let encrypt = read_encrypt(body)?;
-    crypt.decrypt_msg_detailed(msg_signature, timestamp, nonce, &encrypt)
+    decrypt_body(body, |encrypt| {
+        crypt.decrypt_msg_detailed(msg_signature, timestamp, nonce, encrypt)
+    })
 }
 
 /// Encrypts a reply to `to` with [`MsgCrypt::encrypt_reply`] (its key and receive id) and
@@ -217,21 +217,45 @@ pub fn read_encrypt(body: &str) -> Result<Cow<'_, str>, Error> {
     envelope.0.map_err(Error::MalformedEnvelope)
 }
 
+/// Runs `decrypt` on the body's Encrypt text, with the result and errors it would have on
+/// [`read_encrypt`]'s reading, but skipping one pass over the text when it can.
+///
+/// The fast reading checks the text for control characters. `decrypt` can only succeed on a
+/// text whose every byte is base64 or a space (read as `+`), so the check is made only when
+/// `decrypt` fails: the body is then read again in full, and a fault of the body is reported
+/// before the decryption's, as if it had been read first. On a 1 KiB message the skipped pass
+/// was 2% of `decrypt_msg`.
+fn decrypt_body<T>(body: &str, decrypt: impl FnOnce(&str) -> Result<T, Error>) -> Result<T, Error> {
+    let Some(text) = read_unescaped_encrypt(body) else {
+        return decrypt(&read_encrypt(body)?);
+    };
+    decrypt(text).map_err(|fault| read_encrypt(body).err().unwrap_or(fault))
+}
+
 /// The usual body read fast: a well-formed object with one Encrypt, a string without escapes.
 /// `None` for anything else, which [`read_encrypt`] then reads in full.
+fn read_plain_encrypt(body: &str) -> Option<&str> {
+    read_unescaped_encrypt(body).filter(|text| !has_control_character(text))
+}
+
+/// Whether `text` has a character JSON forbids raw in a string (below U+0020), in one
+/// vectorized pass.
+fn has_control_character(text: &str) -> bool {
+    text.bytes().fold(u8::MAX, u8::min) < 0x20
+}
+
+/// The Encrypt string of a well-formed object with exactly one Encrypt, if it has no escapes,
+/// *not yet checked for control characters*: [`read_plain_encrypt`] and [`decrypt_body`] each
+/// check it in their own way.
 ///
 /// Deserializing a string makes serde_json check each byte for control characters, 8 bytes at
 /// a time; on a 1 KiB message that scan of the ciphertext cost as much as decoding it. Asked
 /// for *bytes*, serde_json finds the string's end with a SIMD search for `"` and `\` and checks
-/// nothing more, so the check it skipped is made here in one vectorized pass: no control
-/// character (JSON forbids them in strings). Whatever this accepts, the full reading accepts
-/// with the same result; a property test holds both against serde_json's own DOM.
-fn read_plain_encrypt(body: &str) -> Option<&str> {
+/// nothing more. Whatever [`read_plain_encrypt`] accepts, the full reading accepts with the same
+/// result; a property test holds both against serde_json's own DOM.
+fn read_unescaped_encrypt(body: &str) -> Option<&str> {
     let envelope: FastEnvelope<'_> = serde_json::from_str(body).ok()?;
     let bytes = envelope.0?;
-    if bytes.iter().fold(u8::MAX, |least, &b| least.min(b)) < 0x20 {
-        return None;
-    }
     // The bytes are borrowed from `body`, between two quotes: the same range of `body` is a
     // `&str` without validating it again (`get` checks the two ends are char boundaries, and
     // `ptr::eq` that the range is those very bytes).

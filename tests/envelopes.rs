@@ -251,6 +251,31 @@ fn json_rejects_what_is_not_well_formed() {
 }
 
 #[test]
+fn json_decrypt_reports_a_raw_control_character_as_malformed_even_when_signed() {
+    // JSON forbids a raw control character in a string. The text is signed as it stands, so
+    // the signature verifies and only the envelope fault can be reported: -40002, not the
+    // -40010 that base64 would give (`decrypt_msg` checks for it only after a failure).
+    let c = sample();
+    let sent = c.encrypt_msg("hi", "1409659813", "1372623149").unwrap();
+    for control in ["\u{1}", "\t", "\n", "\u{1f}"] {
+        let text = format!("{}{control}", sent.encrypt);
+        let signature = c.sign("1409659813", "1372623149", &text);
+        let body = format!(r#"{{"encrypt":"{text}"}}"#);
+        let expected = Err(fault(EnvelopeFault::NotWellFormed));
+        assert_eq!(json::decrypt_msg(&c, &signature, "1409659813", "1372623149", &body), expected);
+        let detailed =
+            json::decrypt_msg_detailed(&c, &signature, "1409659813", "1372623149", &body);
+        assert_eq!(detailed.map(|m| m.message().to_owned()), expected, "{control:?}");
+    }
+    // The same signed text with the control character escaped is well-formed JSON: base64 refuses it.
+    let text = format!("{}\u{1}", sent.encrypt);
+    let signature = c.sign("1409659813", "1372623149", &text);
+    let body = format!(r#"{{"encrypt":"{}\u0001"}}"#, sent.encrypt);
+    let got = json::decrypt_msg(&c, &signature, "1409659813", "1372623149", &body);
+    assert_eq!(got, Err(Error::InvalidBase64));
+}
+
+#[test]
 fn json_rejects_missing_nested_duplicate_and_non_string_encrypt() {
     let cases = [
         (r#"{}"#, EnvelopeFault::MissingEncrypt),

@@ -92,6 +92,12 @@ proptest! {
                 (Err(e), None) => prop_assert_eq!(e, wxbizmsgcrypt::Error::MalformedEnvelope(wxbizmsgcrypt::EnvelopeFault::NotWellFormed)),
                 (ours, theirs) => prop_assert!(false, "{body:?}: ours {ours:?}, serde_json::Value {theirs:?}"),
             }
+            // `decrypt_msg` reads the body as `read_encrypt` does. The signature is over the
+            // raw text, so that a text the reader refuses would otherwise verify and reach base64.
+            let c = crypt("ww1");
+            let sig = c.sign("1", "2", &content.replace(' ', "+"));
+            let expected = json::read_encrypt(&body).and_then(|text| c.decrypt_msg(&sig, "1", "2", &text));
+            prop_assert_eq!(json::decrypt_msg(&c, &sig, "1", "2", &body), expected, "{}", body);
         }
     }
 
