@@ -133,12 +133,22 @@ fn plus_that_arrived_as_space_is_read_as_plus() {
         crypt().verify_url(ECHOSTR_SIG, TS, NONCE, &mangled).unwrap(),
         "1616140317555161061"
     );
+    // The `+` form is what the previous key decodes again, after the current key failed.
+    let rotated = MsgCrypt::builder(TOKEN, "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG")
+        .previous_key(KEY)
+        .receive_id(RID)
+        .build()
+        .unwrap();
+    assert_eq!(
+        rotated.verify_url(ECHOSTR_SIG, TS, NONCE, &mangled).unwrap(),
+        "1616140317555161061"
+    );
 }
 
 #[test]
 fn a_signature_over_the_spaces_themselves_does_not_verify() {
-    // Spaces are read as '+' before the signature is checked, so a signature computed over the
-    // text with its spaces is a mismatch (-40001), not an invalid base64 (-40010).
+    // The scheme signs the '+' form, so a signature computed over the text with its spaces is a
+    // mismatch (-40001), not an invalid base64 (-40010), although it verifies the text as sent.
     let c = crypt();
     let mangled = ECHOSTR.replace('+', " ");
     let over_spaces = c.sign(TS, NONCE, &mangled);

@@ -1,6 +1,7 @@
 //! `verify_url` / `decrypt_msg` / `decrypt_msg_into` / `decrypt_msg_detailed` with arbitrary
 //! parameters: the input is `msg_signature \n timestamp \n nonce \n encrypt`. Each is tried
-//! with the given signature and with the correct one, so that base64 and AES are reached too.
+//! with the given signature and with the correct one, so that base64 and AES are reached too,
+//! and a text with spaces also with a signature over the spaces (which must be refused).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -39,6 +40,13 @@ fuzz_target!(|data: &[u8]| {
                 assert_eq!(plain.as_deref(), Ok(detailed.message()));
                 let _ = crypt.encrypt_reply(&detailed, "ok", ts, nonce);
             }
+        }
+        // A signature over the spaces themselves verifies the text as sent, yet the scheme
+        // signs the '+' form: it is refused as a mismatch, never as bad base64.
+        if encrypt.contains(' ') {
+            let over_spaces = crypt.sign(ts, nonce, encrypt);
+            let got = crypt.decrypt_msg(&over_spaces, ts, nonce, encrypt);
+            assert_eq!(got, Err(wxbizmsgcrypt::Error::SignatureMismatch));
         }
     }
 });
