@@ -219,7 +219,7 @@ impl MsgCrypt {
     ) -> Result<String, Error> {
         with_scratch(|buf| {
             let (parts, _) = self.open(msg_signature, timestamp, nonce, encrypt, buf)?;
-            to_string_checked(buf.get(parts.msg).unwrap_or_default())
+            to_string_checked(buf.get(parts.msg).ok_or(Error::MessageNotUtf8)?)
         })
     }
 
