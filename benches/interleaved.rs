@@ -6,11 +6,13 @@
 //! take their samples in turn (so a busy minute on the host touches every row alike), and each
 //! row prints the median of its ratios.
 //!
-//! Two rows are references, not paths. One is the decrypt primitives plus the two things
-//! `decrypt_msg` cannot skip, checking that the message is UTF-8 and copying it into the
-//! returned `String`: it shows how much of the core's overhead is that work. The other is
-//! quick-xml alone reading the events of the XML body, over the same primitives: the least
-//! the XML reader can add.
+//! Three rows are references, not paths. The first is the decrypt primitives plus the two
+//! things `decrypt_msg` cannot skip, checking that the message is UTF-8 and copying it into the
+//! returned `String`: it shows how much of the core's overhead is that work. The second also
+//! feeds SHA-1 the four signature parts apart, as a request brings them, instead of the one
+//! buffer that holds them in order which the primitives are timed on. The third is quick-xml
+//! alone reading the events of the XML body, over the same primitives: the least the XML
+//! reader can add.
 //!
 //! `cargo bench --bench interleaved` (about 10 s). Under `cargo bench -- --test` (CI) it takes
 //! three samples per row, only to prove that it still works.
@@ -20,7 +22,7 @@ mod common;
 use std::hint::black_box;
 use std::time::Instant;
 
-use common::{Fixture, Floor, NONCE, SIZES, TS};
+use common::{Fixture, Floor, NONCE, SIZES, TOKEN, TS};
 use wxbizmsgcrypt::{json, xml};
 
 /// Something to time: one call of a path or of its primitives.
@@ -65,6 +67,22 @@ fn decrypt_floor_utf8_copy<'a>(floor: &'a Floor, f: &'a Fixture) -> Job<'a> {
     })
 }
 
+/// A reference: [`decrypt_floor_utf8_copy`] with SHA-1 fed the four signature parts apart, as
+/// every implementation receives them, rather than one buffer that already holds them in order.
+fn decrypt_parts_utf8_copy<'a>(floor: &'a Floor, f: &'a Fixture) -> Job<'a> {
+    let (mut decoded, mut plain) = floor.buffers(&f.sent.encrypt);
+    let message = 20..20 + f.msg.len();
+    Box::new(move || {
+        let text = black_box(&f.sent.encrypt);
+        let parts = [TOKEN.as_bytes(), TS.as_bytes(), NONCE.as_bytes(), text.as_bytes()];
+        black_box(floor.sha1_of_parts(parts));
+        let n = floor.base64_decode(text, &mut decoded);
+        floor.aes_cbc_decrypt(&decoded[..n], &mut plain);
+        let text = simdutf8::basic::from_utf8(&plain[message.clone()]).unwrap();
+        black_box(String::from(text));
+    })
+}
+
 /// A reference: quick-xml reading every event of the XML body and doing nothing with them,
 /// the least any reader built on it can cost.
 fn quick_xml_events(f: &Fixture) -> Job<'_> {
@@ -90,6 +108,11 @@ fn rows<'a>(
             }),
         ),
         ("(reference) + UTF-8 + copy", decrypt_floor(floor, f), decrypt_floor_utf8_copy(floor, f)),
+        (
+            "(reference) + SHA-1 of 4 parts",
+            decrypt_floor(floor, f),
+            decrypt_parts_utf8_copy(floor, f),
+        ),
         (
             "decrypt_msg, previous key set",
             decrypt_floor(floor, f),

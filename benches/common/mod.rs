@@ -112,6 +112,17 @@ impl Floor {
         Sha1::digest(sig_input)[0]
     }
 
+    /// SHA-1 over the four parts as a request brings them, apart: sorted, one update each (the
+    /// alternative, copying them together first, is a pass over the ciphertext of its own).
+    pub fn sha1_of_parts(&self, mut parts: [&[u8]; 4]) -> u8 {
+        parts.sort_unstable();
+        let mut hasher = Sha1::new();
+        for part in parts {
+            hasher.update(part);
+        }
+        hasher.finalize()[0]
+    }
+
     /// Decodes into `decoded`, returns the length.
     pub fn base64_decode(&self, text: &str, decoded: &mut [u8]) -> usize {
         self.engine.decode_slice(text, decoded).unwrap()
