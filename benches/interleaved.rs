@@ -6,13 +6,14 @@
 //! take their samples in turn (so a busy minute on the host touches every row alike), and each
 //! row prints the median of its ratios.
 //!
-//! Three rows are references, not paths. The first is the decrypt primitives plus the two
+//! Four rows are references, not paths. The first is the decrypt primitives plus the two
 //! things `decrypt_msg` cannot skip, checking that the message is UTF-8 and copying it into the
 //! returned `String`: it shows how much of the core's overhead is that work. The second also
 //! feeds SHA-1 the four signature parts apart, as a request brings them, instead of the one
 //! buffer that holds them in order which the primitives are timed on. The third is quick-xml
 //! alone reading the events of the XML body, over the same primitives: the least the XML
-//! reader can add.
+//! reader can add. The fourth is roxmltree parsing the same body: what another XML crate would
+//! cost instead.
 //!
 //! `cargo bench --bench interleaved` (about 10 s). Under `cargo bench -- --test` (CI) it takes
 //! three samples per row, only to prove that it still works.
@@ -92,6 +93,14 @@ fn quick_xml_events(f: &Fixture) -> Job<'_> {
     })
 }
 
+/// A reference: roxmltree (a dev-dependency, for the tests) parsing the XML body, for how
+/// another well-kept XML crate compares with quick-xml on it.
+fn roxmltree_parse(f: &Fixture) -> Job<'_> {
+    Box::new(move || {
+        black_box(roxmltree::Document::parse(black_box(&f.xml_body)).unwrap());
+    })
+}
+
 fn rows<'a>(
     floor: &'a Floor,
     f: &'a Fixture,
@@ -129,6 +138,7 @@ fn rows<'a>(
             }),
         ),
         ("(reference) quick-xml events", decrypt_floor(floor, f), quick_xml_events(f)),
+        ("(reference) roxmltree parse", decrypt_floor(floor, f), roxmltree_parse(f)),
         (
             "xml::decrypt_msg / decrypt",
             decrypt_floor(floor, f),
