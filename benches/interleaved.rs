@@ -17,13 +17,14 @@
 //!
 //! `cargo bench --bench interleaved` (about 10 s). Under `cargo bench -- --test` (CI) it takes
 //! three samples per row, only to prove that it still works.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod common;
 
 use std::hint::black_box;
 use std::time::Instant;
 
-use common::{Fixture, Floor, NONCE, SIZES, TOKEN, TS};
+use common::{Fixture, Floor, NONCE, SIZES, TOKEN, TS, signed};
 use wxbizmsgcrypt::{json, xml};
 
 /// Something to time: one call of a path or of its primitives.
@@ -39,11 +40,11 @@ fn decrypt_floor<'a>(floor: &'a Floor, f: &'a Fixture) -> Job<'a> {
 
 /// The decrypt primitives, then `then` on the decrypted frame.
 fn decrypt_floor_then<'a>(floor: &'a Floor, f: &'a Fixture, then: impl Fn(&[u8]) + 'a) -> Job<'a> {
-    let (mut decoded, mut plain) = floor.buffers(&f.sent.encrypt);
+    let (mut decoded, mut plain) = floor.buffers(f.sent.encrypt());
     Box::new(move || {
         black_box(floor.decrypt(
             black_box(&f.sig_input),
-            black_box(&f.sent.encrypt),
+            black_box(f.sent.encrypt()),
             &mut decoded,
             &mut plain,
         ));
@@ -53,7 +54,7 @@ fn decrypt_floor_then<'a>(floor: &'a Floor, f: &'a Fixture, then: impl Fn(&[u8])
 
 /// The encrypt primitives on `f`'s input, with buffers of their own.
 fn encrypt_floor<'a>(floor: &'a Floor, f: &'a Fixture) -> Job<'a> {
-    let (mut out, mut encoded) = (vec![0u8; f.frame.len()], vec![0u8; f.sent.encrypt.len()]);
+    let (mut out, mut encoded) = (vec![0u8; f.frame.len()], vec![0u8; f.sent.encrypt().len()]);
     Box::new(move || {
         black_box(floor.encrypt(black_box(&f.frame), &mut out, &mut encoded, &f.sig_input));
     })
@@ -71,10 +72,10 @@ fn decrypt_floor_utf8_copy<'a>(floor: &'a Floor, f: &'a Fixture) -> Job<'a> {
 /// A reference: [`decrypt_floor_utf8_copy`] with SHA-1 fed the four signature parts apart, as
 /// every implementation receives them, rather than one buffer that already holds them in order.
 fn decrypt_parts_utf8_copy<'a>(floor: &'a Floor, f: &'a Fixture) -> Job<'a> {
-    let (mut decoded, mut plain) = floor.buffers(&f.sent.encrypt);
+    let (mut decoded, mut plain) = floor.buffers(f.sent.encrypt());
     let message = 20..20 + f.msg.len();
     Box::new(move || {
-        let text = black_box(&f.sent.encrypt);
+        let text = black_box(f.sent.encrypt());
         let parts = [TOKEN.as_bytes(), TS.as_bytes(), NONCE.as_bytes(), text.as_bytes()];
         black_box(floor.sha1_of_parts(parts));
         let n = floor.base64_decode(text, &mut decoded);
@@ -106,14 +107,14 @@ fn rows<'a>(
     f: &'a Fixture,
     rotating: &'a wxbizmsgcrypt::MsgCrypt,
 ) -> Vec<Row<'a>> {
-    let (crypt, sig, text) = (&f.crypt, f.sent.msg_signature.as_str(), f.sent.encrypt.as_str());
+    let (crypt, sig, text) = (&f.crypt, f.sent.msg_signature(), f.sent.encrypt());
     let mut buf = Vec::new();
     vec![
         (
             "decrypt_msg / decrypt",
             decrypt_floor(floor, f),
             Box::new(move || {
-                black_box(crypt.decrypt_msg(sig, TS, NONCE, black_box(text)).unwrap());
+                black_box(crypt.decrypt_msg(signed(sig), black_box(text)).unwrap());
             }),
         ),
         ("(reference) + UTF-8 + copy", decrypt_floor(floor, f), decrypt_floor_utf8_copy(floor, f)),
@@ -126,15 +127,25 @@ fn rows<'a>(
             "decrypt_msg, previous key set",
             decrypt_floor(floor, f),
             Box::new(move || {
-                black_box(rotating.decrypt_msg(sig, TS, NONCE, black_box(text)).unwrap());
+                black_box(rotating.decrypt_msg(signed(sig), black_box(text)).unwrap());
             }),
         ),
         (
             "decrypt_msg_into / decrypt",
             decrypt_floor(floor, f),
             Box::new(move || {
-                let message = crypt.decrypt_msg_into(sig, TS, NONCE, black_box(text), &mut buf);
+                let message = crypt.decrypt_msg_into(signed(sig), black_box(text), &mut buf);
                 black_box(message.unwrap().len());
+            }),
+        ),
+        (
+            "sign / SHA-1, token sorted plainly",
+            Box::new(move || {
+                let parts = [TOKEN.as_bytes(), TS.as_bytes(), NONCE.as_bytes(), text.as_bytes()];
+                black_box(floor.sign_plain_sort(black_box(parts)));
+            }),
+            Box::new(move || {
+                black_box(crypt.sign(TS, NONCE, black_box(text)));
             }),
         ),
         ("(reference) quick-xml events", decrypt_floor(floor, f), quick_xml_events(f)),
@@ -143,23 +154,21 @@ fn rows<'a>(
             "xml::decrypt_msg / decrypt",
             decrypt_floor(floor, f),
             Box::new(move || {
-                black_box(xml::decrypt_msg(crypt, sig, TS, NONCE, black_box(&f.xml_body)).unwrap());
+                black_box(xml::decrypt_msg(crypt, signed(sig), black_box(&f.xml_body)).unwrap());
             }),
         ),
         (
             "json::decrypt_msg / decrypt",
             decrypt_floor(floor, f),
             Box::new(move || {
-                black_box(
-                    json::decrypt_msg(crypt, sig, TS, NONCE, black_box(&f.json_body)).unwrap(),
-                );
+                black_box(json::decrypt_msg(crypt, signed(sig), black_box(&f.json_body)).unwrap());
             }),
         ),
         (
-            "xml::encrypt_msg / encrypt",
+            "xml::encrypt_reply / encrypt",
             encrypt_floor(floor, f),
             Box::new(move || {
-                black_box(xml::encrypt_msg(crypt, black_box(&f.msg), TS, NONCE).unwrap());
+                black_box(xml::encrypt_reply(&f.decrypted, black_box(&f.msg), TS, NONCE).unwrap());
             }),
         ),
     ]
@@ -172,6 +181,9 @@ fn target(row: &str, len: usize) -> Option<f64> {
         None
     } else if row.starts_with("decrypt_msg") {
         Some(1.10)
+    } else if row.starts_with("sign") {
+        // The constant-time search for the token's place in the sorted order.
+        Some(1.01)
     } else if row.starts_with("xml::encrypt") {
         Some(1.15)
     } else {

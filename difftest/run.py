@@ -25,6 +25,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import string
 import struct
 import subprocess
@@ -38,6 +39,8 @@ from wx_crypt.channel import WxChannel_WecomAiBot
 from wx_crypt.WXBizMsgCrypt3 import WXBizMsgCrypt as WxCrypt
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# What MsgCrypt::verify_url releases (every echostr WeCom sends is a short decimal string).
+ECHOSTR_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,128}")
 BOUNDARY_SIZES = [0, 1, 11, 12, 15, 16, 31, 32, 33, 4096, 65536]
 ALNUM = string.ascii_letters + string.digits
 
@@ -135,11 +138,20 @@ def run_case(c, ours, node, results):
     # weworkapi (official Python, XML): EncryptMsg -> ours; ours -> DecryptMsg; echostr both ways.
     wework = WeWork(token, key, rid)
     ret, body = wework.EncryptMsg(msg, nonce, ts)
-    got = ours.ask({**base, "op": "decrypt_xml", "msg_signature": xml_field(body, "MsgSignature"), "body": body})
+    request = {**base, "msg_signature": xml_field(body, "MsgSignature"), "body": body}
+    got = ours.ask({**request, "op": "decrypt_xml"})
     results.check("weworkapi encrypts, we decrypt (XML)", ret == 0 and got.get("ok") == msg, f"size {size}: {str(got)[:120]}")
+    # The same ciphertext as a URL check: ours releases it only if it is echostr-shaped.
     echostr = xml_field(body, "Encrypt")
     got = ours.ask({**base, "op": "verify_url", "msg_signature": xml_field(body, "MsgSignature"), "encrypt": echostr})
-    results.check("weworkapi echostr, our verify_url", got.get("ok") == msg, f"size {size}: {str(got)[:120]}")
+    expected = {"ok": msg} if ECHOSTR_SHAPE.fullmatch(msg) else {"code": -40014}
+    results.check("weworkapi echostr, our verify_url", got == expected, f"size {size}: {str(got)[:120]}")
+    # Our reply to its request, sealed with its own timestamp and nonce, decrypted by weworkapi.
+    reply_ts, reply_nonce = str(int(ts) + 1), nonce + "r"
+    mine = ours.ask({**request, "op": "reply_xml", "reply": msg, "reply_timestamp": reply_ts, "reply_nonce": reply_nonce})
+    ret, plain = wework.DecryptMsg(mine["ok"], xml_field(mine["ok"], "MsgSignature"), reply_ts, reply_nonce)
+    results.check("we reply (XML), weworkapi decrypts", ret == 0 and plain.decode() == msg, f"size {size}: ret {ret}")
+    # A sender's message from us, and its ciphertext as an echostr for the official VerifyURL.
     mine = ours.ask({**base, "op": "encrypt_xml", "reply": msg})
     ret, plain = wework.DecryptMsg(mine["ok"], xml_field(mine["ok"], "MsgSignature"), ts, nonce)
     results.check("we encrypt (XML), weworkapi decrypts", ret == 0 and plain.decode() == msg, f"size {size}: ret {ret}")
@@ -168,6 +180,13 @@ def run_case(c, ours, node, results):
     reply = json.loads(mine["ok"])
     ret, plain = bot.DecryptMsg(mine["ok"], reply["msgsignature"], ts, nonce)
     results.check("we encrypt (JSON), wx-crypt decrypts", ret == 0 and plain.decode() == msg, f"size {size}: ret {ret}")
+    # Our reply to its request, as the AI bot would get it.
+    reply_ts, reply_nonce = str(int(ts) + 1), nonce + "r"
+    mine = ours.ask({**base, "op": "reply_json", "msg_signature": parsed["msgsignature"], "body": body,
+                     "reply": msg, "reply_timestamp": reply_ts, "reply_nonce": reply_nonce})
+    reply = json.loads(mine["ok"])
+    ret, plain = bot.DecryptMsg(mine["ok"], reply["msgsignature"], reply_ts, reply_nonce)
+    results.check("we reply (JSON), wx-crypt decrypts", ret == 0 and plain.decode() == msg, f"size {size}: ret {ret}")
 
 
 # --- the deliberate differences --------------------------------------------------------------
@@ -187,6 +206,10 @@ def pkcs7_32(data):
 
 
 DELIBERATE = {
+    "a URL check whose plaintext is not an echostr": (
+        "the official VerifyURL decrypts any ciphertext the signature covers, so a captured POST "
+        "sent as a URL check comes back as plaintext; the crate releases only 1-128 ASCII "
+        "letters, digits, '-' or '_' (-40014)"),
     "non-uniform padding": (
         "the official libraries read only the last padding byte; the crate checks that every "
         "padding byte equals it (-40007), as PKCS#7 requires"),
@@ -222,7 +245,19 @@ def deliberate(rng, ours, node, results, count):
                       ret == 0 and plain == msg and theirs.get("message") == msg.decode() and got == {"code": -40007},
                       f"official ret {ret}, node {str(theirs)[:60]}, ours {got}")
 
-        # 2. A length field past the end with an empty receive id.
+        # 2. A captured message sent as a URL check: the official VerifyURL answers with it.
+        rid = "ww" + os.urandom(8).hex()
+        xml_msg = "<xml><Content><![CDATA[" + message(rng, rng.randint(0, 60)) + "]]></Content></xml>"
+        ret, body = WeWork(token, key, rid).EncryptMsg(xml_msg, nonce, ts)
+        encrypt, sig = xml_field(body, "Encrypt"), xml_field(body, "MsgSignature")
+        ret, plain = WeWork(token, key, rid).VerifyURL(sig, ts, nonce, encrypt)
+        got = ours.ask({"op": "verify_url", "token": token, "key": key, "receive_id": rid,
+                        "timestamp": ts, "nonce": nonce, "msg_signature": sig, "encrypt": encrypt})
+        results.check("deliberate: a URL check whose plaintext is not an echostr",
+                      ret == 0 and plain.decode() == xml_msg and got == {"code": -40014},
+                      f"official ret {ret}, ours {got}")
+
+        # 3. A length field past the end with an empty receive id.
         extra = rng.randint(1, 64)
         frame = pkcs7_32(os.urandom(16) + struct.pack(">I", len(msg) + extra) + msg)
         encrypt = seal(key, frame)

@@ -2,12 +2,12 @@
 //! line on stdin, answers one JSON line on stdout.
 //!
 //! Requests carry `op`, `token`, `key`, `receive_id` and the op's inputs; answers are
-//! `{"ok": …}` or `{"code": <official error code>}`. Not an API: a test fixture.
+//! `{"ok": …}` or `{"code": <error code>}`. Not an API: a test fixture.
 
 use std::io::{BufRead, Write};
 
 use serde_json::{Value, json};
-use wxbizmsgcrypt::{Error, MsgCrypt, json as json_envelope, xml};
+use wxbizmsgcrypt::{Error, MsgCrypt, Signed, dangerous, json as json_envelope, xml};
 
 fn main() {
     let stdin = std::io::stdin();
@@ -27,26 +27,45 @@ fn main() {
 fn handle(r: &Value) -> Result<Value, Error> {
     let s = |name: &str| r[name].as_str().unwrap_or_default();
     let crypt = MsgCrypt::new(s("token"), s("key"), s("receive_id"))?;
-    let (sig, ts, nonce) = (s("msg_signature"), s("timestamp"), s("nonce"));
+    let (ts, nonce) = (s("timestamp"), s("nonce"));
+    let signed = Signed { msg_signature: s("msg_signature"), timestamp: ts, nonce };
+    // A reply is sealed with its own timestamp and nonce.
+    let (reply_ts, reply_nonce) = (s("reply_timestamp"), s("reply_nonce"));
     Ok(match s("op") {
-        "verify_url" => json!({ "ok": crypt.verify_url(sig, ts, nonce, s("encrypt"))? }),
-        "decrypt" => json!({ "ok": crypt.decrypt_msg(sig, ts, nonce, s("encrypt"))? }),
-        "decrypt_xml" => json!({ "ok": xml::decrypt_msg(&crypt, sig, ts, nonce, s("body"))? }),
-        "decrypt_json" => {
-            json!({ "ok": json_envelope::decrypt_msg(&crypt, sig, ts, nonce, s("body"))? })
+        "verify_url" => json!({ "ok": crypt.verify_url(signed, s("encrypt"))? }),
+        "decrypt" => json!({ "ok": crypt.decrypt_msg(signed, s("encrypt"))?.into_message() }),
+        "decrypt_xml" => {
+            json!({ "ok": xml::decrypt_msg(&crypt, signed, s("body"))?.into_message() })
         }
-        "encrypt_xml" => json!({ "ok": xml::encrypt_msg(&crypt, s("reply"), ts, nonce)? }),
+        "decrypt_json" => {
+            json!({ "ok": json_envelope::decrypt_msg(&crypt, signed, s("body"))?.into_message() })
+        }
+        // The reply path: decrypt the peer's request, answer it with `reply`.
+        "reply_xml" => {
+            let request = xml::decrypt_msg(&crypt, signed, s("body"))?;
+            json!({ "ok": xml::encrypt_reply(&request, s("reply"), reply_ts, reply_nonce)? })
+        }
+        "reply_json" => {
+            let request = json_envelope::decrypt_msg(&crypt, signed, s("body"))?;
+            json!({ "ok": json_envelope::encrypt_reply(&request, s("reply"), reply_ts, reply_nonce)? })
+        }
+        // A sender's message, as WeCom would send it.
+        "encrypt_xml" => {
+            json!({ "ok": xml::render_reply(&crypt.encrypt_msg(s("reply"), ts, nonce)?)? })
+        }
         "encrypt_json" => {
-            json!({ "ok": json_envelope::encrypt_msg(&crypt, s("reply"), ts, nonce)? })
+            json!({ "ok": json_envelope::render_reply(&crypt.encrypt_msg(s("reply"), ts, nonce)?)? })
         }
         "encrypt_with_random" => {
             let random: Vec<u8> = r["random"]
                 .as_array()
                 .map(|a| a.iter().filter_map(Value::as_u64).map(|b| b as u8).collect())
                 .unwrap_or_default();
-            let random: [u8; 16] = random.try_into().unwrap_or([0; 16]);
-            let sent = crypt.encrypt_msg_with_random(s("reply"), ts, nonce, &random)?;
-            json!({ "ok": { "encrypt": sent.encrypt, "msg_signature": sent.msg_signature } })
+            let Ok(random) = <[u8; 16]>::try_from(random) else {
+                return Ok(json!({ "bad_request": "random must be 16 bytes" }));
+            };
+            let sent = dangerous::encrypt_msg_with_random(&crypt, s("reply"), ts, nonce, &random)?;
+            json!({ "ok": { "encrypt": sent.encrypt(), "msg_signature": sent.msg_signature() } })
         }
         other => json!({ "bad_request": format!("unknown op {other:?}") }),
     })

@@ -17,7 +17,7 @@
 
 use std::process::ExitCode;
 
-use wxbizmsgcrypt::{CallbackQuery, Error, MsgCrypt};
+use wxbizmsgcrypt::{CallbackQuery, MsgCrypt};
 
 /// The official sample from developer.work.weixin.qq.com (加解密方案说明), as WeCom sends it.
 const SAMPLE: [&str; 4] = [
@@ -38,8 +38,14 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // A whole URL (or a path) has a '?'; a query string alone has none.
+    let parsed = if query.contains('?') {
+        CallbackQuery::parse_url(&query)
+    } else {
+        CallbackQuery::parse(&query)
+    };
     let result = MsgCrypt::new(&token, &aes_key, &receive_id)
-        .and_then(|crypt| CallbackQuery::parse(&query)?.verify_url(&crypt));
+        .and_then(|crypt| parsed.and_then(|q| crypt.verify_url(q.signed(), q.echostr()?)));
     match result {
         Ok(echo) => {
             // Exactly the body to answer with: nothing before or after it but the newline.
@@ -49,7 +55,7 @@ fn main() -> ExitCode {
         Err(err) => {
             let name = err.official_name().unwrap_or("wxbizmsgcrypt");
             eprintln!("error {} ({name}): {err}", err.code());
-            if let Some(hint) = hint(&err) {
+            if let Some(hint) = err.hint() {
                 eprintln!("hint: {hint}");
             }
             ExitCode::FAILURE
@@ -83,21 +89,5 @@ fn parse_args(args: &[String]) -> Result<[String; 4], String> {
         _ => {
             Err("give --token, --aes-key, --receive-id and the query string, or nothing".to_owned())
         }
-    }
-}
-
-/// What to look at, beyond the error's own message.
-fn hint(err: &Error) -> Option<&'static str> {
-    match err {
-        Error::SignatureMismatch => Some(
-            "pass the query exactly as it arrived (percent-encoded): decoding it before, or as a form, turns '+' into ' ' and %2B into '+'",
-        ),
-        Error::ReceiveIdMismatch => Some(
-            "the receive id is the corpid for a self-built app, the suite id for a third-party app's instruction callback, the authorising corpid for its data callback, empty for the AI bot, the appid for WeChat",
-        ),
-        Error::InvalidPadding | Error::FrameTooShort | Error::MessageLengthOutOfRange => Some(
-            "the signature verified, so the token is right: the EncodingAESKey is not the one saved in the admin console",
-        ),
-        _ => None,
     }
 }

@@ -10,11 +10,12 @@ seconds=${1:-60}
 shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(decrypt decrypt_frame xml_decrypt json_decrypt round_trip query)
-cargo +nightly fuzz build
+# -a: debug assertions on, so that a broken invariant (a debug_assert!) fails the run.
+cargo +nightly fuzz build -a
 for target in "${targets[@]}"; do
   mkdir -p "corpus/$target"
   echo "=== fuzz $target for ${seconds}s"
-  cargo +nightly fuzz run "$target" "corpus/$target" "seeds/$target" -- \
+  cargo +nightly fuzz run -a "$target" "corpus/$target" "seeds/$target" -- \
     -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=131072 -print_final_stats=1 2>&1 \
     | grep -E "^(Done|stat::number_of_executed_units|stat::peak_rss_mb|==|SUMMARY|panicked|thread)" || true
   # cargo fuzz run exits non-zero on a crash; the pipe above hides that, so check artifacts.

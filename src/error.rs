@@ -1,18 +1,23 @@
 //! The crate's one error type.
-//!
-//! # Design
-//!
-//! Every fault the scheme can meet has its own variant, and each variant maps to exactly one
-//! return code through [`Error::code`]: Tencent's official ones ("one fault, one code"; the official
-//! libraries disagree among themselves on several of them). Where a fault has no official code
-//! (a stale timestamp, say) the variant documents the code this crate chose.
-//!
-//! The messages are short, lowercase, and say what to check. No variant carries the token, the
-//! EncodingAESKey, the decrypted message or the receive id found inside a message, so an error can
-//! be logged as it is. No other crate's error type is exposed.
 
-/// A fault met while building a [`MsgCrypt`](crate::MsgCrypt), or while verifying, decrypting or
-/// encrypting a callback.
+/// A fault met while building a [`MsgCrypt`](crate::MsgCrypt), or while verifying, decrypting,
+/// encrypting or rendering a callback.
+///
+/// # Design
+///
+/// Every fault has its own variant, and each variant maps to exactly one return code through
+/// [`Error::code`]: Tencent's official ones where Tencent defines one ("one fault, one code"; the
+/// official libraries disagree among themselves on several), and `-40012` to `-40014` for the
+/// faults this crate adds (a stale timestamp, a URL check that is not one).
+///
+/// - [`Display`](std::fmt::Display) says briefly what happened, in lowercase, so that it reads
+///   well inside a log line. What to check is in [`Error::hint`] and in each variant's docs.
+/// - No variant carries the token, the EncodingAESKey, a decrypted message, or the receive id
+///   found inside a message, so an error can be logged as it is.
+/// - No other crate's error type is exposed: base64, quick-xml and serde_json stay private.
+/// - After the signature has verified, the variant tells *which* check failed. That detail is
+///   for your log; never send it back to the sender (it would make a padding oracle for whoever
+///   holds the token): answer every such fault alike.
 ///
 /// `Error` is `#[non_exhaustive]`: match the variants you handle and keep a fallback arm, or
 /// branch on [`Error::code`].
@@ -20,71 +25,64 @@
 /// # Example
 ///
 /// ```
-/// use wxbizmsgcrypt::{Error, MsgCrypt};
+/// use wxbizmsgcrypt::{Error, MsgCrypt, Signed};
 ///
 /// let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
-/// let err = crypt
-///     .verify_url("0000000000000000000000000000000000000000", "1409659589", "263014780", "AAAA")
-///     .unwrap_err();
+/// let signed = Signed {
+///     msg_signature: "0000000000000000000000000000000000000000",
+///     timestamp: "1409659589",
+///     nonce: "263014780",
+/// };
+/// let err = crypt.verify_url(signed, "AAAA").unwrap_err();
 /// assert_eq!(err, Error::SignatureMismatch);
 /// assert_eq!(err.code(), -40001);
+/// assert_eq!(err.to_string(), "msg_signature does not match");
+/// assert!(err.hint().is_some_and(|hint| hint.contains("exactly once")));
 /// # Ok::<(), Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The token given to the constructor is empty.
+    /// The token given to the constructor is empty. Code `-40003` (ComputeSignature_Error): no
+    /// meaningful signature can be computed without it.
     ///
-    /// With an empty token anyone can compute a valid `msg_signature`, so it is refused. Code
-    /// `-40003` (ComputeSignature_Error): no meaningful signature can be computed without it.
-    #[error(
-        "token is empty: set the Token from the callback settings (an empty token lets anyone forge signatures)"
-    )]
+    /// With an empty token anyone can compute a valid `msg_signature`, so it is refused.
+    #[error("token is empty")]
     EmptyToken,
 
     /// The EncodingAESKey is not 43 base64 characters that decode to 32 bytes. Code `-40004`.
     ///
-    /// Only the constructor returns it.
-    #[error(
-        "encoding_aes_key is invalid: it must be the 43-character EncodingAESKey from the callback settings, without a trailing '='"
-    )]
+    /// Only constructors return it. The last character's unused low bits may be set, as they
+    /// are in most real keys; a trailing `=` is not part of the key.
+    #[error("invalid EncodingAESKey: not 43 base64 characters decoding to 32 bytes")]
     InvalidAesKey,
 
     /// The callback body is not a well-formed envelope with exactly one text `Encrypt` value.
-    /// Code `-40002`.
-    ///
-    /// Only the [`xml`](crate::xml) and [`json`](crate::json) adapters return it; the reason says
-    /// what was wrong with the body.
-    #[error("callback body is malformed: {0}")]
+    /// Code `-40002`. The [`EnvelopeFault`] says what was wrong.
+    #[error("malformed callback body: {0}")]
     MalformedEnvelope(EnvelopeFault),
 
-    /// The callback's query string lacks a parameter, repeats one, or does not decode to UTF-8
-    /// ([`CallbackQuery::parse`](crate::CallbackQuery::parse)). Code `-40002`, like a malformed
-    /// body: the request is not what a callback looks like.
-    #[error("callback query is malformed: {0}")]
+    /// The callback's query string lacks a parameter, repeats one, holds a raw `?` or `#`, or
+    /// does not decode to UTF-8 ([`CallbackQuery::parse`](crate::CallbackQuery::parse)). Code
+    /// `-40002`, like a malformed body: the request is not what a callback looks like.
+    #[error("malformed callback query: {0}")]
     MalformedQuery(QueryFault),
 
     /// `msg_signature` does not match the token, timestamp, nonce and ciphertext. Code `-40001`.
     ///
-    /// This is checked before any base64 or AES work. The usual causes: the query string was
+    /// Checked first, before any base64 or AES work. The usual causes: the query string was
     /// URL-decoded twice (turning `+` into a space and `%2B` into `+`), the plain `signature`
-    /// parameter was passed instead of `msg_signature`, or the token is not the one configured
-    /// for this callback URL.
-    #[error(
-        "msg_signature does not match: check that the query string was URL-decoded exactly once, that msg_signature (not signature) was passed, and the token"
-    )]
+    /// parameter was passed instead of `msg_signature`, or the token is not the one saved with
+    /// this callback URL.
+    #[error("msg_signature does not match")]
     SignatureMismatch,
 
-    /// The ciphertext (echostr or Encrypt) is not valid standard base64. Code `-40010`.
-    #[error(
-        "ciphertext is not valid base64: pass echostr or Encrypt exactly as received, URL-decoded once"
-    )]
+    /// The ciphertext (echostr or `Encrypt`) is not valid standard base64. Code `-40010`.
+    #[error("ciphertext is not valid base64")]
     InvalidBase64,
 
     /// The decoded ciphertext is empty or not a multiple of the 16-byte AES block. Code `-40007`.
-    #[error(
-        "ciphertext length is not a positive multiple of 16 bytes: pass echostr or Encrypt exactly as received"
-    )]
+    #[error("ciphertext is not a positive multiple of 16 bytes")]
     InvalidCiphertextLength,
 
     /// The decrypted data does not end in well-formed PKCS#7 padding (last byte 1 to 32, no
@@ -92,16 +90,17 @@ pub enum Error {
     ///
     /// With a verified signature this almost always means the EncodingAESKey is not the one the
     /// sender used.
-    #[error("decrypted data has malformed padding: check the EncodingAESKey")]
+    #[error("decrypted data has malformed padding")]
     InvalidPadding,
 
     /// The decrypted frame is shorter than its 20-byte header (16 random bytes and a 4-byte
-    /// length). Code `-40008`.
-    #[error("decrypted frame is shorter than its 20-byte header: check the EncodingAESKey")]
+    /// length). Code `-40008`. Usually a wrong EncodingAESKey.
+    #[error("decrypted frame is shorter than its 20-byte header")]
     FrameTooShort,
 
     /// The frame's message-length field points past the end of the frame. Code `-40008`.
-    #[error("decrypted frame's length field runs past its end: check the EncodingAESKey")]
+    /// Usually a wrong EncodingAESKey.
+    #[error("decrypted frame's length field runs past its end")]
     MessageLengthOutOfRange,
 
     /// The receive id at the end of the frame is not one this [`MsgCrypt`](crate::MsgCrypt) was
@@ -110,53 +109,70 @@ pub enum Error {
     /// The receive id is the corpid for a WeCom self-built app, the suite id for a third-party
     /// app's instruction callback, the authorising company's corpid for its data callback, the
     /// empty string for the WeCom AI bot, and the appid for WeChat.
-    #[error(
-        "receive id in the message does not match: check the corpid, suite id or appid configured for this callback"
-    )]
+    #[error("receive id in the message does not match")]
     ReceiveIdMismatch,
 
-    /// The decrypted message is not valid UTF-8. Code `-40008`.
+    /// The decrypted message (or, with
+    /// [`any_receive_id`](crate::MsgCryptBuilder::any_receive_id), the receive id it carries) is
+    /// not valid UTF-8. Code `-40008`.
     #[error("decrypted message is not valid UTF-8")]
     MessageNotUtf8,
+
+    /// A URL check decrypted to something that is not an echostr. Code `-40014`, this crate's
+    /// own: Tencent defines none.
+    ///
+    /// Every echostr WeCom sends decrypts to a short string of digits (`1616140317555161061`);
+    /// [`MsgCrypt::verify_url`](crate::MsgCrypt::verify_url) releases only 1 to 128 ASCII
+    /// letters, digits, `-` and `_`. Anything else, above all a message, is refused. This stops
+    /// an attack that needs neither token nor key: a POST's `msg_signature` covers the same
+    /// four strings as a URL check, so a captured POST's query with its `Encrypt` sent as
+    /// `echostr` verifies, and a naive URL check answers with the message's plaintext.
+    #[error("the URL check decrypted to something that is not an echostr")]
+    NotAnEchostr,
 
     /// The reply is too long for the frame's 32-bit length field (4 GiB or more). Code `-40006`.
     #[error("reply is too large to encrypt (4 GiB or more)")]
     ReplyTooLarge,
 
+    /// A check the crate makes on its own encryption failed (the padded frame was not whole AES
+    /// blocks). Code `-40006` (EncryptAES_Error). It cannot happen; if it does, it is a bug in
+    /// this crate, and nothing was sent half-encrypted.
+    #[error("encrypting the reply failed an internal check")]
+    EncryptFailed,
+
+    /// A check the crate makes on its own base64 encoding failed. Code `-40009`
+    /// (EncodeBase64_Error). It cannot happen; if it does, it is a bug in this crate, and no
+    /// incomplete ciphertext was signed.
+    #[error("base64-encoding the ciphertext failed an internal check")]
+    EncodeBase64Failed,
+
     /// [`MsgCryptBuilder::build`](crate::MsgCryptBuilder::build) was given neither a receive id
     /// nor [`any_receive_id`](crate::MsgCryptBuilder::any_receive_id), or
     /// [`MsgCrypt::encrypt_msg`](crate::MsgCrypt::encrypt_msg) was called on a `MsgCrypt` that has
-    /// no receive id to write (answer with
-    /// [`encrypt_reply`](crate::MsgCrypt::encrypt_reply) instead). Code `-40005`.
-    #[error(
-        "no receive id configured: give the builder receive_id() (or any_receive_id(), then reply with encrypt_reply)"
-    )]
+    /// no receive id to write. Code `-40005`.
+    #[error("no receive id configured")]
     ReceiveIdRequired,
 
-    /// The callback's timestamp is further from now than the allowed skew
+    /// The timestamp is further from now than the allowed skew
     /// ([`check_timestamp`](crate::check_timestamp)). Code `-40012`, this crate's own: Tencent
     /// defines none.
-    #[error(
-        "timestamp is outside the allowed window: a replayed or delayed request, or a server clock that is off"
-    )]
+    #[error("timestamp is outside the allowed window")]
     TimestampOutOfWindow,
 
-    /// The callback's timestamp is not a decimal number of seconds
+    /// The timestamp is not a decimal number of seconds
     /// ([`check_timestamp`](crate::check_timestamp)). Code `-40013`, this crate's own: Tencent
     /// defines none.
     #[error("timestamp is not a decimal number of seconds")]
-    TimestampInvalid,
+    InvalidTimestamp,
 
     /// A reply field (timestamp or nonce, usually) holds a character the XML envelope cannot
     /// carry: a control character other than tab, newline or carriage return. Code `-40011`.
-    #[error("reply timestamp or nonce holds a control character that XML cannot carry")]
+    #[error("reply field holds a character XML cannot carry")]
     ReplyFieldNotRepresentable,
 
     /// The WeChat/小程序 JSON reply needs the timestamp as a JSON number, and the timestamp is
-    /// not a canonical non-negative decimal integer. Code `-40011`.
-    #[error(
-        "reply timestamp must be a decimal number of seconds (no sign, no leading zeros) for the WeChat JSON reply"
-    )]
+    /// not a canonical non-negative decimal integer (no sign, no leading zeros). Code `-40011`.
+    #[error("reply timestamp is not a canonical decimal number")]
     ReplyTimestampNotNumeric,
 }
 
@@ -169,7 +185,7 @@ pub enum Error {
 ///
 /// let err = Error::MalformedEnvelope(EnvelopeFault::MissingEncrypt);
 /// assert_eq!(err.code(), -40002);
-/// assert_eq!(err.to_string(), "callback body is malformed: no Encrypt field at the top level");
+/// assert_eq!(err.to_string(), "malformed callback body: no Encrypt field at the top level");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -179,7 +195,7 @@ pub enum EnvelopeFault {
     NotWellFormed,
     /// The body declares a DOCTYPE or entities, which a callback never does; they are refused,
     /// never expanded.
-    #[error("it declares a DOCTYPE or entities, which callbacks never do")]
+    #[error("it declares a DOCTYPE or entities")]
     DoctypeForbidden,
     /// The root has no `Encrypt` (XML) or `encrypt`/`Encrypt` (JSON) child.
     #[error("no Encrypt field at the top level")]
@@ -209,25 +225,34 @@ pub enum EnvelopeFault {
 pub enum QueryFault {
     /// A required parameter is absent. Without `msg_signature`, check that the callback is in
     /// safe mode (安全模式): in plaintext mode WeChat sends only the plain `signature`.
-    #[error(
-        "no {0} parameter (msg_signature, timestamp and nonce are required; echostr on the URL check)"
-    )]
+    #[error("no {0} parameter")]
     Missing(&'static str),
     /// A parameter appears more than once.
     #[error("the {0} parameter appears more than once")]
     Duplicate(&'static str),
+    /// The query holds a raw `?` or `#`. A query string has none: a `?` would start it and a
+    /// `#` would end it. Web frameworks split such a URL in different ways, so a request that
+    /// one reader sees with one `nonce` another would see with another; it is refused. Pass the
+    /// query alone to [`CallbackQuery::parse`](crate::CallbackQuery::parse), or the whole URL
+    /// to [`CallbackQuery::parse_url`](crate::CallbackQuery::parse_url).
+    #[error("a raw '{0}' in the query")]
+    RawDelimiter(char),
     /// A percent-decoded value is not UTF-8.
     #[error("a parameter does not percent-decode to UTF-8")]
     NotUtf8,
 }
 
 impl Error {
-    /// The official WXBizMsgCrypt return code for this error (`-40001` to `-40011`).
+    /// The return code for this error: Tencent's official `-40001` to `-40011` (`-40009` only
+    /// for an internal fault), or this crate's own `-40012` to `-40014`.
     ///
     /// # Example
     ///
     /// ```
-    /// assert_eq!(wxbizmsgcrypt::Error::InvalidAesKey.code(), -40004);
+    /// use wxbizmsgcrypt::Error;
+    ///
+    /// assert_eq!(Error::InvalidAesKey.code(), -40004);
+    /// assert_eq!(Error::NotAnEchostr.code(), -40014);
     /// ```
     #[must_use]
     pub const fn code(&self) -> i32 {
@@ -237,19 +262,21 @@ impl Error {
             Error::EmptyToken => -40003,
             Error::InvalidAesKey => -40004,
             Error::ReceiveIdMismatch | Error::ReceiveIdRequired => -40005,
-            Error::ReplyTooLarge => -40006,
+            Error::ReplyTooLarge | Error::EncryptFailed => -40006,
             Error::InvalidCiphertextLength | Error::InvalidPadding => -40007,
             Error::FrameTooShort | Error::MessageLengthOutOfRange | Error::MessageNotUtf8 => -40008,
+            Error::EncodeBase64Failed => -40009,
             Error::InvalidBase64 => -40010,
             Error::ReplyFieldNotRepresentable | Error::ReplyTimestampNotNumeric => -40011,
             Error::TimestampOutOfWindow => -40012,
-            Error::TimestampInvalid => -40013,
+            Error::InvalidTimestamp => -40013,
+            Error::NotAnEchostr => -40014,
         }
     }
 
     /// The official name of [`code`](Error::code), as Tencent's libraries spell it (for example
-    /// `"ValidateSignature_Error"`), or `None` for the codes this crate adds (`-40012`,
-    /// `-40013`).
+    /// `"ValidateSignature_Error"`), or `None` for the codes this crate adds (`-40012` to
+    /// `-40014`).
     ///
     /// # Example
     ///
@@ -258,6 +285,7 @@ impl Error {
     ///
     /// assert_eq!(Error::ReceiveIdMismatch.official_name(), Some("ValidateCorpid_Error"));
     /// assert_eq!(Error::TimestampOutOfWindow.official_name(), None);
+    /// assert_eq!(Error::NotAnEchostr.official_name(), None);
     /// ```
     #[must_use]
     pub const fn official_name(&self) -> Option<&'static str> {
@@ -274,6 +302,69 @@ impl Error {
             -40010 => "DecodeBase64_Error",
             -40011 => "GenReturnXml_Error",
             _ => return None,
+        })
+    }
+
+    /// What to check, for an operator reading the log: a sentence of advice, or `None` where
+    /// the message says it all.
+    ///
+    /// Hints name configuration and usage, never values from the request.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wxbizmsgcrypt::Error;
+    ///
+    /// let hint = Error::InvalidPadding.hint().unwrap_or_default();
+    /// assert!(hint.contains("EncodingAESKey"));
+    /// ```
+    #[must_use]
+    pub fn hint(&self) -> Option<&'static str> {
+        Some(match self {
+            Error::EmptyToken => "set the Token from the callback settings",
+            Error::InvalidAesKey => {
+                "use the 43-character EncodingAESKey from the callback settings, without a trailing '='"
+            }
+            Error::MalformedEnvelope(_) => {
+                "pass the POST body exactly as received: the XML (or, for the AI bot and JSON-mode 小程序, JSON) envelope with its Encrypt field"
+            }
+            Error::MalformedQuery(QueryFault::Missing("msg_signature")) => {
+                "no msg_signature: the callback is not in safe mode (安全模式), or the plain signature was passed"
+            }
+            Error::MalformedQuery(QueryFault::RawDelimiter(_)) => {
+                "pass the query string alone to CallbackQuery::parse, or the whole URL to CallbackQuery::parse_url"
+            }
+            Error::MalformedQuery(_) => {
+                "pass the query string exactly as it arrived in the request line"
+            }
+            Error::SignatureMismatch => {
+                "URL-decode the query exactly once (pass it raw to CallbackQuery::parse), pass msg_signature (not signature), and check the Token saved with this callback URL"
+            }
+            Error::InvalidBase64 | Error::InvalidCiphertextLength => {
+                "pass echostr or Encrypt exactly as received, URL-decoded once"
+            }
+            Error::InvalidPadding | Error::FrameTooShort | Error::MessageLengthOutOfRange => {
+                "the signature verified, so the Token is right: the EncodingAESKey is not the one saved in the admin console"
+            }
+            Error::ReceiveIdMismatch => {
+                "the receive id is the corpid for a self-built app, the suite id for a third-party app's instruction callback, the authorising corpid for its data callback, empty for the AI bot, the appid for WeChat"
+            }
+            Error::NotAnEchostr => {
+                "a URL check decrypts to a short string of digits; this one did not (a captured message sent as echostr?), and is refused so that the URL check cannot decrypt messages"
+            }
+            Error::EncryptFailed | Error::EncodeBase64Failed => {
+                "this is a bug in wxbizmsgcrypt: please report it"
+            }
+            Error::ReceiveIdRequired => {
+                "give the builder receive_id(..), or answer messages with Decrypted::encrypt_reply"
+            }
+            Error::TimestampOutOfWindow => {
+                "a replayed or delayed request, or a server clock that is off"
+            }
+            Error::ReplyFieldNotRepresentable | Error::ReplyTimestampNotNumeric => {
+                "pass the reply's timestamp as decimal seconds and a nonce of letters and digits"
+            }
+            Error::MessageNotUtf8 | Error::ReplyTooLarge | Error::InvalidTimestamp => return None,
         })
     }
 }

@@ -3,15 +3,16 @@
 //! Reading accepts both spellings of the field: `encrypt` (WeCom:
 //! `{"tousername": "…", "encrypt": "…", "agentid": 218}`, or the AI bot's `{"encrypt": "…"}`) and
 //! `Encrypt` (WeChat/小程序: `{"ToUserName": "…", "Encrypt": "…"}`). Rendering has one function per
-//! reply form: [`render_reply`] for WeCom, [`render_reply_wechat`] for WeChat/小程序.
+//! reply form: [`render_reply`] and [`encrypt_reply`] for WeCom and the AI bot,
+//! [`render_reply_wechat`] and [`encrypt_reply_wechat`] for WeChat/小程序.
 
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::Serialize;
-use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_core::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::{Decrypted, EncryptedMsg, EnvelopeFault, Error, MsgCrypt};
+use crate::error::{EnvelopeFault, Error};
+use crate::{Decrypted, EncryptedMsg, MsgCrypt, Signed};
 
 /// Verifies and decrypts a JSON callback body: reads its `encrypt`/`Encrypt` value with
 /// [`read_encrypt`] and passes it to [`MsgCrypt::decrypt_msg`].
@@ -24,111 +25,23 @@ use crate::{Decrypted, EncryptedMsg, EnvelopeFault, Error, MsgCrypt};
 /// # Example
 ///
 /// ```
-/// use wxbizmsgcrypt::{MsgCrypt, json};
+/// use wxbizmsgcrypt::{CallbackQuery, MsgCrypt, json};
 ///
-/// // The WeCom AI bot: an empty receive id, a body with only "encrypt".
-/// let crypt = MsgCrypt::new("tok3n", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "")?;
-/// let reply = crypt.encrypt_msg(r#"{"msgtype":"text"}"#, "1700000000", "1700000001")?;
-/// let body = format!(r#"{{"encrypt":"{}"}}"#, reply.encrypt);
-/// let message = json::decrypt_msg(&crypt, &reply.msg_signature, "1700000000", "1700000001", &body)?;
-/// assert_eq!(message, r#"{"msgtype":"text"}"#);
-/// # Ok::<(), wxbizmsgcrypt::Error>(())
-/// ```
-pub fn decrypt_msg(
-    crypt: &MsgCrypt,
-    msg_signature: &str,
-    timestamp: &str,
-    nonce: &str,
-    body: &str,
-) -> Result<String, Error> {
-    decrypt_body(body, |encrypt| crypt.decrypt_msg(msg_signature, timestamp, nonce, encrypt))
-}
-
-/// Encrypts `reply` with [`MsgCrypt::encrypt_msg`] and renders it in the WeCom form with
-/// [`render_reply`].
-///
-/// # Errors
-///
-/// The errors of [`MsgCrypt::encrypt_msg`].
-///
-/// # Example
-///
-/// ```
-/// # let crypt = wxbizmsgcrypt::MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
-/// let body = wxbizmsgcrypt::json::encrypt_msg(&crypt, "hello", "1409659813", "1372623149")?;
-/// assert!(body.starts_with(r#"{"encrypt":""#));
-/// assert!(body.ends_with(r#"","timestamp":"1409659813","nonce":"1372623149"}"#));
-/// # Ok::<(), wxbizmsgcrypt::Error>(())
-/// ```
-pub fn encrypt_msg(
-    crypt: &MsgCrypt,
-    reply: &str,
-    timestamp: &str,
-    nonce: &str,
-) -> Result<String, Error> {
-    Ok(render_reply(&crypt.encrypt_msg(reply, timestamp, nonce)?))
-}
-
-/// Encrypts `reply` with [`MsgCrypt::encrypt_msg`] and renders it in the WeChat/小程序 form with
-/// [`render_reply_wechat`].
-///
-/// # Errors
-///
-/// [`Error::ReplyTimestampNotNumeric`] (`-40011`) unless `timestamp` is a plain decimal number,
-/// then the errors of [`MsgCrypt::encrypt_msg`].
-///
-/// # Example
-///
-/// ```
-/// # let crypt = wxbizmsgcrypt::MsgCrypt::new("AAAAA", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "wxba5fad812f8e6fb9")?;
-/// let body = wxbizmsgcrypt::json::encrypt_msg_wechat(&crypt, r#"{"demo_resp":"good luck"}"#, "1713424427", "415670741")?;
-/// assert!(body.ends_with(r#"","TimeStamp":1713424427,"Nonce":"415670741"}"#));
-/// # Ok::<(), wxbizmsgcrypt::Error>(())
-/// ```
-pub fn encrypt_msg_wechat(
-    crypt: &MsgCrypt,
-    reply: &str,
-    timestamp: &str,
-    nonce: &str,
-) -> Result<String, Error> {
-    numeric_timestamp(timestamp)?;
-    render_reply_wechat(&crypt.encrypt_msg(reply, timestamp, nonce)?)
-}
-
-/// Like [`decrypt_msg`], and also tells the receive id the message carried and which key opened
-/// it: see [`MsgCrypt::decrypt_msg_detailed`].
-///
-/// # Errors
-///
-/// The same as [`decrypt_msg`].
-///
-/// # Example
-///
-/// ```
-/// use wxbizmsgcrypt::{MsgCrypt, json};
-///
-/// let crypt = MsgCrypt::builder("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C").any_receive_id().build()?;
+/// // The official WeCom JSON sample.
+/// let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
+/// let query = CallbackQuery::parse("msg_signature=0623cbc5a8cbee5bcc137c70de99575366fc2af3&timestamp=1409659813&nonce=1372623149")?;
 /// let body = r#"{"tousername":"wx5823bf96d3bd56c7","encrypt":"CZWs4CWRpI4VolQlvn4dlEC1alN2MUEY2VklGehgBVLBrlVF7SyT+SV+Toj43l4ayJ9UMGKphktKKmP7B2j/P1ey67XB8PBgS7Wr5/8+w/yWriZv3Vmoo/MH3/1HsIWZrPQ3N2mJrelStIfI2Y8kLKXA7EhfZgZX4o+ffdkZDM76SEl79Ib9mw7TGjZ9Aw/x/A2VjNbV1E8BtEbRxYYcQippYNw7hr8sFfa3nW1xLdxokt8QkRX83vK3DFP2F6TQFPL2Tu98UwhcUpPvdJBuu1/yiOQIScppV3eOuLWEsko=","agentid":"218"}"#;
-/// let message = json::decrypt_msg_detailed(&crypt, "0623cbc5a8cbee5bcc137c70de99575366fc2af3", "1409659813", "1372623149", body)?;
-/// assert_eq!(message.receive_id(), "wx5823bf96d3bd56c7");
-/// let reply_body = json::encrypt_reply(&crypt, &message, "{}", "1409659814", "42")?;
-/// # assert!(reply_body.starts_with("{\"encrypt\":"));
+/// let decrypted = json::decrypt_msg(&crypt, query.signed(), body)?;
+/// assert_eq!(decrypted.receive_id(), "wx5823bf96d3bd56c7");
 /// # Ok::<(), wxbizmsgcrypt::Error>(())
 /// ```
-pub fn decrypt_msg_detailed(
-    crypt: &MsgCrypt,
-    msg_signature: &str,
-    timestamp: &str,
-    nonce: &str,
-    body: &str,
-) -> Result<Decrypted, Error> {
-    decrypt_body(body, |encrypt| {
-        crypt.decrypt_msg_detailed(msg_signature, timestamp, nonce, encrypt)
-    })
+pub fn decrypt_msg(crypt: &MsgCrypt, signed: Signed<'_>, body: &str) -> Result<Decrypted, Error> {
+    decrypt_body(body, |encrypt| crypt.decrypt_msg(signed, encrypt))
 }
 
-/// Encrypts a reply to `to` with [`MsgCrypt::encrypt_reply`] (its key and receive id) and
-/// renders it in the WeCom form with [`render_reply`].
+/// Encrypts a reply to `to` (with the key that opened it, the receive id it carried and the
+/// token that verified it) and renders it in the WeCom form, as [`render_reply`] does: the
+/// body of a passive reply of WeCom JSON callbacks and the AI bot.
 ///
 /// # Errors
 ///
@@ -137,52 +50,90 @@ pub fn decrypt_msg_detailed(
 /// # Example
 ///
 /// ```
-/// # use wxbizmsgcrypt::{MsgCrypt, json};
-/// # let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
-/// # let sent = crypt.encrypt_msg("{}", "1", "2")?;
-/// let message = crypt.decrypt_msg_detailed(&sent.msg_signature, "1", "2", &sent.encrypt)?;
-/// let body = json::encrypt_reply(&crypt, &message, "{}", "3", "4")?;
-/// # assert!(body.ends_with(r#""timestamp":"3","nonce":"4"}"#));
+/// use wxbizmsgcrypt::{MsgCrypt, Signed, json};
+///
+/// // The WeCom AI bot: an empty receive id.
+/// let crypt = MsgCrypt::new("tok3n", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "")?;
+/// let sent = crypt.encrypt_msg(r#"{"msgtype":"text"}"#, "1700000000", "n1")?; // WeCom's side
+/// let signed = Signed { msg_signature: sent.msg_signature(), timestamp: "1700000000", nonce: "n1" };
+/// let decrypted = crypt.decrypt_msg(signed, sent.encrypt())?;
+///
+/// let body = json::encrypt_reply(&decrypted, "{}", "1700000001", "n2")?;
+/// assert!(body.starts_with(r#"{"encrypt":""#));
+/// assert!(body.ends_with(r#"","timestamp":"1700000001","nonce":"n2"}"#));
 /// # Ok::<(), wxbizmsgcrypt::Error>(())
 /// ```
 pub fn encrypt_reply(
-    crypt: &MsgCrypt,
     to: &Decrypted,
     reply: &str,
     timestamp: &str,
     nonce: &str,
 ) -> Result<String, Error> {
-    Ok(render_reply(&crypt.encrypt_reply(to, reply, timestamp, nonce)?))
+    let mut out = body_for(to, reply, timestamp, nonce);
+    out.push_str(r#"{"encrypt":""#);
+    let signature = to.seal_appending(reply, timestamp, nonce, &mut out)?;
+    out.push_str(r#"","msgsignature":""#);
+    signature.push_to(&mut out);
+    out.push_str(r#"","timestamp":"#);
+    push_json_string(&mut out, timestamp)?;
+    out.push_str(r#","nonce":"#);
+    push_json_string(&mut out, nonce)?;
+    out.push('}');
+    Ok(out)
 }
 
-/// Encrypts a reply to `to` with [`MsgCrypt::encrypt_reply`] and renders it in the WeChat/小程序
-/// form with [`render_reply_wechat`].
+/// Encrypts a reply to `to` like [`encrypt_reply`] and renders it in the WeChat/小程序 form, as
+/// [`render_reply_wechat`] does.
 ///
 /// # Errors
 ///
-/// [`Error::ReplyTimestampNotNumeric`] (`-40011`) unless `timestamp` is a plain decimal number;
-/// [`Error::ReplyTooLarge`] (`-40006`) for a reply of 4 GiB or more.
+/// [`Error::ReplyTimestampNotNumeric`] (`-40011`) unless `timestamp` is a plain decimal number
+/// (checked first); [`Error::ReplyTooLarge`] (`-40006`) for a reply of 4 GiB or more.
 ///
 /// # Example
 ///
 /// ```
-/// # use wxbizmsgcrypt::{MsgCrypt, json};
-/// # let crypt = MsgCrypt::new("AAAAA", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "wxba5fad812f8e6fb9")?;
-/// # let sent = crypt.encrypt_msg("{}", "1", "2")?;
-/// let message = crypt.decrypt_msg_detailed(&sent.msg_signature, "1", "2", &sent.encrypt)?;
-/// let body = json::encrypt_reply_wechat(&crypt, &message, "{}", "1713424427", "4")?;
-/// # assert!(body.ends_with(r#""TimeStamp":1713424427,"Nonce":"4"}"#));
+/// use wxbizmsgcrypt::{MsgCrypt, Signed, json};
+///
+/// let crypt = MsgCrypt::new("AAAAA", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "wxba5fad812f8e6fb9")?;
+/// let sent = crypt.encrypt_msg("{}", "1713424426", "1")?; // WeChat's side
+/// let signed = Signed { msg_signature: sent.msg_signature(), timestamp: "1713424426", nonce: "1" };
+/// let decrypted = crypt.decrypt_msg(signed, sent.encrypt())?;
+///
+/// let body = json::encrypt_reply_wechat(&decrypted, r#"{"demo_resp":"good luck"}"#, "1713424427", "415670741")?;
+/// assert!(body.ends_with(r#"","TimeStamp":1713424427,"Nonce":"415670741"}"#));
 /// # Ok::<(), wxbizmsgcrypt::Error>(())
 /// ```
 pub fn encrypt_reply_wechat(
-    crypt: &MsgCrypt,
     to: &Decrypted,
     reply: &str,
     timestamp: &str,
     nonce: &str,
 ) -> Result<String, Error> {
-    numeric_timestamp(timestamp)?;
-    render_reply_wechat(&crypt.encrypt_reply(to, reply, timestamp, nonce)?)
+    let time_stamp = numeric_timestamp(timestamp)?;
+    let mut out = body_for(to, reply, timestamp, nonce);
+    out.push_str(r#"{"Encrypt":""#);
+    let signature = to.seal_appending(reply, timestamp, nonce, &mut out)?;
+    out.push_str(r#"","MsgSignature":""#);
+    signature.push_to(&mut out);
+    out.push_str(r#"","TimeStamp":"#);
+    out.push_str(time_stamp);
+    out.push_str(r#","Nonce":"#);
+    push_json_string(&mut out, nonce)?;
+    out.push('}');
+    Ok(out)
+}
+
+/// An empty body with room for a reply envelope around `reply`'s ciphertext.
+fn body_for(to: &Decrypted, reply: &str, timestamp: &str, nonce: &str) -> String {
+    // 90 bytes of keys and quotes and the signature; the timestamp and nonce as they are when
+    // they need no escaping (escaped values only cost a reallocation).
+    String::with_capacity(
+        to.ciphertext_len(reply)
+            .saturating_add(90)
+            .saturating_add(timestamp.len())
+            .saturating_add(nonce.len()),
+    )
 }
 
 /// Reads the `encrypt` (WeCom) or `Encrypt` (WeChat/小程序) value out of a JSON callback body.
@@ -264,48 +215,53 @@ fn read_unescaped_encrypt(body: &str) -> Option<&str> {
     std::ptr::eq(text.as_bytes(), bytes).then_some(text)
 }
 
-/// Renders an encrypted reply in the WeCom JSON form, exactly as Tencent's Go, C++ and Java
+/// Renders an encrypted message in the WeCom JSON form, exactly as Tencent's Go, C++ and Java
 /// libraries do: compact, keys in this order, the timestamp a string.
 ///
 /// ```text
 /// {"encrypt":"E","msgsignature":"S","timestamp":"T","nonce":"N"}
 /// ```
 ///
-/// Any timestamp or nonce is escaped as JSON requires.
+/// Every value is escaped as JSON requires.
+///
+/// # Errors
+///
+/// None in practice: any string can be written as JSON. The `Result` keeps the shape of the
+/// other renderers, and an internal fault would be [`Error::ReplyFieldNotRepresentable`].
 ///
 /// # Example
 ///
 /// ```
-/// # let crypt = wxbizmsgcrypt::MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
-/// let reply = crypt.encrypt_msg("hello", "1409659813", "1372623149")?;
+/// use wxbizmsgcrypt::{MsgCrypt, json};
+///
+/// let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
+/// let sent = crypt.encrypt_msg("hello", "1409659813", "1372623149")?;
 /// assert_eq!(
-///     wxbizmsgcrypt::json::render_reply(&reply),
+///     json::render_reply(&sent)?,
 ///     format!(
 ///         r#"{{"encrypt":"{}","msgsignature":"{}","timestamp":"1409659813","nonce":"1372623149"}}"#,
-///         reply.encrypt, reply.msg_signature
+///         sent.encrypt(),
+///         sent.msg_signature()
 ///     )
 /// );
 /// # Ok::<(), wxbizmsgcrypt::Error>(())
 /// ```
-#[must_use]
-pub fn render_reply(msg: &EncryptedMsg) -> String {
-    #[derive(Serialize)]
-    struct WeComReply<'a> {
-        encrypt: &'a str,
-        msgsignature: &'a str,
-        timestamp: &'a str,
-        nonce: &'a str,
-    }
-    to_json(&WeComReply {
-        encrypt: &msg.encrypt,
-        msgsignature: &msg.msg_signature,
-        timestamp: &msg.timestamp,
-        nonce: &msg.nonce,
-    })
+pub fn render_reply(msg: &EncryptedMsg) -> Result<String, Error> {
+    let mut out = String::with_capacity(msg.encrypt().len() + 140);
+    out.push_str(r#"{"encrypt":"#);
+    push_json_string(&mut out, msg.encrypt())?;
+    out.push_str(r#","msgsignature":"#);
+    push_json_string(&mut out, msg.msg_signature())?;
+    out.push_str(r#","timestamp":"#);
+    push_json_string(&mut out, msg.timestamp())?;
+    out.push_str(r#","nonce":"#);
+    push_json_string(&mut out, msg.nonce())?;
+    out.push('}');
+    Ok(out)
 }
 
-/// Renders an encrypted reply in the WeChat/小程序 JSON form: capitalised keys, the timestamp a
-/// JSON number.
+/// Renders an encrypted message in the WeChat/小程序 JSON form: capitalised keys, the timestamp
+/// a JSON number.
 ///
 /// ```text
 /// {"Encrypt":"E","MsgSignature":"S","TimeStamp":1713424427,"Nonce":"N"}
@@ -323,44 +279,44 @@ pub fn render_reply(msg: &EncryptedMsg) -> String {
 /// use wxbizmsgcrypt::{Error, MsgCrypt, json};
 ///
 /// let crypt = MsgCrypt::new("AAAAA", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "wxba5fad812f8e6fb9")?;
-/// let reply = crypt.encrypt_msg("hi", "1713424427", "415670741")?;
-/// assert!(json::render_reply_wechat(&reply)?.contains(r#""TimeStamp":1713424427,"#));
+/// let sent = crypt.encrypt_msg("hi", "1713424427", "415670741")?;
+/// assert!(json::render_reply_wechat(&sent)?.contains(r#""TimeStamp":1713424427,"#));
 ///
 /// let odd = crypt.encrypt_msg("hi", "soon", "415670741")?;
 /// assert_eq!(json::render_reply_wechat(&odd), Err(Error::ReplyTimestampNotNumeric));
 /// # Ok::<(), wxbizmsgcrypt::Error>(())
 /// ```
 pub fn render_reply_wechat(msg: &EncryptedMsg) -> Result<String, Error> {
-    #[derive(Serialize)]
-    #[serde(rename_all = "PascalCase")]
-    struct WeChatReply<'a> {
-        encrypt: &'a str,
-        msg_signature: &'a str,
-        time_stamp: u64,
-        nonce: &'a str,
-    }
-    Ok(to_json(&WeChatReply {
-        encrypt: &msg.encrypt,
-        msg_signature: &msg.msg_signature,
-        time_stamp: numeric_timestamp(&msg.timestamp)?,
-        nonce: &msg.nonce,
-    }))
+    let time_stamp = numeric_timestamp(msg.timestamp())?;
+    let mut out = String::with_capacity(msg.encrypt().len() + 140);
+    out.push_str(r#"{"Encrypt":"#);
+    push_json_string(&mut out, msg.encrypt())?;
+    out.push_str(r#","MsgSignature":"#);
+    push_json_string(&mut out, msg.msg_signature())?;
+    out.push_str(r#","TimeStamp":"#);
+    out.push_str(time_stamp);
+    out.push_str(r#","Nonce":"#);
+    push_json_string(&mut out, msg.nonce())?;
+    out.push('}');
+    Ok(out)
 }
 
-/// The timestamp as a number, if it is the canonical decimal spelling of one.
-fn numeric_timestamp(timestamp: &str) -> Result<u64, Error> {
+/// The timestamp, if it is the canonical decimal spelling of a `u64`: it is then written as a
+/// JSON number that reads back as the same string.
+fn numeric_timestamp(timestamp: &str) -> Result<&str, Error> {
     let canonical = !timestamp.is_empty()
         && timestamp.bytes().all(|b| b.is_ascii_digit())
-        && (timestamp == "0" || !timestamp.starts_with('0'));
-    if !canonical {
-        return Err(Error::ReplyTimestampNotNumeric);
-    }
-    timestamp.parse().map_err(|_| Error::ReplyTimestampNotNumeric)
+        && (timestamp == "0" || !timestamp.starts_with('0'))
+        && timestamp.parse::<u64>().is_ok();
+    if canonical { Ok(timestamp) } else { Err(Error::ReplyTimestampNotNumeric) }
 }
 
-/// Serializes a struct of strings and integers, which cannot fail.
-fn to_json<T: Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_default()
+/// Appends `value` as a JSON string literal, escaped by serde_json.
+fn push_json_string(out: &mut String, value: &str) -> Result<(), Error> {
+    let literal = serde_json::to_string(value);
+    debug_assert!(literal.is_ok(), "any &str serializes");
+    out.push_str(&literal.map_err(|_| Error::ReplyFieldNotRepresentable)?);
+    Ok(())
 }
 
 /// What the top level of a body held: the Encrypt string, or why not.

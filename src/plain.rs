@@ -1,7 +1,9 @@
 //! Checks that need no key: WeChat's plain `signature`, and the timestamp window.
 
-use crate::Error;
-use crate::crypto::signature;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::crypto::signature::{self, Token};
+use crate::error::Error;
 
 /// Verifies WeChat's plain `signature` query parameter: the lowercase hex SHA-1 of the token,
 /// timestamp and nonce, sorted bytewise and concatenated, compared in constant time.
@@ -20,19 +22,19 @@ use crate::crypto::signature;
 /// # Example
 ///
 /// ```
-/// use wxbizmsgcrypt::{Error, verify_signature};
+/// use wxbizmsgcrypt::{Error, verify_plain_signature};
 ///
 /// // A 公众号 URL check: GET /wechat?signature=…&timestamp=…&nonce=…&echostr=…
 /// let (signature, timestamp, nonce, echostr) =
 ///     ("76480565cbe296026c53aaacd1ad523a1ddba24f", "1409304348", "xxxxxx", "3141592653589793238");
-/// verify_signature("pamtest", signature, timestamp, nonce)?;
+/// verify_plain_signature("pamtest", signature, timestamp, nonce)?;
 /// let body = echostr; // answer 200 with the echostr unchanged
-/// # assert_eq!(body, "3141592653589793238");
+/// assert_eq!(body, "3141592653589793238");
 ///
-/// assert_eq!(verify_signature("pamtest", signature, timestamp, "yyyyyy"), Err(Error::SignatureMismatch));
+/// assert_eq!(verify_plain_signature("pamtest", signature, timestamp, "yyyyyy"), Err(Error::SignatureMismatch));
 /// # Ok::<(), wxbizmsgcrypt::Error>(())
 /// ```
-pub fn verify_signature(
+pub fn verify_plain_signature(
     token: &str,
     signature: &str,
     timestamp: &str,
@@ -41,50 +43,55 @@ pub fn verify_signature(
     if token.is_empty() {
         return Err(Error::EmptyToken);
     }
-    let parts = [token.as_bytes(), timestamp.as_bytes(), nonce.as_bytes()];
-    if signature::verify(parts, signature) { Ok(()) } else { Err(Error::SignatureMismatch) }
+    let public = [timestamp.as_bytes(), nonce.as_bytes()];
+    if signature::verify(&Token::new(token), public, signature) {
+        Ok(())
+    } else {
+        Err(Error::SignatureMismatch)
+    }
 }
 
-/// Checks that a callback's `timestamp` is within `max_skew_secs` of `now_unix_secs`, either
-/// way: a pure function, the crate reads no clock.
+/// Checks that a timestamp (decimal seconds since the Unix epoch) is within `max_skew` of
+/// `now`, either way: a pure function, the crate reads no clock.
 ///
-/// The timestamp is covered by `msg_signature`, so once the signature has verified a replayed
-/// request can only be replayed within the window. To refuse replays inside it too, remember
-/// the `msg_signature` (or the message's `MsgId`) of every request accepted in the last
-/// `2 × max_skew_secs` and refuse a second one; that needs storage, so it stays with you.
-/// WeCom retries a callback that got no 200 up to three times, with the same timestamp, within
-/// about 15 seconds: keep the window well above that (300 seconds is a common choice) and
-/// answer a duplicate with 200 rather than an error.
+/// **Judge freshness on something the signature binds.** The query's `timestamp` is not: the
+/// scheme sorts the signed parts and joins them without separators, so a captured request also
+/// verifies with its timestamp and nonce swapped or re-split, and a years-old capture whose
+/// nonce happens to be a number near "now" passes a check on the query's timestamp. Check the
+/// message's own `CreateTime` (inside the ciphertext) where it has one, and the query's
+/// timestamp only where it has none. Within the window, refuse what you have already seen
+/// (WeCom retries a callback that got no 200 up to three times, about 5 seconds apart: answer
+/// the retry with 200, not an error).
 ///
 /// # Errors
 ///
-/// - [`Error::TimestampInvalid`] (`-40013`, this crate's own code) unless `timestamp` is a
+/// - [`Error::InvalidTimestamp`] (`-40013`, this crate's own code) unless `timestamp` is a
 ///   decimal number of seconds.
 /// - [`Error::TimestampOutOfWindow`] (`-40012`, this crate's own code) if it is more than
-///   `max_skew_secs` before or after `now_unix_secs`.
+///   `max_skew` before or after `now` (or `now` is before 1970).
 ///
 /// # Example
 ///
 /// ```
+/// use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// use wxbizmsgcrypt::{Error, check_timestamp};
 ///
-/// let now = 1_409_659_900; // in a server: SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs()
-/// check_timestamp("1409659813", now, 300)?;
-/// assert_eq!(check_timestamp("1409659000", now, 300), Err(Error::TimestampOutOfWindow));
-/// assert_eq!(check_timestamp("yesterday", now, 300), Err(Error::TimestampInvalid));
+/// let now = UNIX_EPOCH + Duration::from_secs(1_409_659_900); // in a server: SystemTime::now()
+/// let window = Duration::from_secs(300);
+/// check_timestamp("1409659813", now, window)?;
+/// assert_eq!(check_timestamp("1409659000", now, window), Err(Error::TimestampOutOfWindow));
+/// assert_eq!(check_timestamp("yesterday", now, window), Err(Error::InvalidTimestamp));
 /// # Ok::<(), wxbizmsgcrypt::Error>(())
 /// ```
-pub fn check_timestamp(
-    timestamp: &str,
-    now_unix_secs: u64,
-    max_skew_secs: u64,
-) -> Result<(), Error> {
+pub fn check_timestamp(timestamp: &str, now: SystemTime, max_skew: Duration) -> Result<(), Error> {
     if timestamp.is_empty() || !timestamp.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Error::TimestampInvalid);
+        return Err(Error::InvalidTimestamp);
     }
     // All digits: the only parse failure left is overflow, which is far outside any window.
     let sent: u64 = timestamp.parse().map_err(|_| Error::TimestampOutOfWindow)?;
-    if sent.abs_diff(now_unix_secs) > max_skew_secs {
+    // Whole seconds on both sides, as the timestamp has them.
+    let now = now.duration_since(UNIX_EPOCH).map_err(|_| Error::TimestampOutOfWindow)?.as_secs();
+    if Duration::from_secs(sent.abs_diff(now)) > max_skew {
         return Err(Error::TimestampOutOfWindow);
     }
     Ok(())

@@ -2,15 +2,20 @@
 
 use percent_encoding::percent_decode_str;
 
-use crate::{Error, QueryFault};
+use crate::error::{Error, QueryFault};
+use crate::signed::Signed;
 
 /// The query parameters Tencent adds to a callback URL.
 ///
-/// Parse the raw query string with [`CallbackQuery::parse`]: it percent-decodes each value
-/// exactly once and leaves `+` as `+` (a callback query is not a form: WeCom sends `+` as
-/// `%2B`, and decoding it twice, or as a form, turns it into a space, the most reported cause of
-/// `-40001`). With the `serde` feature, frameworks can deserialize it directly, for example
-/// with `axum::extract::Query<CallbackQuery>`.
+/// Parse the raw query string with [`CallbackQuery::parse`] (or a whole URL with
+/// [`CallbackQuery::parse_url`]): it percent-decodes each value exactly once and leaves `+` as
+/// `+` (a callback query is not a form: WeCom sends `+` as `%2B`, and decoding it twice, or as
+/// a form, turns it into a space, the most reported cause of `-40001`). Then hand
+/// [`signed`](CallbackQuery::signed) to the decrypting call.
+///
+/// With the `serde` feature it also implements `serde::Deserialize`, so that frameworks'
+/// query extractors can build it; they form-decode a raw `+` into a space, which the core reads
+/// back as `+` in the ciphertext. Prefer `parse` on the raw query.
 ///
 /// # Example
 ///
@@ -23,55 +28,57 @@ use crate::{Error, QueryFault};
 /// let query = CallbackQuery::parse(raw)?;
 ///
 /// let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
-/// assert_eq!(query.verify_url(&crypt)?, "1616140317555161061");
+/// assert_eq!(crypt.verify_url(query.signed(), query.echostr()?)?, "1616140317555161061");
 /// # Ok::<(), wxbizmsgcrypt::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Deserialize))]
-#[non_exhaustive]
 pub struct CallbackQuery {
-    /// `msg_signature`: the signature over token, timestamp, nonce and the ciphertext.
-    pub msg_signature: String,
-    /// `timestamp`, as sent (seconds since the Unix epoch).
-    pub timestamp: String,
-    /// `nonce`, as sent.
-    pub nonce: String,
-    /// `echostr`: present on the GET URL check only.
+    msg_signature: String,
+    timestamp: String,
+    nonce: String,
     #[cfg_attr(feature = "serde", serde(default))]
-    pub echostr: Option<String>,
+    echostr: Option<String>,
 }
 
 impl CallbackQuery {
-    /// Parses a raw query string: `msg_signature=…&timestamp=…&nonce=…[&echostr=…]`, exactly as
-    /// it arrives in the request line. A full URL is accepted too (everything up to `?` and from
-    /// `#` is ignored). Other parameters (WeChat's `signature`, `openid`, `encrypt_type`, …) are
-    /// ignored.
+    /// Parses a raw query string, `msg_signature=…&timestamp=…&nonce=…[&echostr=…]`, exactly as
+    /// it arrives after the `?` of the request line (axum's `RawQuery`, actix-web's
+    /// `HttpRequest::query_string`). Other parameters (WeChat's `signature`, `openid`,
+    /// `encrypt_type`, …) are ignored; the order does not matter.
     ///
     /// # Errors
     ///
-    /// [`Error::MalformedQuery`] (`-40002`) with the reason: a required parameter is missing
-    /// ([`QueryFault::Missing`]; the plain `signature` is not `msg_signature`), a parameter
-    /// appears twice ([`QueryFault::Duplicate`]), or a value does not decode to UTF-8
-    /// ([`QueryFault::NotUtf8`]).
+    /// [`Error::MalformedQuery`] (`-40002`) with the reason:
+    /// - [`QueryFault::RawDelimiter`]: a raw `?` or `#` (a URL, not a query: use
+    ///   [`parse_url`](CallbackQuery::parse_url)). Frameworks would split such a string
+    ///   differently, so it is refused rather than guessed at.
+    /// - [`QueryFault::Missing`]: a required parameter is missing (the plain `signature` is not
+    ///   `msg_signature`).
+    /// - [`QueryFault::Duplicate`]: a parameter appears twice.
+    /// - [`QueryFault::NotUtf8`]: a value does not decode to UTF-8.
     ///
     /// # Example
     ///
     /// ```
     /// use wxbizmsgcrypt::{CallbackQuery, Error, QueryFault};
     ///
-    /// let q = CallbackQuery::parse("https://example.com/callback?msg_signature=ab&timestamp=1&nonce=2")?;
-    /// assert_eq!((q.msg_signature.as_str(), q.echostr), ("ab", None));
+    /// let q = CallbackQuery::parse("msg_signature=ab&timestamp=1&nonce=2&openid=o1")?;
+    /// assert_eq!((q.msg_signature(), q.timestamp(), q.nonce()), ("ab", "1", "2"));
     ///
     /// let err = CallbackQuery::parse("signature=ab&timestamp=1&nonce=2").unwrap_err();
     /// assert_eq!(err, Error::MalformedQuery(QueryFault::Missing("msg_signature")));
+    /// let err = CallbackQuery::parse("msg_signature=ab&timestamp=1?nonce=2").unwrap_err();
+    /// assert_eq!(err, Error::MalformedQuery(QueryFault::RawDelimiter('?')));
     /// # Ok::<(), wxbizmsgcrypt::Error>(())
     /// ```
-    pub fn parse(raw: &str) -> Result<CallbackQuery, Error> {
-        let query = raw.split_once('?').map_or(raw, |(_, query)| query);
-        let query = query.split_once('#').map_or(query, |(query, _)| query);
+    pub fn parse(raw_query: &str) -> Result<CallbackQuery, Error> {
+        if let Some(delimiter) = raw_query.chars().find(|&c| c == '?' || c == '#') {
+            return Err(Error::MalformedQuery(QueryFault::RawDelimiter(delimiter)));
+        }
         let mut fields: [(&'static str, Option<String>); 4] =
             [("msg_signature", None), ("timestamp", None), ("nonce", None), ("echostr", None)];
-        for pair in query.split('&').filter(|pair| !pair.is_empty()) {
+        for pair in raw_query.split('&').filter(|pair| !pair.is_empty()) {
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
             let name = decode(name)?;
             let Some((field_name, slot)) = fields.iter_mut().find(|(n, _)| *n == name) else {
@@ -94,30 +101,116 @@ impl CallbackQuery {
         })
     }
 
-    /// Answers WeCom's GET URL check with this query: [`MsgCrypt::verify_url`] on its four
-    /// parameters.
-    ///
-    /// [`MsgCrypt::verify_url`]: crate::MsgCrypt::verify_url
+    /// Parses the query of a whole URL, or of a path with a query: what follows the first `?`,
+    /// up to a `#`, read by [`parse`](CallbackQuery::parse).
     ///
     /// # Errors
     ///
-    /// [`Error::MalformedQuery`] with [`QueryFault::Missing`]`("echostr")` (`-40002`) if the
-    /// query has no `echostr` (a POST's query has none), then the errors of
-    /// [`MsgCrypt::verify_url`](crate::MsgCrypt::verify_url).
+    /// The errors of [`parse`](CallbackQuery::parse): a URL without a query lacks
+    /// `msg_signature`, and a second `?` inside the query is refused.
     ///
     /// # Example
     ///
     /// ```
-    /// # use wxbizmsgcrypt::{CallbackQuery, MsgCrypt};
-    /// # let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
-    /// let query = CallbackQuery::parse("msg_signature=x&timestamp=1&nonce=2")?;
-    /// assert_eq!(query.verify_url(&crypt).unwrap_err().code(), -40002);
+    /// use wxbizmsgcrypt::CallbackQuery;
+    ///
+    /// let q = CallbackQuery::parse_url("https://example.com/callback?msg_signature=ab&timestamp=1&nonce=2#top")?;
+    /// assert_eq!(q.signed().nonce, "2");
+    /// let q = CallbackQuery::parse_url("/callback?msg_signature=ab&timestamp=1&nonce=2&echostr=e")?;
+    /// assert_eq!(q.echostr()?, "e");
     /// # Ok::<(), wxbizmsgcrypt::Error>(())
     /// ```
-    pub fn verify_url(&self, crypt: &crate::MsgCrypt) -> Result<String, Error> {
-        let echostr =
-            self.echostr.as_deref().ok_or(Error::MalformedQuery(QueryFault::Missing("echostr")))?;
-        crypt.verify_url(&self.msg_signature, &self.timestamp, &self.nonce, echostr)
+    pub fn parse_url(url: &str) -> Result<CallbackQuery, Error> {
+        let without_fragment = url.split_once('#').map_or(url, |(before, _)| before);
+        let query = without_fragment.split_once('?').map_or("", |(_, query)| query);
+        CallbackQuery::parse(query)
+    }
+
+    /// The three signed parameters, for [`MsgCrypt::verify_url`](crate::MsgCrypt::verify_url)
+    /// and [`MsgCrypt::decrypt_msg`](crate::MsgCrypt::decrypt_msg) (and the envelope modules).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wxbizmsgcrypt::CallbackQuery;
+    ///
+    /// let q = CallbackQuery::parse("msg_signature=ab&timestamp=1&nonce=2")?;
+    /// let signed = q.signed();
+    /// assert_eq!((signed.msg_signature, signed.timestamp, signed.nonce), ("ab", "1", "2"));
+    /// # Ok::<(), wxbizmsgcrypt::Error>(())
+    /// ```
+    #[must_use]
+    pub fn signed(&self) -> Signed<'_> {
+        Signed {
+            msg_signature: &self.msg_signature,
+            timestamp: &self.timestamp,
+            nonce: &self.nonce,
+        }
+    }
+
+    /// `msg_signature`, decoded.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let q = wxbizmsgcrypt::CallbackQuery::parse("msg_signature=ab&timestamp=1&nonce=2")?;
+    /// assert_eq!(q.msg_signature(), "ab");
+    /// # Ok::<(), wxbizmsgcrypt::Error>(())
+    /// ```
+    #[must_use]
+    pub fn msg_signature(&self) -> &str {
+        &self.msg_signature
+    }
+
+    /// `timestamp`, decoded, as sent. Not bound by the signature on its own: see
+    /// [`check_timestamp`](crate::check_timestamp).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let q = wxbizmsgcrypt::CallbackQuery::parse("msg_signature=ab&timestamp=1&nonce=2")?;
+    /// assert_eq!(q.timestamp(), "1");
+    /// # Ok::<(), wxbizmsgcrypt::Error>(())
+    /// ```
+    #[must_use]
+    pub fn timestamp(&self) -> &str {
+        &self.timestamp
+    }
+
+    /// `nonce`, decoded, as sent.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let q = wxbizmsgcrypt::CallbackQuery::parse("msg_signature=ab&timestamp=1&nonce=2")?;
+    /// assert_eq!(q.nonce(), "2");
+    /// # Ok::<(), wxbizmsgcrypt::Error>(())
+    /// ```
+    #[must_use]
+    pub fn nonce(&self) -> &str {
+        &self.nonce
+    }
+
+    /// `echostr`, decoded: present on the GET URL check only.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MalformedQuery`] with [`QueryFault::Missing`]`("echostr")` (`-40002`) if the
+    /// query has none (a POST's query has none).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wxbizmsgcrypt::{CallbackQuery, Error, QueryFault};
+    ///
+    /// let get = CallbackQuery::parse("msg_signature=ab&timestamp=1&nonce=2&echostr=P9n")?;
+    /// assert_eq!(get.echostr()?, "P9n");
+    /// let post = CallbackQuery::parse("msg_signature=ab&timestamp=1&nonce=2")?;
+    /// assert_eq!(post.echostr(), Err(Error::MalformedQuery(QueryFault::Missing("echostr"))));
+    /// # Ok::<(), wxbizmsgcrypt::Error>(())
+    /// ```
+    pub fn echostr(&self) -> Result<&str, Error> {
+        self.echostr.as_deref().ok_or(Error::MalformedQuery(QueryFault::Missing("echostr")))
     }
 }
 

@@ -1,8 +1,8 @@
 //! The XML envelope: WeCom apps, WeChat 公众号 and most 小程序 pushes.
 //!
 //! Reading takes the `Encrypt` value out of a callback body; rendering writes the reply envelope
-//! in the official template. Neither knows anything of AES: [`decrypt_msg`] and [`encrypt_msg`]
-//! join them with [`MsgCrypt`].
+//! in the official template. Neither knows anything of AES: [`decrypt_msg`] and
+//! [`encrypt_reply`] join them with the core.
 //!
 //! ```text
 //! <xml><ToUserName><![CDATA[corpid]]></ToUserName><Encrypt><![CDATA[…]]></Encrypt><AgentID><![CDATA[218]]></AgentID></xml>
@@ -14,8 +14,9 @@ use quick_xml::Reader;
 use quick_xml::escape::{escape, resolve_predefined_entity};
 use quick_xml::events::{BytesText, Event};
 
-use crate::msg_crypt::{Around, Signature};
-use crate::{Decrypted, EncryptedMsg, EnvelopeFault, Error, MsgCrypt};
+use crate::crypto::signature::Signature;
+use crate::error::{EnvelopeFault, Error};
+use crate::{Decrypted, EncryptedMsg, MsgCrypt, Signed};
 
 /// Verifies and decrypts an XML callback body: reads its `Encrypt` value with [`read_encrypt`]
 /// and passes it to [`MsgCrypt::decrypt_msg`].
@@ -28,113 +29,67 @@ use crate::{Decrypted, EncryptedMsg, EnvelopeFault, Error, MsgCrypt};
 /// # Example
 ///
 /// ```
-/// use wxbizmsgcrypt::{MsgCrypt, xml};
+/// use wxbizmsgcrypt::{CallbackQuery, MsgCrypt, xml};
 ///
 /// let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
-/// let body = xml::encrypt_msg(&crypt, "<xml><Content><![CDATA[hello]]></Content></xml>", "1409659813", "1372623149")?;
-/// // ... the body travels; the receiver gets msg_signature, timestamp and nonce in the query.
-/// # let sig = body.split("<MsgSignature><![CDATA[").nth(1).unwrap().split("]]>").next().unwrap().to_owned();
-/// let message = xml::decrypt_msg(&crypt, &sig, "1409659813", "1372623149", &body)?;
-/// assert_eq!(message, "<xml><Content><![CDATA[hello]]></Content></xml>");
-/// # Ok::<(), wxbizmsgcrypt::Error>(())
-/// ```
-pub fn decrypt_msg(
-    crypt: &MsgCrypt,
-    msg_signature: &str,
-    timestamp: &str,
-    nonce: &str,
-    body: &str,
-) -> Result<String, Error> {
-    let encrypt = read_encrypt(body)?;
-    crypt.decrypt_msg(msg_signature, timestamp, nonce, &encrypt)
-}
-
-/// Encrypts `reply` with [`MsgCrypt::encrypt_msg`] and renders it with [`render_reply`]: the body
-/// of a passive reply.
-///
-/// # Errors
-///
-/// The errors of [`MsgCrypt::encrypt_msg`], then [`Error::ReplyFieldNotRepresentable`]
-/// (`-40011`) if `timestamp` or `nonce` holds a character XML cannot carry.
-///
-/// # Example
-///
-/// ```
-/// # let crypt = wxbizmsgcrypt::MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
-/// let body = wxbizmsgcrypt::xml::encrypt_msg(&crypt, "<xml>...</xml>", "1409659813", "1372623149")?;
-/// assert!(body.starts_with("<xml>\n<Encrypt><![CDATA["));
-/// assert!(body.ends_with("<TimeStamp>1409659813</TimeStamp>\n<Nonce><![CDATA[1372623149]]></Nonce>\n</xml>"));
-/// # Ok::<(), wxbizmsgcrypt::Error>(())
-/// ```
-pub fn encrypt_msg(
-    crypt: &MsgCrypt,
-    reply: &str,
-    timestamp: &str,
-    nonce: &str,
-) -> Result<String, Error> {
-    let enclosed = crypt.encrypt_msg_enclosed(reply, timestamp, nonce, around(timestamp, nonce))?;
-    finish_reply(enclosed, timestamp, nonce)
-}
-
-/// Like [`decrypt_msg`], and also tells the receive id the message carried and which key opened
-/// it: see [`MsgCrypt::decrypt_msg_detailed`].
-///
-/// # Errors
-///
-/// The same as [`decrypt_msg`].
-///
-/// # Example
-///
-/// ```
-/// use wxbizmsgcrypt::{MsgCrypt, xml};
-///
-/// let crypt = MsgCrypt::builder("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C").any_receive_id().build()?;
+/// // The official WeCom sample request.
+/// let query = CallbackQuery::parse("msg_signature=477715d11cdb4164915debcba66cb864d751f3e6&timestamp=1409659813&nonce=1372623149")?;
 /// let body = "<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName><Encrypt><![CDATA[RypEvHKD8QQKFhvQ6QleEB4J58tiPdvo+rtK1I9qca6aM/wvqnLSV5zEPeusUiX5L5X/0lWfrf0QADHHhGd3QczcdCUpj911L3vg3W/sYYvuJTs3TUUkSUXxaccAS0qhxchrRYt66wiSpGLYL42aM6A8dTT+6k4aSknmPj48kzJs8qLjvd4Xgpue06DOdnLxAUHzM6+kDZ+HMZfJYuR+LtwGc2hgf5gsijff0ekUNXZiqATP7PF5mZxZ3Izoun1s4zG4LUMnvw2r+KqCKIw+3IQH03v+BCA9nMELNqbSf6tiWSrXJB3LAVGUcallcrw8V2t9EL4EhzJWrQUax5wLVMNS0+rUPA3k22Ncx4XXZS9o0MBH27Bo6BpNelZpS+/uh9KsNlY6bHCmJU9p8g7m3fVKn28H3KDYA5Pl/T8Z1ptDAVe0lXdQ2YoyyH2uyPIGHBZZIs2pDBS8R07+qN+E7Q==]]></Encrypt><AgentID><![CDATA[218]]></AgentID></xml>";
-/// let message = xml::decrypt_msg_detailed(&crypt, "477715d11cdb4164915debcba66cb864d751f3e6", "1409659813", "1372623149", body)?;
-/// assert_eq!(message.receive_id(), "wx5823bf96d3bd56c7");
-/// let reply_body = xml::encrypt_reply(&crypt, &message, "<xml>...</xml>", "1409659814", "42")?;
-/// # assert!(reply_body.starts_with("<xml>"));
+/// let decrypted = xml::decrypt_msg(&crypt, query.signed(), body)?;
+/// assert!(decrypted.message().contains("<Content><![CDATA[hello]]></Content>"));
+/// assert_eq!(decrypted.receive_id(), "wx5823bf96d3bd56c7");
 /// # Ok::<(), wxbizmsgcrypt::Error>(())
 /// ```
-pub fn decrypt_msg_detailed(
-    crypt: &MsgCrypt,
-    msg_signature: &str,
-    timestamp: &str,
-    nonce: &str,
-    body: &str,
-) -> Result<Decrypted, Error> {
+pub fn decrypt_msg(crypt: &MsgCrypt, signed: Signed<'_>, body: &str) -> Result<Decrypted, Error> {
     let encrypt = read_encrypt(body)?;
-    crypt.decrypt_msg_detailed(msg_signature, timestamp, nonce, &encrypt)
+    crypt.decrypt_msg(signed, &encrypt)
 }
 
-/// Encrypts a reply to `to` with [`MsgCrypt::encrypt_reply`] (its key and receive id) and
-/// renders it with [`render_reply`].
+/// Encrypts a reply to `to` (with the key that opened it, the receive id it carried and the
+/// token that verified it) and renders the XML reply envelope: the body of a passive reply.
+///
+/// The ciphertext is written straight into the body, which is the only allocation. The bytes
+/// are those of [`render_reply`].
 ///
 /// # Errors
 ///
-/// The same as [`encrypt_msg`].
+/// [`Error::ReplyTooLarge`] (`-40006`) for a reply of 4 GiB or more, then
+/// [`Error::ReplyFieldNotRepresentable`] (`-40011`) if `timestamp` or `nonce` holds a character
+/// XML cannot carry.
 ///
 /// # Example
 ///
 /// ```
-/// # use wxbizmsgcrypt::{MsgCrypt, xml};
-/// # let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
-/// # let sent = crypt.encrypt_msg("<xml/>", "1", "2")?;
-/// let message = crypt.decrypt_msg_detailed(&sent.msg_signature, "1", "2", &sent.encrypt)?;
-/// let body = xml::encrypt_reply(&crypt, &message, "<xml>...</xml>", "3", "4")?;
-/// # assert!(body.ends_with("<Nonce><![CDATA[4]]></Nonce>\n</xml>"));
+/// use wxbizmsgcrypt::{MsgCrypt, Signed, xml};
+///
+/// let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
+/// let sent = crypt.encrypt_msg("<xml>...</xml>", "1409659813", "1372623149")?; // WeCom's side
+/// let signed = Signed { msg_signature: sent.msg_signature(), timestamp: "1409659813", nonce: "1372623149" };
+/// let decrypted = crypt.decrypt_msg(signed, sent.encrypt())?;
+///
+/// let body = xml::encrypt_reply(&decrypted, "<xml>...</xml>", "1409659814", "42")?;
+/// assert!(body.starts_with("<xml>\n<Encrypt><![CDATA["));
+/// assert!(body.ends_with("<TimeStamp>1409659814</TimeStamp>\n<Nonce><![CDATA[42]]></Nonce>\n</xml>"));
 /// # Ok::<(), wxbizmsgcrypt::Error>(())
 /// ```
 pub fn encrypt_reply(
-    crypt: &MsgCrypt,
     to: &Decrypted,
     reply: &str,
     timestamp: &str,
     nonce: &str,
 ) -> Result<String, Error> {
-    let around = around(timestamp, nonce);
-    let enclosed = crypt.encrypt_reply_enclosed(to, reply, timestamp, nonce, around)?;
-    finish_reply(enclosed, timestamp, nonce)
+    let mut out = String::with_capacity(
+        ENCRYPT_CDATA_OPEN
+            .len()
+            .saturating_add(to.ciphertext_len(reply))
+            .saturating_add(room_after(timestamp, nonce)),
+    );
+    out.push_str(ENCRYPT_CDATA_OPEN);
+    let signature = to.seal_appending(reply, timestamp, nonce, &mut out)?;
+    out.push_str(ENCRYPT_CDATA_CLOSE);
+    push_our_signature(&mut out, &signature);
+    push_timestamp_and_nonce(&mut out, timestamp, nonce)?;
+    Ok(out)
 }
 
 /// Reads the `Encrypt` value out of an XML callback body.
@@ -270,7 +225,7 @@ impl<'a> Scan<'a> {
     }
 }
 
-/// Renders an encrypted reply as the official XML envelope.
+/// Renders an encrypted message as the official XML envelope.
 ///
 /// For ordinary values the bytes are exactly those of Tencent's Python and Java libraries:
 ///
@@ -305,59 +260,46 @@ impl<'a> Scan<'a> {
 ///     format!(
 ///         "<xml>\n<Encrypt><![CDATA[{}]]></Encrypt>\n<MsgSignature><![CDATA[{}]]></MsgSignature>\n\
 ///          <TimeStamp>1409659813</TimeStamp>\n<Nonce><![CDATA[1372623149]]></Nonce>\n</xml>",
-///         reply.encrypt, reply.msg_signature
+///         reply.encrypt(),
+///         reply.msg_signature()
 ///     )
 /// );
 /// # Ok::<(), wxbizmsgcrypt::Error>(())
 /// ```
 pub fn render_reply(msg: &EncryptedMsg) -> Result<String, Error> {
     let mut out = String::with_capacity(
-        ENCRYPT_OPEN.len() + msg.encrypt.len() + room_after(&msg.timestamp, &msg.nonce),
+        ENCRYPT_OPEN.len() + msg.encrypt().len() + room_after(msg.timestamp(), msg.nonce()),
     );
     out.push_str(ENCRYPT_OPEN);
-    push_cdata_or_text(&mut out, &msg.encrypt)?;
+    push_cdata_or_text(&mut out, msg.encrypt())?;
     out.push_str(ENCRYPT_CLOSE);
-    push_signed_fields(&mut out, &msg.msg_signature, &msg.timestamp, &msg.nonce)?;
+    push_cdata_or_text(&mut out, msg.msg_signature())?;
+    push_timestamp_and_nonce(&mut out, msg.timestamp(), msg.nonce())?;
     Ok(out)
 }
 
 const ENCRYPT_OPEN: &str = "<xml>\n<Encrypt>";
 const ENCRYPT_CLOSE: &str = "</Encrypt>\n<MsgSignature>";
 /// What [`render_reply`] writes around a ciphertext, which base64 makes always fit in CDATA:
-/// [`encrypt_msg`] and [`encrypt_reply`] have the ciphertext written straight between them.
+/// [`encrypt_reply`] has the ciphertext written straight between them.
 const ENCRYPT_CDATA_OPEN: &str = "<xml>\n<Encrypt><![CDATA[";
 const ENCRYPT_CDATA_CLOSE: &str = "]]></Encrypt>\n<MsgSignature>";
 
 /// Room for what follows the ciphertext: 154 bytes of markup and signature, and the timestamp
 /// and nonce as they are when they need no escaping (escaped values only cost a reallocation).
 fn room_after(timestamp: &str, nonce: &str) -> usize {
-    160 + timestamp.len() + nonce.len()
+    160usize.saturating_add(timestamp.len()).saturating_add(nonce.len())
 }
 
-/// Where [`encrypt_msg`] and [`encrypt_reply`] have the core write the ciphertext.
-fn around<'a>(timestamp: &str, nonce: &str) -> Around<'a> {
-    Around { before: ENCRYPT_CDATA_OPEN, room_after: room_after(timestamp, nonce) }
+/// A signature we computed: hex, which always fits in CDATA as it is.
+fn push_our_signature(out: &mut String, signature: &Signature) {
+    out.push_str("<![CDATA[");
+    signature.push_to(out);
+    out.push_str("]]>");
 }
 
-/// Completes a reply body the core began with [`around`]'s text and the ciphertext.
-fn finish_reply(
-    (mut out, signature): (String, Signature),
-    timestamp: &str,
-    nonce: &str,
-) -> Result<String, Error> {
-    out.push_str(ENCRYPT_CDATA_CLOSE);
-    push_signed_fields(&mut out, signature.as_str(), timestamp, nonce)?;
-    Ok(out)
-}
-
-/// Everything after `<MsgSignature>`: the signature, timestamp and nonce, and the end tags.
-fn push_signed_fields(
-    out: &mut String,
-    msg_signature: &str,
-    timestamp: &str,
-    nonce: &str,
-) -> Result<(), Error> {
-    push_cdata_or_text(out, msg_signature)?;
+/// Everything after the signature: the timestamp and nonce, and the end tags.
+fn push_timestamp_and_nonce(out: &mut String, timestamp: &str, nonce: &str) -> Result<(), Error> {
     out.push_str("</MsgSignature>\n<TimeStamp>");
     push_text(out, timestamp)?;
     out.push_str("</TimeStamp>\n<Nonce>");

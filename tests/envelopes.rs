@@ -1,12 +1,13 @@
 //! The XML and JSON adapters: every envelope vector, every accepted and rejected form, and the
 //! reply templates (byte-exact for ordinary values, read back by an independent parser for
 //! hostile ones).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod common;
 
 use std::borrow::Cow;
 
-use common::{Vector, vectors};
+use common::{Plain, Vector, signed, vectors};
 use wxbizmsgcrypt::{EncryptedMsg, EnvelopeFault, Error, MsgCrypt, json, xml};
 
 fn crypt(v: &Vector) -> MsgCrypt {
@@ -30,8 +31,12 @@ fn every_envelope_vector_through_its_adapter() {
     for v in vectors().into_iter().filter(|v| v.variant != "echostr") {
         let c = crypt(&v);
         let got = match v.variant.as_str() {
-            "xml" => xml::decrypt_msg(&c, &v.msg_signature, &v.timestamp, &v.nonce, &v.input),
-            _ => json::decrypt_msg(&c, &v.msg_signature, &v.timestamp, &v.nonce, &v.input),
+            "xml" => {
+                xml::decrypt_msg(&c, signed(&v.msg_signature, &v.timestamp, &v.nonce), &v.input)
+                    .plain()
+            }
+            _ => json::decrypt_msg(&c, signed(&v.msg_signature, &v.timestamp, &v.nonce), &v.input)
+                .plain(),
         };
         match (v.expected_code, got) {
             (0, Ok(plain)) => assert_eq!(plain, v.expected_plaintext, "{}", v.name),
@@ -49,8 +54,12 @@ fn a_body_in_the_other_format_is_40002() {
     for v in vectors().into_iter().filter(|v| v.variant != "echostr") {
         let c = crypt(&v);
         let err = match v.variant.as_str() {
-            "xml" => json::decrypt_msg(&c, &v.msg_signature, &v.timestamp, &v.nonce, &v.input),
-            _ => xml::decrypt_msg(&c, &v.msg_signature, &v.timestamp, &v.nonce, &v.input),
+            "xml" => {
+                json::decrypt_msg(&c, signed(&v.msg_signature, &v.timestamp, &v.nonce), &v.input)
+                    .plain()
+            }
+            _ => xml::decrypt_msg(&c, signed(&v.msg_signature, &v.timestamp, &v.nonce), &v.input)
+                .plain(),
         }
         .unwrap_err();
         assert_eq!(err, fault(EnvelopeFault::NotWellFormed), "{}", v.name);
@@ -63,9 +72,14 @@ fn the_wechat_miniprogram_reply_vector_renders_to_the_documented_values() {
     // The documented reply is pretty-printed; ours is compact: compare the parsed values.
     let v = vectors().into_iter().find(|v| v.name == "wechat_miniprogram_doc_json_reply").unwrap();
     let random: [u8; 16] = v.random_prefix.as_deref().unwrap().as_bytes().try_into().unwrap();
-    let reply = crypt(&v)
-        .encrypt_msg_with_random(&v.expected_plaintext, &v.timestamp, &v.nonce, &random)
-        .unwrap();
+    let reply = wxbizmsgcrypt::dangerous::encrypt_msg_with_random(
+        &crypt(&v),
+        &v.expected_plaintext,
+        &v.timestamp,
+        &v.nonce,
+        &random,
+    )
+    .unwrap();
     let ours: serde_json::Value =
         serde_json::from_str(&json::render_reply_wechat(&reply).unwrap()).unwrap();
     let documented: serde_json::Value = serde_json::from_str(&v.input).unwrap();
@@ -125,7 +139,9 @@ fn xml_empty_encrypt_reads_as_empty_and_then_fails_in_the_core() {
         assert_eq!(xml::read_encrypt(body).unwrap(), "", "{body:?}");
     }
     let c = sample();
-    let err = xml::decrypt_msg(&c, &c.sign("1", "2", ""), "1", "2", "<xml><Encrypt/></xml>");
+    let err =
+        xml::decrypt_msg(&c, signed(&c.sign("1", "2", ""), "1", "2"), "<xml><Encrypt/></xml>")
+            .plain();
     assert_eq!(err, Err(Error::InvalidCiphertextLength));
 }
 
@@ -258,20 +274,22 @@ fn json_decrypt_reports_a_raw_control_character_as_malformed_even_when_signed() 
     let c = sample();
     let sent = c.encrypt_msg("hi", "1409659813", "1372623149").unwrap();
     for control in ["\u{1}", "\t", "\n", "\u{1f}"] {
-        let text = format!("{}{control}", sent.encrypt);
+        let text = format!("{}{control}", sent.encrypt());
         let signature = c.sign("1409659813", "1372623149", &text);
         let body = format!(r#"{{"encrypt":"{text}"}}"#);
         let expected = Err(fault(EnvelopeFault::NotWellFormed));
-        assert_eq!(json::decrypt_msg(&c, &signature, "1409659813", "1372623149", &body), expected);
-        let detailed =
-            json::decrypt_msg_detailed(&c, &signature, "1409659813", "1372623149", &body);
+        assert_eq!(
+            json::decrypt_msg(&c, signed(&signature, "1409659813", "1372623149"), &body).plain(),
+            expected
+        );
+        let detailed = json::decrypt_msg(&c, signed(&signature, "1409659813", "1372623149"), &body);
         assert_eq!(detailed.map(|m| m.message().to_owned()), expected, "{control:?}");
     }
     // The same signed text with the control character escaped is well-formed JSON: base64 refuses it.
-    let text = format!("{}\u{1}", sent.encrypt);
+    let text = format!("{}\u{1}", sent.encrypt());
     let signature = c.sign("1409659813", "1372623149", &text);
-    let body = format!(r#"{{"encrypt":"{}\u0001"}}"#, sent.encrypt);
-    let got = json::decrypt_msg(&c, &signature, "1409659813", "1372623149", &body);
+    let body = format!(r#"{{"encrypt":"{}\u0001"}}"#, sent.encrypt());
+    let got = json::decrypt_msg(&c, signed(&signature, "1409659813", "1372623149"), &body).plain();
     assert_eq!(got, Err(Error::InvalidBase64));
 }
 
@@ -323,9 +341,9 @@ fn xml_reply_is_the_official_template_byte_for_byte() {
     let r = reply(&sample(), "1409659813", "1372623149");
     // protocol.md §6, Python/Java official bytes.
     let expected = "<xml>\n<Encrypt><![CDATA[".to_owned()
-        + &r.encrypt
+        + r.encrypt()
         + "]]></Encrypt>\n<MsgSignature><![CDATA["
-        + &r.msg_signature
+        + r.msg_signature()
         + "]]></MsgSignature>\n<TimeStamp>1409659813</TimeStamp>\n<Nonce><![CDATA[1372623149]]></Nonce>\n</xml>";
     assert_eq!(xml::render_reply(&r).unwrap(), expected);
 }
@@ -334,17 +352,19 @@ fn xml_reply_is_the_official_template_byte_for_byte() {
 fn json_replies_are_the_official_templates_byte_for_byte() {
     let r = reply(&sample(), "1409659813", "1372623149");
     assert_eq!(
-        json::render_reply(&r),
+        json::render_reply(&r).unwrap(),
         format!(
             "{{\"encrypt\":\"{}\",\"msgsignature\":\"{}\",\"timestamp\":\"1409659813\",\"nonce\":\"1372623149\"}}",
-            r.encrypt, r.msg_signature
+            r.encrypt(),
+            r.msg_signature()
         )
     );
     assert_eq!(
         json::render_reply_wechat(&r).unwrap(),
         format!(
             "{{\"Encrypt\":\"{}\",\"MsgSignature\":\"{}\",\"TimeStamp\":1409659813,\"Nonce\":\"1372623149\"}}",
-            r.encrypt, r.msg_signature
+            r.encrypt(),
+            r.msg_signature()
         )
     );
 }
@@ -385,49 +405,60 @@ fn xml_reply_with_hostile_values_is_well_formed_and_reads_back() {
             let r = reply(&c, timestamp, nonce);
             let body = xml::render_reply(&r).unwrap();
             let [encrypt, signature, ts, n] = parse_xml_reply(&body);
-            assert_eq!(
-                (encrypt.as_str(), signature.as_str()),
-                (r.encrypt.as_str(), r.msg_signature.as_str())
-            );
+            assert_eq!((encrypt.as_str(), signature.as_str()), (r.encrypt(), r.msg_signature()));
             assert_eq!((ts.as_str(), n.as_str()), (timestamp, nonce), "{body:?}");
             // The same adapter reads it back, and the reply decrypts back to its text.
-            assert_eq!(xml::read_encrypt(&body).unwrap(), r.encrypt);
-            let back = xml::decrypt_msg(&c, &r.msg_signature, timestamp, nonce, &body).unwrap();
+            assert_eq!(xml::read_encrypt(&body).unwrap(), r.encrypt());
+            let back = xml::decrypt_msg(&c, signed(r.msg_signature(), timestamp, nonce), &body)
+                .plain()
+                .unwrap();
             assert_eq!(back, "<xml><Content><![CDATA[回复]]></Content></xml>");
         }
     }
 }
 
-/// `xml::encrypt_msg` and `xml::encrypt_reply` write the ciphertext straight into the envelope;
-/// the bytes must be those `render_reply` gives for the same fields, hostile ones included.
+/// `xml::encrypt_reply` writes the ciphertext straight into the envelope; the bytes must be those
+/// `render_reply` gives for the same fields, hostile ones included.
 #[test]
 fn xml_encrypt_writes_what_render_reply_writes() {
     let c = sample();
     let decrypted = {
         let sent = c.encrypt_msg("question", "1", "2").unwrap();
-        c.decrypt_msg_detailed(&sent.msg_signature, "1", "2", &sent.encrypt).unwrap()
+        c.decrypt_msg(signed(sent.msg_signature(), "1", "2"), sent.encrypt()).unwrap()
     };
     for value in HOSTILE {
         for (timestamp, nonce) in [("1409659813", value), (value, "1372623149"), (value, value)] {
             for reply_text in ["", "回复", &"x".repeat(5000)] {
                 let bodies = [
-                    xml::encrypt_msg(&c, reply_text, timestamp, nonce).unwrap(),
-                    xml::encrypt_reply(&c, &decrypted, reply_text, timestamp, nonce).unwrap(),
+                    c.encrypt_msg(reply_text, timestamp, nonce)
+                        .and_then(|sent| xml::render_reply(&sent))
+                        .unwrap(),
+                    xml::encrypt_reply(&decrypted, reply_text, timestamp, nonce).unwrap(),
                 ];
                 for body in bodies {
                     let [encrypt, signature, ts, n] = parse_xml_reply(&body);
-                    let mut fields = c.encrypt_msg("placeholder", timestamp, nonce).unwrap();
-                    (fields.encrypt, fields.msg_signature) = (encrypt, signature);
                     assert_eq!((ts.as_str(), n.as_str()), (timestamp, nonce));
-                    assert_eq!(body, xml::render_reply(&fields).unwrap());
-                    let back = xml::decrypt_msg(&c, &fields.msg_signature, timestamp, nonce, &body);
+                    // What render_reply writes after the signature depends on the timestamp
+                    // and nonce only; before it, the ciphertext and signature in CDATA.
+                    let other = c.encrypt_msg("placeholder", timestamp, nonce).unwrap();
+                    let rendered = xml::render_reply(&other).unwrap();
+                    let tail = &rendered[rendered.find("</MsgSignature>").unwrap()..];
+                    let expected = format!(
+                        "<xml>\n<Encrypt><![CDATA[{encrypt}]]></Encrypt>\n<MsgSignature><![CDATA[{signature}]]>{tail}"
+                    );
+                    assert_eq!(body, expected);
+                    let back =
+                        xml::decrypt_msg(&c, signed(&signature, timestamp, nonce), &body).plain();
                     assert_eq!(back.unwrap(), reply_text);
                 }
             }
         }
     }
     // A field XML cannot carry is refused the same way.
-    assert_eq!(xml::encrypt_msg(&c, "x", "1", "\u{1}"), Err(Error::ReplyFieldNotRepresentable));
+    assert_eq!(
+        c.encrypt_msg("x", "1", "\u{1}").and_then(|sent| xml::render_reply(&sent)),
+        Err(Error::ReplyFieldNotRepresentable)
+    );
 }
 
 #[test]
@@ -435,15 +466,18 @@ fn json_replies_with_hostile_values_read_back() {
     let c = sample();
     for value in HOSTILE.into_iter().chain(["\\", "\u{1}\u{1f}", "\u{2028}"]) {
         let r = reply(&c, "1409659813", value);
-        for body in [json::render_reply(&r), json::render_reply_wechat(&r).unwrap()] {
+        for body in [json::render_reply(&r).unwrap(), json::render_reply_wechat(&r).unwrap()] {
             let parsed: serde_json::Value = serde_json::from_str(&body).unwrap();
             let nonce = parsed.get("nonce").or(parsed.get("Nonce")).unwrap();
             assert_eq!(nonce, value, "{body}");
-            let back = json::decrypt_msg(&c, &r.msg_signature, "1409659813", value, &body).unwrap();
+            let back = json::decrypt_msg(&c, signed(r.msg_signature(), "1409659813", value), &body)
+                .plain()
+                .unwrap();
             assert_eq!(back, "<xml><Content><![CDATA[回复]]></Content></xml>");
         }
         let r = reply(&c, value, "n");
-        let parsed: serde_json::Value = serde_json::from_str(&json::render_reply(&r)).unwrap();
+        let parsed: serde_json::Value =
+            serde_json::from_str(&json::render_reply(&r).unwrap()).unwrap();
         assert_eq!(parsed["timestamp"], value);
     }
 }
@@ -452,10 +486,16 @@ fn json_replies_with_hostile_values_read_back() {
 fn xml_reply_refuses_characters_xml_cannot_carry() {
     let c = sample();
     for value in ["\u{0}", "a\u{1}b", "\u{b}", "\u{1f}", "\u{fffe}"] {
-        let err = xml::encrypt_msg(&c, "hi", "1409659813", value).unwrap_err();
+        let err = c
+            .encrypt_msg("hi", "1409659813", value)
+            .and_then(|sent| xml::render_reply(&sent))
+            .unwrap_err();
         assert_eq!(err, Error::ReplyFieldNotRepresentable, "{value:?}");
         assert_eq!(err.code(), -40011);
-        assert_eq!(xml::encrypt_msg(&c, "hi", value, "n"), Err(Error::ReplyFieldNotRepresentable));
+        assert_eq!(
+            c.encrypt_msg("hi", value, "n").and_then(|sent| xml::render_reply(&sent)),
+            Err(Error::ReplyFieldNotRepresentable)
+        );
     }
 }
 
@@ -463,12 +503,16 @@ fn xml_reply_refuses_characters_xml_cannot_carry() {
 fn wechat_json_reply_needs_a_canonical_numeric_timestamp() {
     let c = sample();
     for ts in ["", "abc", "0123", "-1", "+1", "1.5", "1e9", " 1", "99999999999999999999999"] {
-        let err = json::encrypt_msg_wechat(&c, "hi", ts, "n").unwrap_err();
+        let err = c
+            .encrypt_msg("hi", ts, "n")
+            .and_then(|sent| json::render_reply_wechat(&sent))
+            .unwrap_err();
         assert_eq!(err, Error::ReplyTimestampNotNumeric, "{ts:?}");
         assert_eq!(err.code(), -40011);
     }
     for ts in ["0", "1713424427", "18446744073709551615"] {
-        let body = json::encrypt_msg_wechat(&c, "hi", ts, "n").unwrap();
+        let body =
+            c.encrypt_msg("hi", ts, "n").and_then(|sent| json::render_reply_wechat(&sent)).unwrap();
         assert!(body.contains(&format!("\"TimeStamp\":{ts},")), "{body}");
     }
 }
@@ -476,16 +520,16 @@ fn wechat_json_reply_needs_a_canonical_numeric_timestamp() {
 #[test]
 fn adapter_encrypt_msg_round_trips() {
     let c = sample();
-    let body = xml::encrypt_msg(&c, "ok", "1", "2").unwrap();
+    let body = c.encrypt_msg("ok", "1", "2").and_then(|sent| xml::render_reply(&sent)).unwrap();
     let sig = parse_xml_reply(&body)[1].clone();
-    assert_eq!(xml::decrypt_msg(&c, &sig, "1", "2", &body).unwrap(), "ok");
+    assert_eq!(xml::decrypt_msg(&c, signed(&sig, "1", "2"), &body).plain().unwrap(), "ok");
     for body in [
-        json::encrypt_msg(&c, "ok", "1", "2").unwrap(),
-        json::encrypt_msg_wechat(&c, "ok", "1", "2").unwrap(),
+        c.encrypt_msg("ok", "1", "2").and_then(|sent| json::render_reply(&sent)).unwrap(),
+        c.encrypt_msg("ok", "1", "2").and_then(|sent| json::render_reply_wechat(&sent)).unwrap(),
     ] {
         let parsed: serde_json::Value = serde_json::from_str(&body).unwrap();
         let sig =
             parsed.get("msgsignature").or(parsed.get("MsgSignature")).unwrap().as_str().unwrap();
-        assert_eq!(json::decrypt_msg(&c, sig, "1", "2", &body).unwrap(), "ok");
+        assert_eq!(json::decrypt_msg(&c, signed(sig, "1", "2"), &body).plain().unwrap(), "ok");
     }
 }

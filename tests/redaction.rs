@@ -1,8 +1,9 @@
 //! Secrets never reach Debug or Display: not the token, not the key, not a decrypted message.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod common;
 
-use common::{frame, pkcs7_32, seal_raw, sign};
+use common::{Plain, frame, pkcs7_32, seal_raw, sign, signed};
 use wxbizmsgcrypt::{Error, MsgCrypt};
 
 const TOKEN: &str = "SuperSecretTokenValue";
@@ -34,27 +35,36 @@ fn debug_of_msg_crypt_is_redacted() {
 fn errors_from_real_failures_leak_nothing() {
     let crypt = MsgCrypt::new(TOKEN, KEY, RID).unwrap();
     let (ts, nonce) = ("1700000000", "42");
-    let signed = |data: Vec<u8>| {
+    let fault_of = |data: Vec<u8>| {
         let encrypt = seal_raw(KEY, &data);
         let sig = sign(&[TOKEN, ts, nonce, &encrypt]);
-        crypt.decrypt_msg(&sig, ts, nonce, &encrypt).unwrap_err()
+        crypt.decrypt_msg(signed(&sig, ts, nonce), &encrypt).plain().unwrap_err()
     };
     let good = crypt.encrypt_msg(SECRET_MSG, ts, nonce).unwrap();
     let mut errors = vec![
         MsgCrypt::new("", KEY, RID).unwrap_err(),
         MsgCrypt::new(TOKEN, &KEY[..42], RID).unwrap_err(),
         MsgCrypt::new(TOKEN, &format!("{}!", &KEY[..42]), RID).unwrap_err(),
-        crypt.decrypt_msg(&good.msg_signature, ts, "43", &good.encrypt).unwrap_err(),
-        crypt.decrypt_msg(&sign(&[TOKEN, ts, nonce, "@@@@"]), ts, nonce, "@@@@").unwrap_err(),
-        crypt.decrypt_msg(&sign(&[TOKEN, ts, nonce, ""]), ts, nonce, "").unwrap_err(),
-        signed(pkcs7_32(frame(&[0; 16], 22, SECRET_MSG.as_bytes(), b"other-receiver"))),
-        signed(pkcs7_32(frame(&[0; 16], 9999, SECRET_MSG.as_bytes(), RID.as_bytes()))),
-        signed(pkcs7_32(b"confidential".to_vec())),
-        signed([SECRET_MSG.as_bytes(), &[0u8; 10]].concat()),
+        crypt
+            .decrypt_msg(signed(good.msg_signature(), ts, "43"), good.encrypt())
+            .plain()
+            .unwrap_err(),
+        crypt
+            .decrypt_msg(signed(&sign(&[TOKEN, ts, nonce, "@@@@"]), ts, nonce), "@@@@")
+            .plain()
+            .unwrap_err(),
+        crypt
+            .decrypt_msg(signed(&sign(&[TOKEN, ts, nonce, ""]), ts, nonce), "")
+            .plain()
+            .unwrap_err(),
+        fault_of(pkcs7_32(frame(&[0; 16], 22, SECRET_MSG.as_bytes(), b"other-receiver"))),
+        fault_of(pkcs7_32(frame(&[0; 16], 9999, SECRET_MSG.as_bytes(), RID.as_bytes()))),
+        fault_of(pkcs7_32(b"confidential".to_vec())),
+        fault_of([SECRET_MSG.as_bytes(), &[0u8; 10]].concat()),
     ];
     let mut bad_utf8 = SECRET_MSG.as_bytes().to_vec();
     bad_utf8.push(0xFF);
-    errors.push(signed(pkcs7_32(frame(&[0; 16], 23, &bad_utf8, RID.as_bytes()))));
+    errors.push(fault_of(pkcs7_32(frame(&[0; 16], 23, &bad_utf8, RID.as_bytes()))));
 
     let codes: std::collections::BTreeSet<i32> = errors.iter().map(Error::code).collect();
     let expected = [-40010, -40008, -40007, -40005, -40004, -40003, -40001];

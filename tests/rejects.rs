@@ -1,10 +1,11 @@
 //! One test per fault of protocol.md §4, each asserting the exact variant and official code.
 //! Malformed ciphertexts are built with the test helpers' own AES and SHA-1, so that every one
 //! carries a valid signature and reaches the stage it targets.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod common;
 
-use common::{frame, pkcs7_32, seal_raw, sign};
+use common::{Plain, frame, pkcs7_32, seal_raw, sign, signed};
 use wxbizmsgcrypt::{Error, MsgCrypt};
 
 const TOKEN: &str = "QDG6eK";
@@ -24,18 +25,24 @@ fn crypt() -> MsgCrypt {
 /// Decrypts `encrypt` with a valid signature computed by the test's own SHA-1.
 fn decrypt_signed(c: &MsgCrypt, encrypt: &str) -> Result<String, Error> {
     let sig = sign(&[TOKEN, TS, NONCE, encrypt]);
-    c.decrypt_msg(&sig, TS, NONCE, encrypt)
+    c.decrypt_msg(signed(&sig, TS, NONCE), encrypt).plain()
 }
 
-/// Both entry points agree on every fault.
+/// Every entry point agrees on every fault, but for one: the URL check refuses a plaintext that
+/// is not echostr-shaped before it looks at its UTF-8.
 fn assert_fault(encrypt: &str, expected: Error) {
     let c = crypt();
     let got = decrypt_signed(&c, encrypt).unwrap_err();
     assert_eq!(got, expected);
     let sig = sign(&[TOKEN, TS, NONCE, encrypt]);
-    assert_eq!(c.verify_url(&sig, TS, NONCE, encrypt).unwrap_err(), expected);
+    let url_check_expected =
+        if expected == Error::MessageNotUtf8 { Error::NotAnEchostr } else { expected.clone() };
+    assert_eq!(c.verify_url(signed(&sig, TS, NONCE), encrypt).unwrap_err(), url_check_expected);
     let mut buf = Vec::new();
-    assert_eq!(c.decrypt_msg_into(&sig, TS, NONCE, encrypt, &mut buf).unwrap_err(), expected);
+    assert_eq!(
+        c.decrypt_msg_into(signed(&sig, TS, NONCE), encrypt, &mut buf).unwrap_err(),
+        expected
+    );
 }
 
 fn sealed(data: &[u8]) -> String {
@@ -93,7 +100,7 @@ fn wrong_truncated_uppercase_or_empty_signatures_are_40001() {
         &format!("{ECHOSTR_SIG}0"),
         &format!(" {ECHOSTR_SIG}"),
     ] {
-        let err = c.verify_url(sig, TS, NONCE, ECHOSTR).unwrap_err();
+        let err = c.verify_url(signed(sig, TS, NONCE), ECHOSTR).unwrap_err();
         assert_eq!(err, Error::SignatureMismatch, "{sig:?}");
         assert_eq!(err.code(), -40001);
     }
@@ -103,13 +110,16 @@ fn wrong_truncated_uppercase_or_empty_signatures_are_40001() {
 fn a_signature_over_other_parameters_is_40001() {
     let c = crypt();
     assert_eq!(
-        c.verify_url(ECHOSTR_SIG, "1409659590", NONCE, ECHOSTR),
+        c.verify_url(signed(ECHOSTR_SIG, "1409659590", NONCE), ECHOSTR),
         Err(Error::SignatureMismatch)
     );
-    assert_eq!(c.verify_url(ECHOSTR_SIG, TS, "263014781", ECHOSTR), Err(Error::SignatureMismatch));
+    assert_eq!(
+        c.verify_url(signed(ECHOSTR_SIG, TS, "263014781"), ECHOSTR),
+        Err(Error::SignatureMismatch)
+    );
     let other_token = MsgCrypt::new("QDG6eL", KEY, RID).unwrap();
     assert_eq!(
-        other_token.verify_url(ECHOSTR_SIG, TS, NONCE, ECHOSTR),
+        other_token.verify_url(signed(ECHOSTR_SIG, TS, NONCE), ECHOSTR),
         Err(Error::SignatureMismatch)
     );
 }
@@ -119,7 +129,10 @@ fn the_signature_is_checked_before_anything_else() {
     // Not base64, empty, and garbage: all -40001 when the signature is wrong.
     let c = crypt();
     for encrypt in ["@@@@", "", "AAAA"] {
-        assert_eq!(c.decrypt_msg(ECHOSTR_SIG, TS, NONCE, encrypt), Err(Error::SignatureMismatch));
+        assert_eq!(
+            c.decrypt_msg(signed(ECHOSTR_SIG, TS, NONCE), encrypt).plain(),
+            Err(Error::SignatureMismatch)
+        );
     }
 }
 
@@ -130,7 +143,7 @@ fn plus_that_arrived_as_space_is_read_as_plus() {
     let mangled = ECHOSTR.replace('+', " ");
     assert_ne!(mangled, ECHOSTR);
     assert_eq!(
-        crypt().verify_url(ECHOSTR_SIG, TS, NONCE, &mangled).unwrap(),
+        crypt().verify_url(signed(ECHOSTR_SIG, TS, NONCE), &mangled).unwrap(),
         "1616140317555161061"
     );
     // The `+` form is what the previous key decodes again, after the current key failed.
@@ -140,7 +153,7 @@ fn plus_that_arrived_as_space_is_read_as_plus() {
         .build()
         .unwrap();
     assert_eq!(
-        rotated.verify_url(ECHOSTR_SIG, TS, NONCE, &mangled).unwrap(),
+        rotated.verify_url(signed(ECHOSTR_SIG, TS, NONCE), &mangled).unwrap(),
         "1616140317555161061"
     );
 }
@@ -152,15 +165,21 @@ fn a_signature_over_the_spaces_themselves_does_not_verify() {
     let c = crypt();
     let mangled = ECHOSTR.replace('+', " ");
     let over_spaces = c.sign(TS, NONCE, &mangled);
-    assert_eq!(c.decrypt_msg(&over_spaces, TS, NONCE, &mangled), Err(Error::SignatureMismatch));
+    assert_eq!(
+        c.decrypt_msg(signed(&over_spaces, TS, NONCE), &mangled).plain(),
+        Err(Error::SignatureMismatch)
+    );
     // Spaces in a text that is not base64 after the replacement either: the signature decides.
     let junk = "@@ @";
     assert_eq!(
-        c.decrypt_msg(&c.sign(TS, NONCE, junk), TS, NONCE, junk),
+        c.decrypt_msg(signed(&c.sign(TS, NONCE, junk), TS, NONCE), junk).plain(),
         Err(Error::SignatureMismatch)
     );
     let replaced = c.sign(TS, NONCE, "@@+@");
-    assert_eq!(c.decrypt_msg(&replaced, TS, NONCE, junk), Err(Error::InvalidBase64));
+    assert_eq!(
+        c.decrypt_msg(signed(&replaced, TS, NONCE), junk).plain(),
+        Err(Error::InvalidBase64)
+    );
 }
 
 // --- base64: -40010 ------------------------------------------------------------------------
@@ -304,6 +323,76 @@ fn receive_id_is_checked_before_utf8() {
 fn a_wrong_key_fails_cleanly() {
     // Same token (so the signature verifies), other key: the decrypted bytes are noise.
     let other = MsgCrypt::new(TOKEN, "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", RID).unwrap();
-    let err = other.verify_url(ECHOSTR_SIG, TS, NONCE, ECHOSTR).unwrap_err();
+    let err = other.verify_url(signed(ECHOSTR_SIG, TS, NONCE), ECHOSTR).unwrap_err();
     assert!(matches!(err.code(), -40007 | -40008 | -40005), "{err:?}");
+}
+
+// --- the URL check releases only an echostr: -40014 ----------------------------------------
+
+/// The official WeCom POST sample (developer.work.weixin.qq.com, 加解密方案说明): its query and
+/// the `Encrypt` of its body.
+const POST_SIG: &str = "477715d11cdb4164915debcba66cb864d751f3e6";
+const POST_TS: &str = "1409659813";
+const POST_NONCE: &str = "1372623149";
+const POST_ENCRYPT: &str = "RypEvHKD8QQKFhvQ6QleEB4J58tiPdvo+rtK1I9qca6aM/wvqnLSV5zEPeusUiX5L5X/0lWfrf0QADHHhGd3QczcdCUpj911L3vg3W/sYYvuJTs3TUUkSUXxaccAS0qhxchrRYt66wiSpGLYL42aM6A8dTT+6k4aSknmPj48kzJs8qLjvd4Xgpue06DOdnLxAUHzM6+kDZ+HMZfJYuR+LtwGc2hgf5gsijff0ekUNXZiqATP7PF5mZxZ3Izoun1s4zG4LUMnvw2r+KqCKIw+3IQH03v+BCA9nMELNqbSf6tiWSrXJB3LAVGUcallcrw8V2t9EL4EhzJWrQUax5wLVMNS0+rUPA3k22Ncx4XXZS9o0MBH27Bo6BpNelZpS+/uh9KsNlY6bHCmJU9p8g7m3fVKn28H3KDYA5Pl/T8Z1ptDAVe0lXdQ2YoyyH2uyPIGHBZZIs2pDBS8R07+qN+E7Q==";
+
+#[test]
+fn a_captured_post_replayed_as_a_url_check_is_refused_with_40014() {
+    let c = crypt();
+    let post = signed(POST_SIG, POST_TS, POST_NONCE);
+    // The signature does verify: it covers the same four strings. The message is a real one.
+    let message = c.decrypt_msg(post, POST_ENCRYPT).unwrap();
+    assert!(message.message().contains("<Content><![CDATA[hello]]></Content>"));
+    // As a URL check it is refused, and the plaintext is nowhere in the error.
+    let err = c.verify_url(post, POST_ENCRYPT).unwrap_err();
+    assert_eq!((err.clone(), err.code(), err.official_name()), (Error::NotAnEchostr, -40014, None));
+    assert!(!format!("{err} {err:?}").contains("hello"));
+
+    // The same request as it would arrive, through CallbackQuery.
+    let encoded = POST_ENCRYPT.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D");
+    let raw = format!(
+        "msg_signature={POST_SIG}&timestamp={POST_TS}&nonce={POST_NONCE}&echostr={encoded}"
+    );
+    let q = wxbizmsgcrypt::CallbackQuery::parse(&raw).unwrap();
+    assert_eq!(c.verify_url(q.signed(), q.echostr().unwrap()), Err(Error::NotAnEchostr));
+    // A key rotation that opens it with the previous key refuses it just the same.
+    let rotated = MsgCrypt::builder(TOKEN, "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG")
+        .previous_key(KEY)
+        .receive_id(RID)
+        .build()
+        .unwrap();
+    assert_eq!(rotated.verify_url(post, POST_ENCRYPT), Err(Error::NotAnEchostr));
+}
+
+#[test]
+fn only_echostr_shaped_plaintexts_are_released() {
+    let c = crypt();
+    let url_check = |plain: &[u8]| {
+        let encrypt = sealed(&pkcs7_32(frame(&[7; 16], plain.len() as u32, plain, RID.as_bytes())));
+        c.verify_url(signed(&sign(&[TOKEN, TS, NONCE, &encrypt]), TS, NONCE), &encrypt)
+    };
+    let longest = "9".repeat(128);
+    for echo in ["1", "1616140317555161061", "abc-XYZ_09", longest.as_str()] {
+        assert_eq!(url_check(echo.as_bytes()).as_deref(), Ok(echo), "{echo:?}");
+    }
+    let too_long = "9".repeat(129);
+    for not_echo in [
+        "",
+        too_long.as_str(),
+        "<xml><Content>hi</Content></xml>",
+        "{\"msgtype\":\"text\"}",
+        "12 34",
+        "1+2",
+        "a/b",
+        "a=",
+        "1616140317555161061\n",
+        "企业微信",
+    ] {
+        assert_eq!(url_check(not_echo.as_bytes()), Err(Error::NotAnEchostr), "{not_echo:?}");
+    }
+    assert_eq!(url_check(&[0xFF, b'1']), Err(Error::NotAnEchostr));
+    // The shape is judged after every other check: a wrong receive id is still -40005.
+    let encrypt = sealed(&pkcs7_32(frame(&[7; 16], 5, b"<xml>", b"someone-else")));
+    let sig = sign(&[TOKEN, TS, NONCE, &encrypt]);
+    assert_eq!(c.verify_url(signed(&sig, TS, NONCE), &encrypt), Err(Error::ReceiveIdMismatch));
 }

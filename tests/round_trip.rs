@@ -1,10 +1,11 @@
 //! encrypt → decrypt over the sizes where framing and padding change, with non-ASCII receive ids.
 //! Each ciphertext is also opened with the test helpers' own AES, so a bug shared by the crate's
 //! two directions cannot pass unnoticed.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod common;
 
-use common::{frame, open_raw, pkcs7_32};
+use common::{Plain, frame, open_raw, pkcs7_32, signed};
 use wxbizmsgcrypt::MsgCrypt;
 
 const TOKEN: &str = "tok3n";
@@ -35,17 +36,26 @@ fn round_trip_over_boundary_sizes_and_receive_ids() {
             let msg = message(len);
             assert_eq!(msg.len(), len);
             let random = [0x5Au8; 16];
-            let sent = crypt.encrypt_msg_with_random(&msg, "1700000000", "nonce", &random).unwrap();
+            let sent = wxbizmsgcrypt::dangerous::encrypt_msg_with_random(
+                &crypt,
+                &msg,
+                "1700000000",
+                "nonce",
+                &random,
+            )
+            .unwrap();
 
             // Independent check of the wire format.
             let expected = pkcs7_32(frame(&random, len as u32, msg.as_bytes(), rid.as_bytes()));
-            assert_eq!(open_raw(KEY, &sent.encrypt), expected, "len {len} rid {rid:?}");
+            assert_eq!(open_raw(KEY, sent.encrypt()), expected, "len {len} rid {rid:?}");
             assert_eq!(
-                sent.msg_signature,
-                common::sign(&[TOKEN, "1700000000", "nonce", &sent.encrypt])
+                sent.msg_signature(),
+                common::sign(&[TOKEN, "1700000000", "nonce", sent.encrypt()])
             );
 
-            let back = crypt.decrypt_msg(&sent.msg_signature, "1700000000", "nonce", &sent.encrypt);
+            let back = crypt
+                .decrypt_msg(signed(sent.msg_signature(), "1700000000", "nonce"), sent.encrypt())
+                .plain();
             assert_eq!(back.as_deref(), Ok(msg.as_str()), "len {len} rid {rid:?}");
         }
     }
@@ -56,13 +66,16 @@ fn encrypt_msg_draws_fresh_random_bytes() {
     let crypt = MsgCrypt::new(TOKEN, KEY, "ww1").unwrap();
     let a = crypt.encrypt_msg("same reply", "1", "n").unwrap();
     let b = crypt.encrypt_msg("same reply", "1", "n").unwrap();
-    assert_ne!(a.encrypt, b.encrypt);
-    let (ra, rb) = (open_raw(KEY, &a.encrypt), open_raw(KEY, &b.encrypt));
+    assert_ne!(a.encrypt(), b.encrypt());
+    let (ra, rb) = (open_raw(KEY, a.encrypt()), open_raw(KEY, b.encrypt()));
     assert_ne!(ra[..16], rb[..16]);
     assert_ne!(ra[..16], [0u8; 16]);
     for sent in [a, b] {
         assert_eq!(
-            crypt.decrypt_msg(&sent.msg_signature, "1", "n", &sent.encrypt).unwrap(),
+            crypt
+                .decrypt_msg(signed(sent.msg_signature(), "1", "n"), sent.encrypt())
+                .plain()
+                .unwrap(),
             "same reply"
         );
     }
@@ -75,8 +88,9 @@ fn a_reused_buffer_gives_each_message_back() {
     for len in [65536, 0, 33, 4096, 1] {
         let msg = message(len);
         let sent = crypt.encrypt_msg(&msg, "1", "n").unwrap();
-        let got =
-            crypt.decrypt_msg_into(&sent.msg_signature, "1", "n", &sent.encrypt, &mut buf).unwrap();
+        let got = crypt
+            .decrypt_msg_into(signed(sent.msg_signature(), "1", "n"), sent.encrypt(), &mut buf)
+            .unwrap();
         assert_eq!(got, msg);
     }
 }
@@ -88,7 +102,9 @@ fn clones_share_the_keys_and_work_across_threads() {
     let handles: Vec<_> = (0..4)
         .map(|_| {
             let (c, s) = (crypt.clone(), sent.clone());
-            std::thread::spawn(move || c.decrypt_msg(&s.msg_signature, "1", "n", &s.encrypt))
+            std::thread::spawn(move || {
+                c.decrypt_msg(signed(s.msg_signature(), "1", "n"), s.encrypt()).plain()
+            })
         })
         .collect();
     for h in handles {

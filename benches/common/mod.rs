@@ -6,7 +6,7 @@ use base64::Engine;
 use base64::engine::general_purpose::PAD;
 use base64::engine::{GeneralPurpose, GeneralPurposeConfig, Simd};
 use sha1::{Digest, Sha1};
-use wxbizmsgcrypt::{EncryptedMsg, MsgCrypt};
+use wxbizmsgcrypt::{Decrypted, EncryptedMsg, MsgCrypt, Signed};
 
 pub const TOKEN: &str = "QDG6eK";
 pub const KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
@@ -48,11 +48,18 @@ pub fn rotating() -> MsgCrypt {
         .unwrap()
 }
 
+/// The signed parameters of a fixture's request.
+pub fn signed(msg_signature: &str) -> Signed<'_> {
+    Signed { msg_signature, timestamp: TS, nonce: NONCE }
+}
+
 /// A message of `len` bytes, encrypted, with the bodies and primitive inputs derived from it.
 pub struct Fixture {
     pub crypt: MsgCrypt,
     pub msg: String,
     pub sent: EncryptedMsg,
+    /// The message decrypted: what a reply is made from.
+    pub decrypted: Decrypted,
     pub xml_body: String,
     pub json_body: String,
     /// Token, timestamp, nonce and ciphertext, sorted and concatenated: SHA-1's input.
@@ -68,16 +75,17 @@ impl Fixture {
         let sent = crypt.encrypt_msg(&msg, TS, NONCE).unwrap();
         let xml_body = format!(
             "<xml><ToUserName><![CDATA[{RID}]]></ToUserName><Encrypt><![CDATA[{}]]></Encrypt><AgentID><![CDATA[218]]></AgentID></xml>",
-            sent.encrypt
+            sent.encrypt()
         );
         let json_body =
-            format!(r#"{{"tousername":"{RID}","encrypt":"{}","agentid":218}}"#, sent.encrypt);
-        let mut parts = [TOKEN, TS, NONCE, sent.encrypt.as_str()];
+            format!(r#"{{"tousername":"{RID}","encrypt":"{}","agentid":218}}"#, sent.encrypt());
+        let mut parts = [TOKEN, TS, NONCE, sent.encrypt()];
         parts.sort_unstable();
         let sig_input = parts.concat().into_bytes();
-        let (mut decoded, mut frame) = floor.buffers(&sent.encrypt);
-        floor.decrypt(&sig_input, &sent.encrypt, &mut decoded, &mut frame);
-        Fixture { crypt, msg, sent, xml_body, json_body, sig_input, frame }
+        let (mut decoded, mut frame) = floor.buffers(sent.encrypt());
+        floor.decrypt(&sig_input, sent.encrypt(), &mut decoded, &mut frame);
+        let decrypted = crypt.decrypt_msg(signed(sent.msg_signature()), sent.encrypt()).unwrap();
+        Fixture { crypt, msg, sent, decrypted, xml_body, json_body, sig_input, frame }
     }
 }
 
@@ -121,6 +129,26 @@ impl Floor {
             hasher.update(part);
         }
         hasher.finalize()[0]
+    }
+
+    /// What `MsgCrypt::sign` does, with the token sorted among the parts by ordinary
+    /// comparisons: sort, SHA-1 of the four parts, lowercase hex into a new `String`.
+    pub fn sign_plain_sort(&self, parts: [&[u8]; 4]) -> String {
+        let mut parts = parts;
+        parts.sort_unstable();
+        let mut hasher = Sha1::new();
+        for part in parts {
+            hasher.update(part);
+        }
+        // Rendered as the crate renders it: into an array, then appended as chars.
+        let mut digits = [0u8; 40];
+        for (pair, byte) in digits.chunks_exact_mut(2).zip(hasher.finalize()) {
+            let digit = |n: u8| if n < 10 { b'0' + n } else { b'a' + n - 10 };
+            pair.copy_from_slice(&[digit(byte >> 4), digit(byte & 0xF)]);
+        }
+        let mut hex = String::with_capacity(40);
+        hex.extend(digits.iter().map(|&b| char::from(b)));
+        hex
     }
 
     /// Decodes into `decoded`, returns the length.

@@ -1,16 +1,16 @@
-//! `verify_url` / `decrypt_msg` / `decrypt_msg_into` / `decrypt_msg_detailed` with arbitrary
-//! parameters: the input is `msg_signature \n timestamp \n nonce \n encrypt`. Each is tried
-//! with the given signature and with the correct one, so that base64 and AES are reached too,
-//! and a text with spaces also with a signature over the spaces (which must be refused).
+//! `verify_url` / `decrypt_msg` / `decrypt_msg_into` with arbitrary parameters: the input is
+//! `msg_signature \n timestamp \n nonce \n encrypt`. Each is tried with the given signature and
+//! with the correct one, so that base64 and AES are reached too, and a text with spaces also
+//! with a signature over the spaces (which must be refused).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wxbizmsgcrypt::MsgCrypt;
+use wxbizmsgcrypt::{Error, MsgCrypt, Signed};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let mut parts = text.splitn(4, '\n');
-    let (sig, ts, nonce, encrypt) = (
+    let (sig, timestamp, nonce, encrypt) = (
         parts.next().unwrap_or_default(),
         parts.next().unwrap_or_default(),
         parts.next().unwrap_or_default(),
@@ -30,23 +30,36 @@ fuzz_target!(|data: &[u8]| {
     let mut buf = Vec::new();
     for crypt in [&exact, &rotating] {
         // The signature as the core computes it: over the text with spaces read as '+'.
-        let good = crypt.sign(ts, nonce, &encrypt.replace(' ', "+"));
-        for sig in [sig, good.as_str()] {
-            let plain = crypt.verify_url(sig, ts, nonce, encrypt);
-            assert_eq!(plain, crypt.decrypt_msg(sig, ts, nonce, encrypt));
-            let into = crypt.decrypt_msg_into(sig, ts, nonce, encrypt, &mut buf).map(str::to_owned);
-            assert_eq!(plain, into);
-            if let Ok(detailed) = crypt.decrypt_msg_detailed(sig, ts, nonce, encrypt) {
-                assert_eq!(plain.as_deref(), Ok(detailed.message()));
-                let _ = crypt.encrypt_reply(&detailed, "ok", ts, nonce);
+        let good = crypt.sign(timestamp, nonce, &encrypt.replace(' ', "+"));
+        for msg_signature in [sig, good.as_str()] {
+            let signed = Signed { msg_signature, timestamp, nonce };
+            let decrypted = crypt.decrypt_msg(signed, encrypt);
+            let message = decrypted.as_ref().map(|d| d.message().to_owned()).map_err(Clone::clone);
+            let into = crypt.decrypt_msg_into(signed, encrypt, &mut buf).map(str::to_owned);
+            assert_eq!(message, into);
+            // The URL check fails wherever decryption does, and releases only echostrs.
+            match (crypt.verify_url(signed, encrypt), &message) {
+                (Ok(echo), Ok(message)) => {
+                    assert_eq!(&echo, message);
+                    assert!((1..=128).contains(&echo.len()));
+                    assert!(
+                        echo.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                    );
+                }
+                (Err(Error::NotAnEchostr), Ok(_)) => {}
+                (Err(e), Err(f)) => assert!(e == *f || *f == Error::MessageNotUtf8, "{e:?} {f:?}"),
+                (got, want) => panic!("verify_url {got:?} against decrypt_msg {want:?}"),
+            }
+            if let Ok(decrypted) = decrypted {
+                let _ = decrypted.encrypt_reply("ok", timestamp, nonce);
             }
         }
         // A signature over the spaces themselves verifies the text as sent, yet the scheme
         // signs the '+' form: it is refused as a mismatch, never as bad base64.
         if encrypt.contains(' ') {
-            let over_spaces = crypt.sign(ts, nonce, encrypt);
-            let got = crypt.decrypt_msg(&over_spaces, ts, nonce, encrypt);
-            assert_eq!(got, Err(wxbizmsgcrypt::Error::SignatureMismatch));
+            let over_spaces = crypt.sign(timestamp, nonce, encrypt);
+            let signed = Signed { msg_signature: &over_spaces, timestamp, nonce };
+            assert_eq!(crypt.decrypt_msg(signed, encrypt).err(), Some(Error::SignatureMismatch));
         }
     }
 });

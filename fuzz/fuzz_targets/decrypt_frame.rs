@@ -7,7 +7,7 @@
 use aes::cipher::{BlockModeEncrypt, KeyIvInit, array::Array};
 use base64::Engine;
 use libfuzzer_sys::fuzz_target;
-use wxbizmsgcrypt::MsgCrypt;
+use wxbizmsgcrypt::{Error, MsgCrypt, Signed};
 
 const KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
 
@@ -29,7 +29,9 @@ fuzz_target!(|data: &[u8]| {
         MsgCrypt::builder("QDG6eK", KEY).any_receive_id().build().unwrap(),
     ] {
         let sig = crypt.sign("1", "2", &encrypt);
-        match crypt.decrypt_msg_detailed(&sig, "1", "2", &encrypt) {
+        let signed = Signed { msg_signature: &sig, timestamp: "1", nonce: "2" };
+        let decrypted = crypt.decrypt_msg(signed, &encrypt);
+        match &decrypted {
             Ok(d) => {
                 // A message came out: the plaintext really is a well-formed padded frame.
                 let pad = usize::from(*data.get(frame.len() - 1).unwrap());
@@ -40,9 +42,11 @@ fuzz_target!(|data: &[u8]| {
             }
             Err(e) => assert!(matches!(e.code(), -40005 | -40007 | -40008), "{e:?}"),
         }
-        assert_eq!(
-            crypt.decrypt_msg(&sig, "1", "2", &encrypt).is_err(),
-            crypt.verify_url(&sig, "1", "2", &encrypt).is_err()
-        );
+        match (crypt.verify_url(signed, &encrypt), decrypted) {
+            (Ok(echo), Ok(d)) => assert_eq!(echo, d.message()),
+            (Err(Error::NotAnEchostr), Ok(_)) => {}
+            (Err(e), Err(f)) => assert!(e == f || f == Error::MessageNotUtf8, "{e:?} {f:?}"),
+            (got, want) => panic!("verify_url {got:?} against decrypt_msg {want:?}"),
+        }
     }
 });

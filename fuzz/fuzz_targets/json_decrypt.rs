@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wxbizmsgcrypt::{MsgCrypt, json};
+use wxbizmsgcrypt::{Decrypted, MsgCrypt, Signed, json};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(body) = std::str::from_utf8(data) else { return };
@@ -14,21 +14,19 @@ fuzz_target!(|data: &[u8]| {
         "wx5823bf96d3bd56c7",
     )
     .unwrap();
+    let (timestamp, nonce) = ("1409659813", "1372623149");
     let read = json::read_encrypt(body);
-    let _ = json::decrypt_msg(
-        &crypt,
-        "477715d11cdb4164915debcba66cb864d751f3e6",
-        "1409659813",
-        "1372623149",
-        body,
-    );
+    let official =
+        Signed { msg_signature: "0623cbc5a8cbee5bcc137c70de99575366fc2af3", timestamp, nonce };
+    let _ = json::decrypt_msg(&crypt, official, body);
     if let (Ok(ours), Ok(dom)) = (&read, serde_json::from_str::<serde_json::Value>(body)) {
         let theirs = dom.get("encrypt").or_else(|| dom.get("Encrypt"));
         assert_eq!(Some(ours.as_ref()), theirs.and_then(serde_json::Value::as_str));
     }
     if let Ok(encrypt) = read {
-        let sig = crypt.sign("1409659813", "1372623149", &encrypt.replace(' ', "+"));
-        let whole = json::decrypt_msg(&crypt, &sig, "1409659813", "1372623149", body);
-        assert_eq!(whole, crypt.decrypt_msg(&sig, "1409659813", "1372623149", &encrypt));
+        let sig = crypt.sign(timestamp, nonce, &encrypt.replace(' ', "+"));
+        let signed = Signed { msg_signature: &sig, timestamp, nonce };
+        let whole = json::decrypt_msg(&crypt, signed, body).map(Decrypted::into_message);
+        assert_eq!(whole, crypt.decrypt_msg(signed, &encrypt).map(Decrypted::into_message));
     }
 });

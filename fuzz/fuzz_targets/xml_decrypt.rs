@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wxbizmsgcrypt::{MsgCrypt, xml};
+use wxbizmsgcrypt::{Decrypted, MsgCrypt, Signed, xml};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(body) = std::str::from_utf8(data) else { return };
@@ -13,17 +13,15 @@ fuzz_target!(|data: &[u8]| {
         "wx5823bf96d3bd56c7",
     )
     .unwrap();
+    let (timestamp, nonce) = ("1409659813", "1372623149");
     let read = xml::read_encrypt(body);
-    let _ = xml::decrypt_msg(
-        &crypt,
-        "477715d11cdb4164915debcba66cb864d751f3e6",
-        "1409659813",
-        "1372623149",
-        body,
-    );
+    let official =
+        Signed { msg_signature: "477715d11cdb4164915debcba66cb864d751f3e6", timestamp, nonce };
+    let _ = xml::decrypt_msg(&crypt, official, body);
     if let Ok(encrypt) = read {
-        let sig = crypt.sign("1409659813", "1372623149", &encrypt.replace(' ', "+"));
-        let whole = xml::decrypt_msg(&crypt, &sig, "1409659813", "1372623149", body);
-        assert_eq!(whole, crypt.decrypt_msg(&sig, "1409659813", "1372623149", &encrypt));
+        let sig = crypt.sign(timestamp, nonce, &encrypt.replace(' ', "+"));
+        let signed = Signed { msg_signature: &sig, timestamp, nonce };
+        let whole = xml::decrypt_msg(&crypt, signed, body).map(Decrypted::into_message);
+        assert_eq!(whole, crypt.decrypt_msg(signed, &encrypt).map(Decrypted::into_message));
     }
 });

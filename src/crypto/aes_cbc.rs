@@ -4,7 +4,7 @@ use aes::cipher::array::Array;
 use aes::cipher::{BlockModeDecrypt, BlockModeEncrypt, InnerIvInit};
 
 use super::key::AesKey;
-use crate::Error;
+use crate::error::Error;
 
 /// The scheme pads to multiples of this many bytes.
 pub(crate) const PAD_BLOCK: usize = 32;
@@ -18,12 +18,22 @@ pub(crate) const fn pad_len(len: usize) -> usize {
 }
 
 /// Appends the 32-byte PKCS#7 padding to `buf` and encrypts it in place.
-pub(crate) fn pad_and_encrypt(key: &AesKey, buf: &mut Vec<u8>) {
+///
+/// # Errors
+///
+/// [`Error::EncryptFailed`] if the padded frame were not whole AES blocks, which the padding
+/// rules out: nothing is left unencrypted.
+pub(crate) fn pad_and_encrypt(key: &AesKey, buf: &mut Vec<u8>) -> Result<(), Error> {
     let pad = pad_len(buf.len());
     // `pad` is 1..=32, so it fits in a byte.
     buf.resize(buf.len() + pad, pad as u8);
-    let (blocks, _tail) = Array::slice_as_chunks_mut(buf.as_mut_slice());
+    let (blocks, tail) = Array::slice_as_chunks_mut(buf.as_mut_slice());
+    if !tail.is_empty() {
+        debug_assert!(false, "a padded frame is whole blocks");
+        return Err(Error::EncryptFailed);
+    }
     cbc::Encryptor::<&aes::Aes256>::inner_iv_init(&key.cipher, &key.iv).encrypt_blocks(blocks);
+    Ok(())
 }
 
 /// Decrypts `buf` in place and returns the length of the data before the padding.
@@ -37,7 +47,11 @@ pub(crate) fn decrypt_and_unpad(key: &AesKey, buf: &mut [u8]) -> Result<usize, E
     if buf.is_empty() || !buf.len().is_multiple_of(AES_BLOCK) {
         return Err(Error::InvalidCiphertextLength);
     }
-    let (blocks, _tail) = Array::slice_as_chunks_mut(&mut *buf);
+    let (blocks, tail) = Array::slice_as_chunks_mut(&mut *buf);
+    if !tail.is_empty() {
+        debug_assert!(false, "the length was checked to be whole blocks");
+        return Err(Error::InvalidCiphertextLength);
+    }
     cbc::Decryptor::<&aes::Aes256>::inner_iv_init(&key.cipher, &key.iv).decrypt_blocks(blocks);
     unpad(buf)
 }
@@ -55,7 +69,7 @@ fn unpad(data: &[u8]) -> Result<usize, Error> {
     if pad == 0 || pad > PAD_BLOCK || pad > data.len() {
         return Err(Error::InvalidPadding);
     }
-    let tail = data.get(data.len().saturating_sub(PAD_BLOCK)..).unwrap_or_default();
+    let tail = data.get(data.len().saturating_sub(PAD_BLOCK)..).ok_or(Error::InvalidPadding)?;
     // Byte `i` from the end is padding if `i < pad`; each padding byte must equal `last`.
     let padding_ok = tail
         .iter()

@@ -9,7 +9,7 @@ use base64::Engine;
 use base64::engine::general_purpose::PAD;
 use base64::engine::{GeneralPurposeConfig, Simd};
 
-use crate::Error;
+use crate::error::Error;
 
 const CONFIG: GeneralPurposeConfig = PAD.with_decode_allow_trailing_bits(true);
 
@@ -41,14 +41,27 @@ pub(crate) fn decode_into(text: &[u8], buf: &mut Vec<u8>) -> Result<(), Error> {
 /// Encoded a chunk at a time on the stack, then appended as text: `base64`'s own
 /// `encode_string` does the same but checks each chunk with `core::str::from_utf8`, which cost
 /// as much as the encoding itself; the check here is SIMD (the text is ASCII, so it is cheap).
-pub(crate) fn encode_appending(bytes: &[u8], out: &mut String) {
+///
+/// # Errors
+///
+/// [`Error::EncodeBase64Failed`] if a chunk failed to encode or to read back as text, which
+/// cannot happen: the text is never signed or sent incomplete.
+pub(crate) fn encode_appending(bytes: &[u8], out: &mut String) -> Result<(), Error> {
     // 768 input bytes (a multiple of 3, so no padding inside) encode to 1024 characters.
     let mut chunk = [0u8; 1024];
     for input in bytes.chunks(768) {
-        let written = ENGINE.encode_slice(input, &mut chunk).unwrap_or(0);
-        let text = chunk.get(..written).and_then(|text| simdutf8::basic::from_utf8(text).ok());
-        out.push_str(text.unwrap_or_default());
+        let text = ENGINE
+            .encode_slice(input, &mut chunk)
+            .ok()
+            .and_then(|written| chunk.get(..written))
+            .and_then(|text| simdutf8::basic::from_utf8(text).ok());
+        let Some(text) = text else {
+            debug_assert!(false, "a chunk of 768 bytes encodes to 1024 ASCII characters");
+            return Err(Error::EncodeBase64Failed);
+        };
+        out.push_str(text);
     }
+    Ok(())
 }
 
 /// The length of the padded encoding of `len` bytes.
@@ -67,7 +80,7 @@ mod tests {
         let bytes: Vec<u8> = (0..2400u32).map(|i| (i * 7 + 3) as u8).collect();
         for len in (0..40).chain(760..780).chain(1530..1540).chain([2304, 2305, 2400]) {
             let mut out = String::from("<");
-            encode_appending(&bytes[..len], &mut out);
+            encode_appending(&bytes[..len], &mut out).unwrap();
             assert_eq!(out, format!("<{}", STANDARD.encode(&bytes[..len])), "{len}");
             assert_eq!(out.len() - 1, encoded_len(len));
         }

@@ -127,3 +127,23 @@ pub fn sign(parts: &[&str]) -> String {
     let digest = Sha1::digest(parts.concat().as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// The signed parameters, bundled.
+pub fn signed<'a>(
+    msg_signature: &'a str,
+    timestamp: &'a str,
+    nonce: &'a str,
+) -> wxbizmsgcrypt::Signed<'a> {
+    wxbizmsgcrypt::Signed { msg_signature, timestamp, nonce }
+}
+
+/// A decryption's message alone, for comparing with the expected text.
+pub trait Plain {
+    fn plain(self) -> Result<String, wxbizmsgcrypt::Error>;
+}
+
+impl Plain for Result<wxbizmsgcrypt::Decrypted, wxbizmsgcrypt::Error> {
+    fn plain(self) -> Result<String, wxbizmsgcrypt::Error> {
+        self.map(wxbizmsgcrypt::Decrypted::into_message)
+    }
+}

@@ -9,7 +9,7 @@
 //! credentials, so the official GET vector works out of the box):
 //! `WXBIZ_TOKEN`, `WXBIZ_AES_KEY`, `WXBIZ_RECEIVE_ID`, and `BIND` (default `127.0.0.1:3000`).
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, RawQuery, State};
@@ -21,7 +21,7 @@ use wxbizmsgcrypt::{CallbackQuery, Error, MsgCrypt, check_timestamp, xml};
 /// Callbacks are small; anything larger is refused with 413 before it is read.
 const MAX_BODY: usize = 1 << 20;
 /// How far a POST's timestamp may be from now. WeCom retries within about 15 s.
-const MAX_SKEW_SECS: u64 = 300;
+const MAX_SKEW: Duration = Duration::from_secs(300);
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -56,7 +56,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 async fn url_check(State(crypt): State<MsgCrypt>, RawQuery(query): RawQuery) -> Response {
     // CallbackQuery::parse URL-decodes each value exactly once and keeps '+' as '+'.
     let result = CallbackQuery::parse(query.as_deref().unwrap_or_default())
-        .and_then(|query| query.verify_url(&crypt));
+        .and_then(|query| crypt.verify_url(query.signed(), query.echostr()?));
     match result {
         Ok(echo) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], echo).into_response(),
         Err(e) => refuse(&e),
@@ -75,28 +75,22 @@ async fn message(
         Ok(query) => query,
         Err(e) => return refuse(&e),
     };
-    let decrypted = xml::decrypt_msg_detailed(
-        &crypt,
-        &query.msg_signature,
-        &query.timestamp,
-        &query.nonce,
-        &body,
-    );
-    let decrypted = match decrypted {
+    let decrypted = match xml::decrypt_msg(&crypt, query.signed(), &body) {
         Ok(decrypted) => decrypted,
         Err(e) => return refuse(&e),
     };
     // The timestamp is covered by the signature just verified: refuse stale replays. Remember
     // MsgId (or msg_signature) for 2 × MAX_SKEW_SECS to refuse replays inside the window too.
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    if let Err(e) = check_timestamp(&query.timestamp, now, MAX_SKEW_SECS) {
+    let now = SystemTime::now();
+    if let Err(e) = check_timestamp(query.timestamp(), now, MAX_SKEW) {
         return refuse(&e);
     }
+    let now = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let Some(text) = TextMessage::parse(decrypted.message()) else {
         return StatusCode::OK.into_response(); // events and other message types: no reply
     };
     let reply = text.echo(now);
-    match xml::encrypt_reply(&crypt, &decrypted, &reply, &now.to_string(), &query.nonce) {
+    match xml::encrypt_reply(&decrypted, &reply, &now.to_string(), query.nonce()) {
         Ok(body) => {
             ([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], body).into_response()
         }

@@ -7,7 +7,7 @@ use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use wxbizmsgcrypt::{MsgCrypt, xml};
+use wxbizmsgcrypt::{MsgCrypt, Signed, xml};
 
 struct Server {
     child: Child,
@@ -95,10 +95,12 @@ fn end_to_end() {
     let sent = crypt.encrypt_msg(&message, &now, "1372623149").unwrap();
     let post_body = format!(
         "<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName><Encrypt><![CDATA[{}]]></Encrypt><AgentID><![CDATA[218]]></AgentID></xml>",
-        sent.encrypt
+        sent.encrypt()
     );
-    let target =
-        format!("/callback?msg_signature={}&timestamp={now}&nonce=1372623149", sent.msg_signature);
+    let target = format!(
+        "/callback?msg_signature={}&timestamp={now}&nonce=1372623149",
+        sent.msg_signature()
+    );
     let (status, head, body) = server.send("POST", &target, post_body.as_bytes());
     assert_eq!(status, 200, "{head}");
     let reply = String::from_utf8(body).unwrap();
@@ -107,14 +109,11 @@ fn end_to_end() {
         let node = doc.root_element().children().find(|n| n.has_tag_name(name)).unwrap();
         node.text().unwrap().to_owned()
     };
-    let decrypted = xml::decrypt_msg(
-        &crypt,
-        &field("MsgSignature"),
-        &field("TimeStamp"),
-        &field("Nonce"),
-        &reply,
-    )
-    .expect("the reply decrypts with the app's credentials");
+    let (sig, ts, nonce) = (field("MsgSignature"), field("TimeStamp"), field("Nonce"));
+    let signed = Signed { msg_signature: &sig, timestamp: &ts, nonce: &nonce };
+    let decrypted = xml::decrypt_msg(&crypt, signed, &reply)
+        .expect("the reply decrypts with the app's credentials")
+        .into_message();
     let reply_doc = roxmltree::Document::parse(&decrypted).unwrap();
     let reply_field = |name: &str| {
         reply_doc
@@ -135,7 +134,8 @@ fn end_to_end() {
         "<xml><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[enter_agent]]></Event><CreateTime>{now}</CreateTime></xml>"
     );
     let sent = crypt.encrypt_msg(&event, &now, "42").unwrap();
-    let target = format!("/callback?msg_signature={}&timestamp={now}&nonce=42", sent.msg_signature);
+    let target =
+        format!("/callback?msg_signature={}&timestamp={now}&nonce=42", sent.msg_signature());
     let (status, _, body) =
         server.send("POST", &target, xml::render_reply(&sent).unwrap().as_bytes());
     assert_eq!((status, body.len()), (200, 0));
@@ -143,15 +143,33 @@ fn end_to_end() {
     // 5. A replayed POST from long ago (valid signature): refused with 400, not decrypted twice.
     let old = crypt.encrypt_msg(&message, "1409659813", "1").unwrap();
     let target =
-        format!("/callback?msg_signature={}&timestamp=1409659813&nonce=1", old.msg_signature);
+        format!("/callback?msg_signature={}&timestamp=1409659813&nonce=1", old.msg_signature());
     assert_eq!(server.send("POST", &target, xml::render_reply(&old).unwrap().as_bytes()).0, 400);
 
     // 6. Malformed bodies: 400; a tampered body: 401; an oversized body: refused, never a 500.
-    let target = format!("/callback?msg_signature={}&timestamp={now}&nonce=42", sent.msg_signature);
+    let target =
+        format!("/callback?msg_signature={}&timestamp={now}&nonce=42", sent.msg_signature());
     assert_eq!(server.send("POST", &target, b"not xml").0, 400);
     assert_eq!(server.send("POST", &target, b"<xml><Encrypt>AAAA</Encrypt></xml>").0, 401);
     assert_eq!(server.send("POST", &target, &[0xFF, 0xFE]).0, 400);
     let huge = vec![b'a'; 2 << 20];
     let status = server.send("POST", &target, &huge).0;
     assert!((400..500).contains(&status), "oversized body got {status}");
+}
+
+/// The official WeCom POST sample (its query, and its body's Encrypt sent as the echostr of a
+/// URL check) verifies, but the URL check refuses to release the message: -40014.
+#[test]
+fn a_captured_post_replayed_as_a_url_check_is_refused() {
+    let server = Server::start();
+    let encrypt = "RypEvHKD8QQKFhvQ6QleEB4J58tiPdvo+rtK1I9qca6aM/wvqnLSV5zEPeusUiX5L5X/0lWfrf0QADHHhGd3QczcdCUpj911L3vg3W/sYYvuJTs3TUUkSUXxaccAS0qhxchrRYt66wiSpGLYL42aM6A8dTT+6k4aSknmPj48kzJs8qLjvd4Xgpue06DOdnLxAUHzM6+kDZ+HMZfJYuR+LtwGc2hgf5gsijff0ekUNXZiqATP7PF5mZxZ3Izoun1s4zG4LUMnvw2r+KqCKIw+3IQH03v+BCA9nMELNqbSf6tiWSrXJB3LAVGUcallcrw8V2t9EL4EhzJWrQUax5wLVMNS0+rUPA3k22Ncx4XXZS9o0MBH27Bo6BpNelZpS+/uh9KsNlY6bHCmJU9p8g7m3fVKn28H3KDYA5Pl/T8Z1ptDAVe0lXdQ2YoyyH2uyPIGHBZZIs2pDBS8R07+qN+E7Q==";
+    let echostr = encrypt.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D");
+    let target = format!(
+        "/callback?msg_signature=477715d11cdb4164915debcba66cb864d751f3e6&timestamp=1409659813&nonce=1372623149&echostr={echostr}"
+    );
+    let (status, head, body) = server.send("GET", &target, b"");
+    assert_ne!(status, 200, "{head}");
+    let body = String::from_utf8(body).unwrap();
+    assert!(!body.contains("hello") && !body.contains("<xml>"), "{body}");
+    assert!(body.contains("-40014"), "{body}");
 }

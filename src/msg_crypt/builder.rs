@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use zeroize::Zeroize;
 
+use super::{Inner, MsgCrypt};
 use crate::crypto::key::AesKey;
-use crate::msg_crypt::Inner;
-use crate::{Error, MsgCrypt};
+use crate::crypto::signature::Token;
+use crate::error::Error;
 
 /// Builds a [`MsgCrypt`] that accepts several receive ids, any receive id, or a previous
 /// EncodingAESKey. Start it with [`MsgCrypt::builder`].
@@ -48,8 +49,8 @@ impl MsgCryptBuilder {
     }
 
     /// Accepts messages that carry exactly this receive id (compared as bytes). Call it once per
-    /// id: a message may carry any of them. The first is the one
-    /// [`MsgCrypt::encrypt_msg`] writes into replies.
+    /// id: a message may carry any of them. A reply carries the receive id of the message it
+    /// answers; the first id is the one [`MsgCrypt::encrypt_msg`] (a sender's call) writes.
     ///
     /// # Example
     ///
@@ -70,8 +71,9 @@ impl MsgCryptBuilder {
     /// This is for a WeCom third-party service provider's data callback, where the receive id
     /// is the corpid of whichever company authorised the app: one endpoint, many corpids. The
     /// signature and the key still protect the message; read the receive id from
-    /// [`MsgCrypt::decrypt_msg_detailed`], check it against the companies you serve, and reply
-    /// with [`MsgCrypt::encrypt_reply`].
+    /// [`Decrypted::receive_id`](crate::Decrypted::receive_id), check it against the companies
+    /// you serve, and reply with [`Decrypted::encrypt_reply`](crate::Decrypted::encrypt_reply),
+    /// which answers with that receive id.
     ///
     /// # Example
     ///
@@ -91,8 +93,8 @@ impl MsgCryptBuilder {
     /// As WeChat's documentation asks: the current key is tried first; only when the signature
     /// has verified and the current key fails to open the message (bad padding, malformed
     /// frame, wrong receive id) is the previous key tried. If it fails too, the error reported
-    /// is the current key's. Reply with [`MsgCrypt::encrypt_reply`] to answer in the key that
-    /// opened the message.
+    /// is the current key's. A reply made from the [`Decrypted`](crate::Decrypted) is sealed
+    /// with the key that opened the message.
     ///
     /// # Example
     ///
@@ -130,7 +132,7 @@ impl MsgCryptBuilder {
     /// let missing = MsgCrypt::builder("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C").build();
     /// assert_eq!(missing.unwrap_err(), Error::ReceiveIdRequired);
     /// ```
-    pub fn build(mut self) -> Result<MsgCrypt, Error> {
+    pub fn build(self) -> Result<MsgCrypt, Error> {
         if self.token.is_empty() {
             return Err(Error::EmptyToken);
         }
@@ -142,16 +144,14 @@ impl MsgCryptBuilder {
             Some(key) => Some(Arc::new(AesKey::from_encoding_aes_key(key)?)),
             None => None,
         };
-        Ok(MsgCrypt::from_inner(Inner {
-            token: std::mem::take(&mut self.token).into_boxed_str(),
+        let inner = Inner {
+            token: Token::new(&self.token),
             current,
             previous,
-            receive_ids: std::mem::take(&mut self.receive_ids)
-                .into_iter()
-                .map(String::into_boxed_str)
-                .collect(),
+            receive_ids: self.receive_ids.iter().map(|id| Arc::from(id.as_str())).collect(),
             accept_any_receive_id: self.any_receive_id,
-        }))
+        };
+        Ok(MsgCrypt { inner: Arc::new(inner) })
     }
 }
 
