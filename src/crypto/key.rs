@@ -8,7 +8,7 @@ use base64::engine::GeneralPurpose;
 use base64::engine::general_purpose::PAD;
 use zeroize::Zeroize;
 
-use crate::Error;
+use crate::error::Error;
 
 /// Standard alphabet, `=` padding, trailing bits allowed: 43 base64 characters carry 258 bits and
 /// every official decoder ignores the last 2. Most real keys have them set (protocol.md §1).

@@ -41,7 +41,7 @@ impl EncryptedMsg {
     /// # Example
     ///
     /// ```
-    /// # let crypt = wxbizmsgcrypt::MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
+    /// let crypt = wxbizmsgcrypt::MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
     /// let sent = crypt.encrypt_msg("hello", "1409659813", "1372623149")?;
     /// assert_eq!(sent.encrypt().len() % 4, 0);
     /// # Ok::<(), wxbizmsgcrypt::Error>(())
@@ -57,7 +57,7 @@ impl EncryptedMsg {
     /// # Example
     ///
     /// ```
-    /// # let crypt = wxbizmsgcrypt::MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
+    /// let crypt = wxbizmsgcrypt::MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
     /// let sent = crypt.encrypt_msg("hello", "1409659813", "1372623149")?;
     /// assert_eq!(sent.msg_signature().len(), 40);
     /// # Ok::<(), wxbizmsgcrypt::Error>(())
@@ -72,7 +72,7 @@ impl EncryptedMsg {
     /// # Example
     ///
     /// ```
-    /// # let crypt = wxbizmsgcrypt::MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
+    /// let crypt = wxbizmsgcrypt::MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
     /// let sent = crypt.encrypt_msg("hello", "1409659813", "1372623149")?;
     /// assert_eq!(sent.timestamp(), "1409659813");
     /// # Ok::<(), wxbizmsgcrypt::Error>(())
@@ -87,7 +87,7 @@ impl EncryptedMsg {
     /// # Example
     ///
     /// ```
-    /// # let crypt = wxbizmsgcrypt::MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
+    /// let crypt = wxbizmsgcrypt::MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
     /// let sent = crypt.encrypt_msg("hello", "1409659813", "1372623149")?;
     /// assert_eq!(sent.nonce(), "1372623149");
     /// # Ok::<(), wxbizmsgcrypt::Error>(())
