@@ -104,7 +104,8 @@ pub enum Error {
     MessageLengthOutOfRange,
 
     /// The receive id at the end of the frame is not one this [`MsgCrypt`](crate::MsgCrypt) was
-    /// configured with. Code `-40005`.
+    /// configured with (under [`any_receive_id`](crate::MsgCryptBuilder::any_receive_id): is
+    /// not UTF-8, so no company's id). Code `-40005`.
     ///
     /// The receive id is the corpid for a WeCom self-built app, the suite id for a third-party
     /// app's instruction callback, the authorising company's corpid for its data callback, the
@@ -112,9 +113,7 @@ pub enum Error {
     #[error("receive id in the message does not match")]
     ReceiveIdMismatch,
 
-    /// The decrypted message (or, with
-    /// [`any_receive_id`](crate::MsgCryptBuilder::any_receive_id), the receive id it carries) is
-    /// not valid UTF-8. Code `-40008`.
+    /// The decrypted message is not valid UTF-8. Code `-40008`.
     #[error("decrypted message is not valid UTF-8")]
     MessageNotUtf8,
 

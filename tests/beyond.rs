@@ -93,15 +93,27 @@ fn any_receive_id_still_checks_signature_and_frame() {
         crypt.decrypt_msg(signed(&sign(&[TOKEN, TS, NONCE, &bad]), TS, NONCE), &bad).plain(),
         Err(Error::MessageLengthOutOfRange)
     );
-    // A receive id that is not UTF-8 cannot be handed out as a &str.
+    // A receive id that is not UTF-8 is no company's id: refused as a mismatch, by every entry
+    // point alike (the URL check and decrypt_msg_into do not hand it out, but check it all the
+    // same).
     let odd = seal_raw(NEW_KEY, &pkcs7_32(frame(&[0; 16], 2, b"hi", &[0xFF, 0xFE])));
-    let err =
-        crypt.decrypt_msg(signed(&sign(&[TOKEN, TS, NONCE, &odd]), TS, NONCE), &odd).unwrap_err();
-    assert_eq!(err, Error::MessageNotUtf8);
-    // Nor a message and receive id split inside a character.
+    let sig = sign(&[TOKEN, TS, NONCE, &odd]);
+    let err = crypt.decrypt_msg(signed(&sig, TS, NONCE), &odd).unwrap_err();
+    assert_eq!(err, Error::ReceiveIdMismatch);
+    assert_eq!(crypt.verify_url(signed(&sig, TS, NONCE), &odd), Err(Error::ReceiveIdMismatch));
+    let mut buf = Vec::new();
+    let into = crypt.decrypt_msg_into(signed(&sig, TS, NONCE), &odd, &mut buf);
+    assert_eq!(into, Err(Error::ReceiveIdMismatch));
+    // A message and receive id split inside a character: the receive id is checked first.
     let split = seal_raw(NEW_KEY, &pkcs7_32(frame(&[0; 16], 1, "é".as_bytes(), b"")));
     let err = crypt
         .decrypt_msg(signed(&sign(&[TOKEN, TS, NONCE, &split]), TS, NONCE), &split)
+        .unwrap_err();
+    assert_eq!(err, Error::ReceiveIdMismatch);
+    // A UTF-8 receive id after a message that is not: the message's fault.
+    let bad_message = seal_raw(NEW_KEY, &pkcs7_32(frame(&[0; 16], 1, &[0xC3], b"ww1")));
+    let err = crypt
+        .decrypt_msg(signed(&sign(&[TOKEN, TS, NONCE, &bad_message]), TS, NONCE), &bad_message)
         .unwrap_err();
     assert_eq!(err, Error::MessageNotUtf8);
 }

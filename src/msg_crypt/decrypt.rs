@@ -83,9 +83,9 @@ impl MsgCrypt {
     /// - [`Error::InvalidCiphertextLength`] (`-40007`): empty, or not whole 16-byte blocks.
     /// - [`Error::InvalidPadding`] (`-40007`): malformed padding (usually a wrong key).
     /// - [`Error::FrameTooShort`], [`Error::MessageLengthOutOfRange`] (`-40008`): malformed frame.
-    /// - [`Error::ReceiveIdMismatch`] (`-40005`): the frame's receive id is not a configured one.
-    /// - [`Error::MessageNotUtf8`] (`-40008`): the message (or, under
-    ///   [`any_receive_id`](crate::MsgCryptBuilder::any_receive_id), the receive id) is not UTF-8.
+    /// - [`Error::ReceiveIdMismatch`] (`-40005`): the frame's receive id is not a configured one
+    ///   (under [`any_receive_id`](crate::MsgCryptBuilder::any_receive_id): is not UTF-8).
+    /// - [`Error::MessageNotUtf8`] (`-40008`): the message is not UTF-8.
     ///
     /// Everything after the first is a fault *after* the signature verified: tell the sender
     /// nothing about which one it was.
@@ -207,7 +207,11 @@ impl MsgCrypt {
         let frame = frame::parse(buf.get(..len).ok_or(Error::InvalidPadding)?)?;
         let inner = &*self.inner;
         let configured = inner.receive_ids.iter().find(|id| id.as_bytes() == frame.receive_id);
-        if configured.is_none() && !inner.accept_any_receive_id {
+        // Under `any_receive_id` any id is accepted that is text: bytes that are not UTF-8 are
+        // no company's id (and, after a wrong key, noise worth the previous key's try).
+        let accepted =
+            configured.is_some() || (inner.accept_any_receive_id && utf8(frame.receive_id).is_ok());
+        if !accepted {
             return Err(Error::ReceiveIdMismatch);
         }
         Ok((len, configured))
