@@ -5,6 +5,7 @@ import base64
 import json
 import os
 import pathlib
+import re
 
 HERE = pathlib.Path(__file__).resolve().parent
 vectors = json.loads((HERE.parent / "tests/data/known.json").read_text())
@@ -22,9 +23,14 @@ for v in vectors:
         encrypt = v["input"]
     elif v["variant"] == "xml":
         write("xml_decrypt", name, v["input"])
+        write("xml_canonical", name, v["input"])
         encrypt = v["input"].split("<Encrypt><![CDATA[")[1].split("]]>")[0]
+        # The same envelope indented, as the WeChat docs show it.
+        indented = re.sub(r"(<xml>|</\w+>)(?=<\w)", "\\1\n    ", v["input"]).replace("</xml>", "\n</xml>")
+        write("xml_canonical", name + "_indented", indented + "\n")
     else:
         write("json_decrypt", name, v["input"])
+        write("json_canonical", name, v["input"])
         body = json.loads(v["input"])
         encrypt = body.get("encrypt") or body.get("Encrypt")
     write("decrypt", name, "\n".join([v["msg_signature"], v["timestamp"], v["nonce"], encrypt]))

@@ -206,6 +206,15 @@ pub enum EnvelopeFault {
     /// a string.
     #[error("the Encrypt field is not text")]
     EncryptNotText,
+    /// The XML body holds more items (tags, attributes, character references, CDATA sections,
+    /// comments) than its size warrants: more than one per 16 bytes, plus 64. A real envelope
+    /// has about ten in a kilobyte, and a ciphertext needs at most one reference per `+`.
+    ///
+    /// The envelope is read before the signature is checked, and each item costs the reader
+    /// far more than its bytes (a megabyte of `&#43;` would be 200,000 of them): this keeps that
+    /// cost within a small factor of reading the same body as one CDATA section.
+    #[error("more markup than an envelope of its size holds")]
+    TooManyItems,
 }
 
 /// Why a callback's query string was rejected ([`Error::MalformedQuery`]).

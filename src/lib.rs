@@ -70,6 +70,7 @@ mod msg_crypt;
 mod plain;
 mod query;
 mod signed;
+mod strict_xml;
 pub mod xml;
 
 pub use error::{EnvelopeFault, Error, QueryFault};

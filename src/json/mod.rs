@@ -6,10 +6,14 @@
 //! reply form: [`render_reply`] and [`encrypt_reply`] for WeCom and the AI bot,
 //! [`render_reply_wechat`] and [`encrypt_reply_wechat`] for WeChat/小程序.
 
+mod canonical;
+
 use std::borrow::Cow;
 use std::fmt;
 
 use serde_core::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use self::canonical::Check;
 
 use crate::error::{EnvelopeFault, Error};
 use crate::{Decrypted, EncryptedMsg, MsgCrypt, Signed};
@@ -142,6 +146,10 @@ fn body_for(to: &Decrypted, reply: &str, timestamp: &str, nonce: &str) -> String
 /// (`\/` as PHP writes it, `\u002b`); other fields, of any type, are ignored (`agentid` may be a
 /// number or a string). The result borrows from `body` unless the string had escapes.
 ///
+/// The body must be strict JSON (RFC 8259) as serde_json reads it. The bodies Tencent sends are
+/// recognised by a fast path first, which answers only when its answer is serde_json's (a
+/// property test and a fuzz target hold it to that).
+///
 /// # Errors
 ///
 /// [`Error::MalformedEnvelope`] (`-40002`), with the reason: not well-formed JSON
@@ -160,59 +168,39 @@ fn body_for(to: &Decrypted, reply: &str, timestamp: &str, nonce: &str) -> String
 /// # Ok::<(), wxbizmsgcrypt::Error>(())
 /// ```
 pub fn read_encrypt(body: &str) -> Result<Cow<'_, str>, Error> {
-    if let Some(text) = read_plain_encrypt(body) {
-        return Ok(Cow::Borrowed(text));
+    match canonical::read(body, Check::Everything) {
+        Some(value) => Ok(Cow::Borrowed(value)),
+        None => read_encrypt_full(body),
     }
+}
+
+/// [`read_encrypt`] without the fast path: serde_json reads the whole body, strictly.
+fn read_encrypt_full(body: &str) -> Result<Cow<'_, str>, Error> {
     let envelope: Envelope<'_> = serde_json::from_str(body)
         .map_err(|_| Error::MalformedEnvelope(EnvelopeFault::NotWellFormed))?;
     envelope.0.map_err(Error::MalformedEnvelope)
 }
 
-/// Runs `decrypt` on the body's Encrypt text, with the result and errors it would have on
-/// [`read_encrypt`]'s reading, but skipping one pass over the text when it can.
+/// Runs `decrypt` on the body's Encrypt value, with the result and errors it would have on
+/// [`read_encrypt`]'s reading, skipping one pass over the value when it can.
 ///
-/// The fast reading checks the text for control characters. `decrypt` can only succeed on a
-/// text whose every byte is base64 or a space (read as `+`), so the check is made only when
-/// `decrypt` fails: the body is then read again in full, and a fault of the body is reported
-/// before the decryption's, as if it had been read first. From 16 KiB up the skipped pass was
-/// 2% of `decrypt_msg`.
-fn decrypt_body<T>(body: &str, decrypt: impl FnOnce(&str) -> Result<T, Error>) -> Result<T, Error> {
-    let Some(text) = read_unescaped_encrypt(body) else {
-        return decrypt(&read_encrypt(body)?);
+/// A canonical body's Encrypt value is found without checking it for control characters:
+/// `decrypt` can only succeed on a value that is all base64 (or spaces, read as `+`), which the
+/// full reader reads the same. If `decrypt` fails, the body is read again in full: its own
+/// fault comes first, and a value the full reader reads otherwise is decrypted as it reads it.
+/// From 16 KiB up the skipped pass was 2% of `decrypt_msg`.
+fn decrypt_body<T>(body: &str, decrypt: impl Fn(&str) -> Result<T, Error>) -> Result<T, Error> {
+    let Some(fast) = canonical::read(body, Check::AllButEncryptCharacters) else {
+        return decrypt(&read_encrypt_full(body)?);
     };
-    decrypt(text).map_err(|fault| read_encrypt(body).err().unwrap_or(fault))
-}
-
-/// The usual body read fast: a well-formed object with one Encrypt, a string without escapes.
-/// `None` for anything else, which [`read_encrypt`] then reads in full.
-fn read_plain_encrypt(body: &str) -> Option<&str> {
-    read_unescaped_encrypt(body).filter(|text| !has_control_character(text))
-}
-
-/// Whether `text` has a character JSON forbids raw in a string (below U+0020), in one
-/// vectorized pass.
-fn has_control_character(text: &str) -> bool {
-    text.bytes().fold(u8::MAX, u8::min) < 0x20
-}
-
-/// The Encrypt string of a well-formed object with exactly one Encrypt, if it has no escapes,
-/// *not yet checked for control characters*: [`read_plain_encrypt`] and [`decrypt_body`] each
-/// check it in their own way.
-///
-/// Deserializing a string makes serde_json check each byte for control characters, 8 bytes at
-/// a time; on a 1 KiB message that scan of the ciphertext cost as much as decoding it. Asked
-/// for *bytes*, serde_json finds the string's end with a SIMD search for `"` and `\` and checks
-/// nothing more. Whatever [`read_plain_encrypt`] accepts, the full reading accepts with the same
-/// result; a property test holds both against serde_json's own DOM.
-fn read_unescaped_encrypt(body: &str) -> Option<&str> {
-    let envelope: FastEnvelope<'_> = serde_json::from_str(body).ok()?;
-    let bytes = envelope.0?;
-    // The bytes are borrowed from `body`, between two quotes: the same range of `body` is a
-    // `&str` without validating it again (`get` checks the two ends are char boundaries, and
-    // `ptr::eq` that the range is those very bytes).
-    let start = bytes.as_ptr().addr().checked_sub(body.as_ptr().addr())?;
-    let text = body.get(start..start.checked_add(bytes.len())?)?;
-    std::ptr::eq(text.as_bytes(), bytes).then_some(text)
+    let fault = match decrypt(fast) {
+        Ok(decrypted) => return Ok(decrypted),
+        Err(fault) => fault,
+    };
+    match read_encrypt_full(body)? {
+        full if full == fast => Err(fault),
+        full => decrypt(&full),
+    }
 }
 
 /// Renders an encrypted message in the WeCom JSON form, exactly as Tencent's Go, C++ and Java
@@ -379,7 +367,7 @@ impl<'de> Visitor<'de> for EnvelopeVisitor {
 
 /// Reads an object's fields: the first Encrypt value as a `V`, and whether there was a second
 /// (read as nothing). The whole object is read either way, so that malformed JSON after a
-/// fault is still reported as malformed; both readings of a body share this walk.
+/// fault is still reported as malformed.
 fn read_fields<'de, V: Deserialize<'de>, A: MapAccess<'de>>(
     mut map: A,
 ) -> Result<(Option<V>, bool), A::Error> {
@@ -396,50 +384,6 @@ fn read_fields<'de, V: Deserialize<'de>, A: MapAccess<'de>>(
         }
     }
     Ok((first, duplicate))
-}
-
-/// A body as [`read_plain_encrypt`] reads it: the Encrypt string's bytes if the body is an
-/// object with exactly one Encrypt, a string without escapes.
-struct FastEnvelope<'a>(Option<&'a [u8]>);
-
-impl<'de> Deserialize<'de> for FastEnvelope<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct FastVisitor;
-        impl<'de> Visitor<'de> for FastVisitor {
-            type Value = FastEnvelope<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                let (first, duplicate) = read_fields::<RawStringBytes<'de>, A>(map)?;
-                Ok(FastEnvelope(first.and_then(|bytes| bytes.0).filter(|_| !duplicate)))
-            }
-        }
-        deserializer.deserialize_map(FastVisitor)
-    }
-}
-
-/// A string's bytes, borrowed when it had no escapes (`None` otherwise). Any other value makes
-/// serde_json report an invalid type, and [`read_plain_encrypt`] gives up.
-struct RawStringBytes<'a>(Option<&'a [u8]>);
-
-impl<'de> Deserialize<'de> for RawStringBytes<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct BytesVisitor;
-        impl<'de> Visitor<'de> for BytesVisitor {
-            type Value = RawStringBytes<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<Self::Value, E> {
-                Ok(RawStringBytes(Some(v)))
-            }
-            fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<Self::Value, E> {
-                Ok(RawStringBytes(None))
-            }
-        }
-        deserializer.deserialize_bytes(BytesVisitor)
-    }
 }
 
 /// A top-level key: whether it names the Encrypt field (either spelling, escapes decoded).
@@ -503,5 +447,115 @@ impl<'de> Deserialize<'de> for Text<'de> {
             }
         }
         deserializer.deserialize_any(TextVisitor)
+    }
+}
+
+/// The fast and the full reading of a body, apart, for the fuzz target that holds one to the
+/// other. Only under `cfg(fuzzing)` (cargo-fuzz sets it): not part of the API.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub fn fuzzing_readings(body: &str) -> [Option<&str>; 2] {
+    [
+        canonical::read(body, Check::Everything),
+        canonical::read(body, Check::AllButEncryptCharacters),
+    ]
+}
+
+/// The full reading alone; see [`fuzzing_readings`].
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub fn fuzzing_read_full(body: &str) -> Result<Cow<'_, str>, Error> {
+    read_encrypt_full(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const CANONICAL: [&str; 4] = [
+        r#"{"tousername":"wx5823bf96d3bd56c7","encrypt":"CZWs4CWRpI4VolQlvn4dlEC1alN2MUEY2VklGehgBVLBrlVF7SyT+SV+==","agentid":218}"#,
+        r#"{"encrypt":"AbC+/="}"#,
+        "{\n  \"ToUserName\": \"gh_1\",\n  \"Encrypt\": \"AbC+/=\"\n}\n",
+        r#"{"tousername":"ww1","encrypt":"AbC","agentid":"218"}"#,
+    ];
+
+    const PIECES: [&str; 22] = [
+        "\"",
+        "\\",
+        "\\/",
+        "\\u0041",
+        ",",
+        ":",
+        "{",
+        "}",
+        "[]",
+        "1.5",
+        "1e3",
+        "-",
+        "0",
+        "true",
+        "null",
+        " ",
+        "\r",
+        "\u{1}",
+        "é",
+        "\"encrypt\":\"x\",",
+        "\"Encrypt\":1,",
+        "\u{2028}",
+    ];
+
+    fn mutated() -> impl Strategy<Value = String> {
+        let mutation = (0u8..3, any::<prop::sample::Index>(), 0..PIECES.len());
+        (0..CANONICAL.len(), proptest::collection::vec(mutation, 0..4)).prop_map(|(base, ops)| {
+            let mut body = CANONICAL[base].to_owned();
+            for (kind, at, piece) in ops {
+                let mut at = at.index(body.len() + 1);
+                while !body.is_char_boundary(at) {
+                    at -= 1;
+                }
+                let mut end = (at + 1).min(body.len());
+                while !body.is_char_boundary(end) {
+                    end += 1;
+                }
+                match kind {
+                    0 => body.insert_str(at, PIECES[piece]),
+                    1 => body.replace_range(at..end, PIECES[piece]),
+                    _ => body.replace_range(at..end, ""),
+                }
+            }
+            body
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+        /// The fast path answers only with the full reader's answer, and the full reader with
+        /// serde_json's own DOM's, for mutations of canonical bodies and for arbitrary text.
+        #[test]
+        fn the_fast_path_answers_only_as_the_full_reader_does(body in prop_oneof![mutated(), ".{0,60}"]) {
+            let full = read_encrypt_full(&body);
+            if let Some(fast) = canonical::read(&body, Check::Everything) {
+                prop_assert_eq!(full.as_deref(), Ok(fast), "{:?}", body);
+            }
+            let unchecked = canonical::read(&body, Check::AllButEncryptCharacters);
+            if let Some(fast) = unchecked.filter(|v| !canonical::has_control_character(v)) {
+                prop_assert_eq!(full.as_deref(), Ok(fast), "{:?}", body);
+            }
+            if let (Ok(ours), Ok(dom)) = (&full, serde_json::from_str::<serde_json::Value>(&body)) {
+                let theirs = dom.get("encrypt").or_else(|| dom.get("Encrypt"));
+                prop_assert_eq!(Some(ours.as_ref()), theirs.and_then(serde_json::Value::as_str));
+            }
+        }
+    }
+
+    #[test]
+    fn the_canonical_bodies_take_the_fast_path() {
+        for body in CANONICAL {
+            assert!(canonical::read(body, Check::Everything).is_some(), "{body:?}");
+            assert_eq!(read_encrypt(body), read_encrypt_full(body));
+        }
     }
 }
