@@ -493,9 +493,11 @@ pub(crate) fn all_xml_chars(text: &str) -> bool {
     let no_control = bytes
         .iter()
         .fold(true, |ok, &b| ok & ((b >= 0x20) | (b == b'\t') | (b == b'\n') | (b == b'\r')));
+    // `memchr_iter` rather than `memmem`: a searcher for a two-byte needle costs more to build
+    // than the short texts it mostly runs on.
     no_control
-        && !memchr::memmem::find_iter(bytes, b"\xEF\xBF")
-            .any(|at| matches!(bytes.get(at + 2), Some(0xBE | 0xBF)))
+        && !memchr::memchr_iter(0xEF, bytes)
+            .any(|at| matches!(bytes.get(at + 1..at + 3), Some([0xBF, 0xBE | 0xBF])))
 }
 
 fn is_xml_space(b: u8) -> bool {

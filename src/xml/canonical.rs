@@ -38,79 +38,148 @@ pub(super) enum Check {
 }
 
 /// The trimmed `Encrypt` value of a canonical body, or `None` if the body is not canonical.
+///
+/// It works on bytes, with positions into the body: every delimiter it looks for is ASCII, so
+/// every position it stops at is a character boundary, and the one `&str` it hands out is cut
+/// with a checked `get`.
 pub(super) fn read(body: &str, check: Check) -> Option<&str> {
-    let mut rest = skip_space(body).strip_prefix("<xml>")?;
+    let bytes = body.as_bytes();
+    let mut at = expect(bytes, skip_space(bytes, 0), b"<xml>")?;
     let mut encrypt = None;
     loop {
-        rest = skip_space(rest);
-        if let Some(after) = rest.strip_prefix("</xml>") {
+        at = skip_space(bytes, at);
+        if let Some(after) = expect(bytes, at, b"</xml>") {
             // Only whitespace may follow the root.
-            return skip_space(after).is_empty().then_some(encrypt?);
+            let (start, end) = encrypt?;
+            return (skip_space(bytes, after) == bytes.len()).then(|| body.get(start..end))?;
         }
-        let (name, value, after) = field(rest, check)?;
-        if name == "Encrypt" {
+        let field = field(bytes, at, check)?;
+        if field.is_encrypt {
             if encrypt.is_some() {
                 return None;
             }
-            encrypt = Some(value);
+            encrypt = Some(field.value);
         }
-        rest = after;
+        at = field.end;
     }
 }
 
-/// One field: its name, its trimmed value, and what follows it.
-fn field(text: &str, check: Check) -> Option<(&str, &str, &str)> {
-    let rest = text.strip_prefix('<')?;
-    let name_len = rest
-        .bytes()
-        .position(|b| !(b.is_ascii_alphanumeric() || b == b'_'))
-        .filter(|&len| len > 0)?;
-    let (name, rest) = rest.split_at_checked(name_len)?;
-    if name.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+/// A field of a canonical body: whether it is `Encrypt`, where its trimmed value lies, and
+/// where the field ends.
+struct Field {
+    is_encrypt: bool,
+    value: (usize, usize),
+    end: usize,
+}
+
+/// The field starting at `at`: `<name>`, a value, `</name>`.
+fn field(bytes: &[u8], at: usize, check: Check) -> Option<Field> {
+    let name_start = expect(bytes, at, b"<")?;
+    let mut name_end = name_start;
+    while bytes.get(name_end).is_some_and(|&b| is_name_byte(b)) {
+        name_end += 1;
+    }
+    let name = bytes.get(name_start..name_end)?;
+    if name.first().is_none_or(u8::is_ascii_digit) {
         return None;
     }
-    let rest = rest.strip_prefix('>')?;
-    let inner = skip_space(rest);
-    let (value, rest) = if let Some(cdata) = inner.strip_prefix("<![CDATA[") {
+    let is_encrypt = name.first_chunk::<7>() == Some(b"Encrypt") && name.len() == 7;
+    let inner = expect(bytes, name_end, b">")?;
+    let content = skip_space(bytes, inner);
+    let (value, after) = if let Some(cdata) = expect(bytes, content, b"<![CDATA[") {
         // The CDATA ends at the first `]`, which must begin `]]>`: base64 has none, so on the
         // long Encrypt value this is one SIMD search.
-        let end = memchr::memchr(b']', cdata.as_bytes())?;
-        let (value, after) = cdata.split_at_checked(end)?;
-        let after = skip_space(after.strip_prefix("]]>")?);
-        let unchecked = check == Check::AllButEncryptCharacters && name == "Encrypt";
-        if !unchecked && !plain_ascii(value) {
+        let end = cdata + find(b']', bytes.get(cdata..)?)?;
+        let after = skip_space(bytes, expect(bytes, end, b"]]>")?);
+        let unchecked = check == Check::AllButEncryptCharacters && is_encrypt;
+        if !unchecked && !plain_ascii(bytes.get(cdata..end)?) {
             return None;
         }
-        (trim(value), after)
+        (trim(bytes, cdata, end), after)
     } else {
-        let end = memchr::memchr3(b'<', b'&', b']', rest.as_bytes())?;
-        let (value, after) = rest.split_at_checked(end)?;
-        if !plain_ascii(value) {
+        let end = inner + memchr::memchr3(b'<', b'&', b']', bytes.get(inner..)?)?;
+        if !plain_ascii(bytes.get(inner..end)?) {
             return None;
         }
-        (trim(value), after)
+        (trim(bytes, inner, end), end)
     };
-    let rest = rest.strip_prefix("</")?.strip_prefix(name)?.strip_prefix('>')?;
-    Some((name, value, rest))
+    let close = expect(bytes, after, b"</")?;
+    let close_end = close.checked_add(name.len())?;
+    // Names are a few bytes: compared in place rather than by a call to `memcmp`.
+    let closing = bytes.get(close..close_end)?;
+    if !closing.iter().zip(name).all(|(a, b)| a == b) {
+        return None;
+    }
+    let end = expect(bytes, close_end, b">")?;
+    Some(Field { is_encrypt, value, end })
+}
+
+/// The first `needle` in `haystack`: the first 32 bytes looked at one by one (the short values
+/// end there, and `memchr` costs more to set up than that), the rest with `memchr`'s SIMD.
+fn find(needle: u8, haystack: &[u8]) -> Option<usize> {
+    let (head, tail) = haystack.split_at(haystack.len().min(32));
+    match head.iter().position(|&b| b == needle) {
+        Some(at) => Some(at),
+        None => memchr::memchr(needle, tail).map(|at| head.len() + at),
+    }
+}
+
+/// `[A-Za-z0-9_]`, looked up in a table (one load).
+fn is_name_byte(b: u8) -> bool {
+    NAME_BYTES.get(usize::from(b)).copied().unwrap_or(false)
+}
+
+/// Which bytes [`is_name_byte`] accepts.
+#[allow(clippy::indexing_slicing)] // `b` runs over 0..256, the table's length.
+const NAME_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'_';
+        b += 1;
+    }
+    table
+};
+
+/// The position after `expected`, if `bytes` has it at `at`. (A fixed-size comparison, which
+/// compiles to a few loads, where a slice's would call `memcmp`.)
+fn expect<const N: usize>(bytes: &[u8], at: usize, expected: &[u8; N]) -> Option<usize> {
+    let found = bytes.get(at..)?.first_chunk::<N>()?;
+    (found == expected).then_some(at + N)
 }
 
 /// Printable ASCII, tab or newline: characters that are XML characters, that no parser
 /// changes, and that none of the two readers could read differently. One branch-free pass
-/// (it vectorises).
-fn plain_ascii(text: &str) -> bool {
-    text.bytes()
-        .fold(true, |ok, b| ok & ((b.wrapping_sub(0x20) < 0x5F) | (b == b'\t') | (b == b'\n')))
+/// that vectorises (an OR of the bytes that are not).
+fn plain_ascii(bytes: &[u8]) -> bool {
+    let outside = bytes.iter().fold(0u8, |outside, &b| {
+        let plain = (b.wrapping_sub(0x20) < 0x5F) | (b == b'\t') | (b == b'\n');
+        outside | u8::from(!plain)
+    });
+    outside == 0
 }
 
-/// Leading spaces, tabs and newlines skipped (a carriage return is not canonical: a reader
-/// normalises it).
-fn skip_space(text: &str) -> &str {
-    text.trim_start_matches([' ', '\t', '\n'])
+/// The position after the spaces, tabs and newlines at `at` (a carriage return is not
+/// canonical: a reader normalises it).
+fn skip_space(bytes: &[u8], mut at: usize) -> usize {
+    while let Some(b' ' | b'\t' | b'\n') = bytes.get(at) {
+        at += 1;
+    }
+    at
 }
 
-/// XML whitespace trimmed from both ends, as the full reader trims the `Encrypt` value.
-fn trim(text: &str) -> &str {
-    text.trim_matches([' ', '\t', '\n', '\r'])
+/// `start..end` less the XML whitespace at both ends, as the full reader trims the `Encrypt`
+/// value.
+fn trim(bytes: &[u8], mut start: usize, mut end: usize) -> (usize, usize) {
+    let space = |at: usize| matches!(bytes.get(at), Some(b' ' | b'\t' | b'\n' | b'\r'));
+    while start < end && space(start) {
+        start += 1;
+    }
+    while end > start && space(end - 1) {
+        end -= 1;
+    }
+    (start, end)
 }
 
 #[cfg(test)]
