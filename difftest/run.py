@@ -13,8 +13,9 @@ crate encrypts and each peer decrypts; with @wecom/crypto, given the same 16 ran
 ciphertext and signature must be identical byte for byte.
 
 Then the cases where the official code accepts what the crate refuses on purpose are checked and
-named (see DELIBERATE below), and the XML envelope reader is held to ElementTree on a generated
-corpus (xml_corpus.py, with its own named decisions); nothing else may differ.
+named (see DELIBERATE below), the XML envelope reader is held to ElementTree on a generated
+corpus (xml_corpus.py, with its own named decisions), and the message reader and passive replies
+to ElementTree and weworkapi (messages.py); nothing else may differ.
 
 Usage: run.py --driver target/debug/examples/difftest_driver [--cases 2000] [--seed N]
 The last line is "difftest: N passed, M failed"; the exit status is 1 if anything failed.
@@ -39,6 +40,7 @@ from weworkapi.WXBizMsgCrypt3 import WXBizMsgCrypt as WeWork
 from wx_crypt.channel import WxChannel_WecomAiBot
 from wx_crypt.WXBizMsgCrypt3 import WXBizMsgCrypt as WxCrypt
 
+import messages
 import xml_corpus
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -300,6 +302,7 @@ def main():
                 print(f"  case {i} failed: size {len(c['reply'].encode())}, receive id {c['receive_id']!r}")
         deliberate(rng, ours, node, results, max(20, args.cases // 20))
         xml_decisions = xml_corpus.run(rng, ours, results, max(500, args.cases * 2))
+        messages.run(rng, ours, results, max(200, args.cases // 2))
     finally:
         ours.close()
         node.close()
@@ -309,6 +312,9 @@ def main():
         print(f"  {name:<{width}}  {ok:>6} passed  {bad:>4} failed")
     print("deliberate differences (asserted above, where the official code accepts and the crate refuses):")
     for name, why in DELIBERATE.items():
+        print(f"  - {name}: {why}")
+    print("the message reader against ElementTree, named decisions:")
+    for name, why in messages.DECISIONS.items():
         print(f"  - {name}: {why}")
     print("the XML envelope against ElementTree, named decisions (how often each explained a difference):")
     for name, why in xml_corpus.DECISIONS.items():

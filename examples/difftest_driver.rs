@@ -7,6 +7,8 @@
 use std::io::{BufRead, Write};
 
 use serde_json::{Value, json};
+use wxbizmsgcrypt::message::Message;
+use wxbizmsgcrypt::reply::{Article, Reply};
 use wxbizmsgcrypt::{Error, MsgCrypt, Signed, dangerous, json as json_envelope, xml};
 
 fn main() {
@@ -34,6 +36,12 @@ fn handle(r: &Value) -> Result<Value, Error> {
             Err(other) => json!({ "code": other.code() }),
         });
     }
+    // The message reader alone, against ElementTree: every top-level field's text.
+    if s("op") == "parse_message" {
+        let message = Message::parse(s("body"))?;
+        let fields: Vec<Value> = message.fields().map(|(name, text)| json!([name, text])).collect();
+        return Ok(json!({ "ok": fields }));
+    }
     let crypt = MsgCrypt::new(s("token"), s("key"), s("receive_id"))?;
     let (ts, nonce) = (s("timestamp"), s("nonce"));
     let signed = Signed { msg_signature: s("msg_signature"), timestamp: ts, nonce };
@@ -56,6 +64,18 @@ fn handle(r: &Value) -> Result<Value, Error> {
         "reply_json" => {
             let request = json_envelope::decrypt_msg(&crypt, signed, s("body"))?;
             json!({ "ok": json_envelope::encrypt_reply(&request, s("reply"), reply_ts, reply_nonce)? })
+        }
+        // A passive reply to the peer's request, rendered from `reply` (text, or one news
+        // article titled with it) and sealed into the XML envelope at `now`.
+        "passive_reply" => {
+            let request = xml::decrypt_msg(&crypt, signed, s("body"))?;
+            let message = request.parse_xml()?;
+            let reply = match s("kind") {
+                "news" => Reply::news([Article::new(s("reply")).description(s("reply"))]),
+                _ => Reply::text(s("reply")),
+            };
+            let now = r["now"].as_u64().unwrap_or_default();
+            json!({ "ok": xml::seal_reply(&request, &message, &reply, now, reply_nonce)? })
         }
         // A sender's message, as WeCom would send it.
         "encrypt_xml" => {

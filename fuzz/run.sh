@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(decrypt decrypt_frame xml_decrypt json_decrypt round_trip query xml_canonical json_canonical)
+[ ${#targets[@]} -gt 0 ] || targets=(decrypt decrypt_frame xml_decrypt json_decrypt round_trip query xml_canonical json_canonical message)
 # -a: debug assertions on, so that a broken invariant (a debug_assert!) fails the run.
 cargo +nightly fuzz build -a
 for target in "${targets[@]}"; do

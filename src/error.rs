@@ -62,6 +62,13 @@ pub enum Error {
     #[error("malformed callback body: {0}")]
     MalformedEnvelope(EnvelopeFault),
 
+    /// A decrypted message (or a plaintext-mode body) is not well-formed XML, declares a
+    /// DOCTYPE, or holds more markup than its size warrants
+    /// ([`message::Message::parse`](crate::message::Message::parse)). Code `-40002`, like a
+    /// malformed envelope. A message of a kind this crate does not know is no error.
+    #[error("malformed message: {0}")]
+    MalformedMessage(MessageFault),
+
     /// The callback's query string lacks a parameter, repeats one, holds a raw `?` or `#`, or
     /// does not decode to UTF-8 ([`CallbackQuery::parse`](crate::CallbackQuery::parse)). Code
     /// `-40002`, like a malformed body: the request is not what a callback looks like.
@@ -164,8 +171,9 @@ pub enum Error {
     #[error("timestamp is not a decimal number of seconds")]
     InvalidTimestamp,
 
-    /// A reply field (timestamp or nonce, usually) holds a character the XML envelope cannot
-    /// carry: a control character other than tab, newline or carriage return. Code `-40011`.
+    /// A reply field (a passive reply's content, or the envelope's timestamp or nonce) holds a
+    /// character XML cannot carry: a control character other than tab, newline or carriage
+    /// return, or U+FFFE/U+FFFF. Code `-40011`.
     #[error("reply field holds a character XML cannot carry")]
     ReplyFieldNotRepresentable,
 
@@ -173,6 +181,13 @@ pub enum Error {
     /// not a canonical non-negative decimal integer (no sign, no leading zeros). Code `-40011`.
     #[error("reply timestamp is not a canonical decimal number")]
     ReplyTimestampNotNumeric,
+
+    /// A passive reply breaks a rule of the platform: text over 2048 bytes, a news reply with no
+    /// article or more than the platform shows, no recipient
+    /// ([`reply::Reply::render`](crate::reply::Reply::render)). Code `-40011`, like a reply
+    /// field XML cannot carry. The reply is refused rather than truncated.
+    #[error("invalid reply: {0}")]
+    InvalidReply(ReplyFault),
 }
 
 /// Why a callback body was rejected as a malformed envelope ([`Error::MalformedEnvelope`]).
@@ -215,6 +230,72 @@ pub enum EnvelopeFault {
     /// cost within a small factor of reading the same body as one CDATA section.
     #[error("more markup than an envelope of its size holds")]
     TooManyItems,
+}
+
+/// Why a decrypted message was rejected as malformed ([`Error::MalformedMessage`]).
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::{Error, MessageFault, message::Message};
+///
+/// let err = Message::parse("<xml><Content>a</xml>").unwrap_err();
+/// assert_eq!(err, Error::MalformedMessage(MessageFault::NotWellFormed));
+/// assert_eq!(err.code(), -40002);
+/// assert_eq!(err.to_string(), "malformed message: not well-formed XML");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MessageFault {
+    /// The message is not well-formed XML.
+    #[error("not well-formed XML")]
+    NotWellFormed,
+    /// The message declares a DOCTYPE or entities; they are refused, never expanded.
+    #[error("it declares a DOCTYPE or entities")]
+    DoctypeForbidden,
+    /// The message holds more items (tags, attributes, references, CDATA sections, comments)
+    /// than one per 8 bytes plus 256. The densest real message has one in 19 bytes; the bound
+    /// keeps what a plaintext-mode body (read before anything authenticates it) can cost, in
+    /// time and in memory, within a small factor of its size.
+    #[error("more markup than a message of its size holds")]
+    TooManyItems,
+}
+
+/// Why a passive reply was refused ([`Error::InvalidReply`]).
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::{Error, ReplyFault, message::Message, reply::Reply};
+///
+/// let to = Message::parse("<xml><ToUserName>gh_1</ToUserName><FromUserName>o1</FromUserName></xml>")?;
+/// let err = Reply::news([]).render(&to, 1700000000).unwrap_err();
+/// assert_eq!(err, Error::InvalidReply(ReplyFault::NoArticles));
+/// assert_eq!(err.code(), -40011);
+/// # Ok::<(), Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReplyFault {
+    /// The text is longer than the platform takes, in bytes of UTF-8.
+    #[error("text over {limit} bytes")]
+    ContentTooLong {
+        /// The most the platform takes.
+        limit: usize,
+    },
+    /// A news reply has no article.
+    #[error("a news reply without articles")]
+    NoArticles,
+    /// A news reply has more articles than the platform shows.
+    #[error("more than {limit} articles")]
+    TooManyArticles {
+        /// The most the platform shows.
+        limit: usize,
+    },
+    /// The message answered has no (or an empty) `FromUserName`, so the reply has no
+    /// recipient.
+    #[error("the message answered has no FromUserName")]
+    NoRecipient,
 }
 
 /// Why a callback's query string was rejected ([`Error::MalformedQuery`]).
@@ -266,7 +347,9 @@ impl Error {
     pub const fn code(&self) -> i32 {
         match self {
             Error::SignatureMismatch => -40001,
-            Error::MalformedEnvelope(_) | Error::MalformedQuery(_) => -40002,
+            Error::MalformedEnvelope(_) | Error::MalformedQuery(_) | Error::MalformedMessage(_) => {
+                -40002
+            }
             Error::EmptyToken => -40003,
             Error::InvalidAesKey => -40004,
             Error::ReceiveIdMismatch | Error::ReceiveIdRequired => -40005,
@@ -275,7 +358,9 @@ impl Error {
             Error::FrameTooShort | Error::MessageLengthOutOfRange | Error::MessageNotUtf8 => -40008,
             Error::EncodeBase64Failed => -40009,
             Error::InvalidBase64 => -40010,
-            Error::ReplyFieldNotRepresentable | Error::ReplyTimestampNotNumeric => -40011,
+            Error::ReplyFieldNotRepresentable
+            | Error::ReplyTimestampNotNumeric
+            | Error::InvalidReply(_) => -40011,
             Error::TimestampOutOfWindow => -40012,
             Error::InvalidTimestamp => -40013,
             Error::NotAnEchostr => -40014,
@@ -336,6 +421,9 @@ impl Error {
             Error::MalformedEnvelope(_) => {
                 "pass the POST body exactly as received: the XML (or, for the AI bot and JSON-mode 小程序, JSON) envelope with its Encrypt field"
             }
+            Error::MalformedMessage(_) => {
+                "the message is not XML: the AI bot and JSON-mode 小程序 send JSON, which Message::parse does not read"
+            }
             Error::MalformedQuery(QueryFault::Missing("msg_signature")) => {
                 "no msg_signature: the callback is not in safe mode (安全模式), or the plain signature was passed"
             }
@@ -369,10 +457,25 @@ impl Error {
             Error::TimestampOutOfWindow => {
                 "a replayed or delayed request, or a server clock that is off"
             }
-            Error::ReplyFieldNotRepresentable | Error::ReplyTimestampNotNumeric => {
+            Error::ReplyFieldNotRepresentable => {
+                "remove control characters (other than tab and line breaks) from the reply; pass the timestamp as decimal seconds and a nonce of letters and digits"
+            }
+            Error::ReplyTimestampNotNumeric => {
                 "pass the reply's timestamp as decimal seconds and a nonce of letters and digits"
             }
-            Error::MessageNotUtf8 | Error::ReplyTooLarge | Error::InvalidTimestamp => return None,
+            Error::InvalidReply(ReplyFault::ContentTooLong { .. }) => {
+                "split long text over several messages sent through the API (消息推送); a passive reply holds 2048 bytes"
+            }
+            Error::InvalidReply(ReplyFault::TooManyArticles { .. }) => {
+                "公众号 shows one article per news reply, WeCom eight; send the rest through the API"
+            }
+            Error::InvalidReply(ReplyFault::NoRecipient) => {
+                "render the reply for the message it answers, as parsed from the decrypted callback"
+            }
+            Error::MessageNotUtf8
+            | Error::ReplyTooLarge
+            | Error::InvalidTimestamp
+            | Error::InvalidReply(_) => return None,
         })
     }
 }

@@ -17,11 +17,16 @@
 //! 4. A POST: [`xml::decrypt_msg`] or [`json::decrypt_msg`] (or [`MsgCrypt::decrypt_msg`] on the
 //!    bare ciphertext) verifies and decrypts it into a [`Decrypted`]: the message, the receive
 //!    id it carried, and the key that opened it.
-//! 5. The reply is made from the `Decrypted`: [`xml::encrypt_reply`], [`json::encrypt_reply`]
-//!    or [`Decrypted::encrypt_reply`] seal it with the key and receive id that opened the
-//!    request, signed with the same token. Or answer with an empty 200.
+//! 5. [`Decrypted::parse_xml`] reads the message ([`message::Message`]): any field, and a
+//!    typed view of what it is.
+//! 6. The reply is made from the `Decrypted`: [`xml::seal_reply`] renders a [`reply::Reply`]
+//!    for the message and seals it with the key and receive id that opened the request,
+//!    signed with the same token ([`xml::encrypt_reply`], [`json::encrypt_reply`] and
+//!    [`Decrypted::encrypt_reply`] seal a reply given as text). Or answer with an empty 200.
 //!
 //! ```
+//! use wxbizmsgcrypt::message::Kind;
+//! use wxbizmsgcrypt::reply::Reply;
 //! use wxbizmsgcrypt::{CallbackQuery, MsgCrypt, xml};
 //!
 //! // 1. At start-up: the official WeCom sample settings.
@@ -31,13 +36,15 @@
 //! let raw_query = "msg_signature=477715d11cdb4164915debcba66cb864d751f3e6&timestamp=1409659813&nonce=1372623149";
 //! let body = "<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName><Encrypt><![CDATA[RypEvHKD8QQKFhvQ6QleEB4J58tiPdvo+rtK1I9qca6aM/wvqnLSV5zEPeusUiX5L5X/0lWfrf0QADHHhGd3QczcdCUpj911L3vg3W/sYYvuJTs3TUUkSUXxaccAS0qhxchrRYt66wiSpGLYL42aM6A8dTT+6k4aSknmPj48kzJs8qLjvd4Xgpue06DOdnLxAUHzM6+kDZ+HMZfJYuR+LtwGc2hgf5gsijff0ekUNXZiqATP7PF5mZxZ3Izoun1s4zG4LUMnvw2r+KqCKIw+3IQH03v+BCA9nMELNqbSf6tiWSrXJB3LAVGUcallcrw8V2t9EL4EhzJWrQUax5wLVMNS0+rUPA3k22Ncx4XXZS9o0MBH27Bo6BpNelZpS+/uh9KsNlY6bHCmJU9p8g7m3fVKn28H3KDYA5Pl/T8Z1ptDAVe0lXdQ2YoyyH2uyPIGHBZZIs2pDBS8R07+qN+E7Q==]]></Encrypt><AgentID><![CDATA[218]]></AgentID></xml>";
 //! let query = CallbackQuery::parse(raw_query)?;
-//! let decrypted = xml::decrypt_msg(&crypt, query.signed(), body)?;
-//! assert!(decrypted.message().contains("<Content><![CDATA[hello]]></Content>"));
+//! let request = xml::decrypt_msg(&crypt, query.signed(), body)?;
 //!
-//! // 5. The passive reply, sealed as the request was.
-//! let reply = "<xml><ToUserName><![CDATA[mycreate]]></ToUserName><FromUserName><![CDATA[wx5823bf96d3bd56c7]]></FromUserName>\
-//!              <CreateTime>1409659814</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hi]]></Content></xml>";
-//! let reply_body = xml::encrypt_reply(&decrypted, reply, "1409659814", "42")?;
+//! // 5. The message.
+//! let message = request.parse_xml()?;
+//! let Kind::Text(text) = message.kind() else { panic!("the sample is a text message") };
+//! assert_eq!((message.from_user_name(), text.content), (Some("mycreate"), Some("hello")));
+//!
+//! // 6. The passive reply, to the sender, sealed as the request was.
+//! let reply_body = xml::seal_reply(&request, &message, &Reply::text("hi"), 1409659814, "42")?;
 //! assert!(reply_body.starts_with("<xml>\n<Encrypt><![CDATA["));
 //! # Ok::<(), wxbizmsgcrypt::Error>(())
 //! ```
@@ -46,6 +53,8 @@
 //!
 //! - [`MsgCrypt`] works on the bare ciphertext and knows no envelope; [`xml`] and [`json`] read
 //!   the `Encrypt` value out of a body and render reply envelopes, and know nothing of AES.
+//! - [`message`] reads what a callback says, [`reply`] writes passive replies: pure data, they
+//!   know nothing of the crypto.
 //! - [`CallbackQuery`] and [`Signed`]: the request's query. [`check_timestamp`] judges
 //!   freshness; [`verify_plain_signature`] checks WeChat's plain `signature`.
 //! - [`Error`] is the one error type: [`Error::code`] gives Tencent's return code,
@@ -66,14 +75,16 @@ mod crypto;
 pub mod dangerous;
 mod error;
 pub mod json;
+pub mod message;
 mod msg_crypt;
 mod plain;
 mod query;
+pub mod reply;
 mod signed;
 mod strict_xml;
 pub mod xml;
 
-pub use error::{EnvelopeFault, Error, QueryFault};
+pub use error::{EnvelopeFault, Error, MessageFault, QueryFault, ReplyFault};
 pub use msg_crypt::{Decrypted, EncryptedMsg, KeyUsed, MsgCrypt, MsgCryptBuilder};
 pub use plain::{check_timestamp, verify_plain_signature};
 pub use query::CallbackQuery;

@@ -17,12 +17,15 @@
 //! and copy nothing. Whitespace outside the root is checked and dropped; comments and processing
 //! instructions are checked and dropped.
 //!
-//! Used by the envelope reader ([`crate::xml`]) and the message parser ([`crate::message`]).
+//! Used by the envelope reader ([`crate::xml`]) and the message parser ([`crate::message`]);
+//! its writer half ([`push_cdata_or_text`]) by the envelope and passive-reply renderers.
 
 use std::borrow::Cow;
 
-use quick_xml::escape::resolve_predefined_entity;
+use quick_xml::escape::{escape, resolve_predefined_entity};
 use quick_xml::events::{BytesDecl, BytesStart, Event};
+
+use crate::error::Error;
 
 /// Why a document was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +35,7 @@ pub(crate) enum Fault {
     /// A DOCTYPE, which callbacks never have: refused, never expanded.
     Doctype,
     /// More items (tags, attributes, references, CDATA sections, comments, processing
-    /// instructions) than [`Budget::Envelope`] allows for the bytes read so far.
+    /// instructions) than the [`Budget`] allows for the bytes read so far.
     TooManyItems,
 }
 
@@ -47,20 +50,21 @@ pub(crate) enum Fault {
 pub(crate) enum Budget {
     /// At most one item per 16 bytes read, plus 64.
     Envelope,
-    /// No bound: for a document read after its signature verified.
-    #[allow(dead_code)] // for the message parser
-    Unbounded,
+    /// At most one item per 8 bytes read, plus 256: a message, denser than an envelope (the
+    /// densest real body has one item in 19 bytes), which may also arrive unauthenticated
+    /// (plaintext mode) and is bounded all the same: so is the parsed message's table of
+    /// elements, to a few times the body's size.
+    Message,
 }
 
 impl Budget {
     fn allows(self, items: usize, bytes_read: u64) -> bool {
-        match self {
-            Budget::Envelope => {
-                let allowed = usize::try_from(bytes_read / 16).unwrap_or(usize::MAX);
-                items <= allowed.saturating_add(64)
-            }
-            Budget::Unbounded => true,
-        }
+        let (per, slack) = match self {
+            Budget::Envelope => (16, 64),
+            Budget::Message => (8, 256),
+        };
+        let allowed = usize::try_from(bytes_read / per).unwrap_or(usize::MAX);
+        items <= allowed.saturating_add(slack)
     }
 }
 
@@ -77,9 +81,11 @@ pub(crate) enum Item<'a> {
     },
     /// The end of the element last started and not yet ended.
     End,
-    /// Character data: a run of text or a CDATA section, raw: its literal line ends not yet
-    /// normalised ([`normalize_line_ends`]).
+    /// Character data: a run of text, raw: its literal line ends not yet normalised
+    /// ([`normalize_line_ends`]).
     Text(Cow<'a, str>),
+    /// A CDATA section's content, raw like [`Item::Text`].
+    CData(Cow<'a, str>),
     /// A character or predefined entity reference, resolved.
     Char(char),
 }
@@ -207,7 +213,7 @@ impl<'a> Reader<'a> {
                     if depth == 0 {
                         return Err(Fault::NotWellFormed);
                     }
-                    return Ok(Some(Item::Text(cdata.into_inner())));
+                    return Ok(Some(Item::CData(cdata.into_inner())));
                 }
                 Event::GeneralRef(reference) => {
                     if depth == 0 {
@@ -515,4 +521,46 @@ pub(crate) fn normalize_line_ends(text: &str) -> Cow<'_, str> {
         return Cow::Borrowed(text);
     }
     Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+}
+
+// Writing: character data that reads back as it was written.
+
+/// CDATA as the official template has it, unless the value cannot survive CDATA unchanged.
+pub(crate) fn push_cdata_or_text(out: &mut String, value: &str) -> Result<(), Error> {
+    // The usual field (a base64 ciphertext, a hex signature, a numeric nonce) passes the first,
+    // vectorized test and needs no other: no `]]>`, no carriage return, no control character.
+    if !is_printable_ascii_without_bracket(value) {
+        if value.contains("]]>") || value.contains('\r') {
+            return push_text(out, value);
+        }
+        check_xml_chars(value)?;
+    }
+    out.push_str("<![CDATA[");
+    out.push_str(value);
+    out.push_str("]]>");
+    Ok(())
+}
+
+/// Escaped character data. A carriage return is written as `&#13;`, since a parser would turn a
+/// literal one into a newline.
+pub(crate) fn push_text(out: &mut String, value: &str) -> Result<(), Error> {
+    check_xml_chars(value)?;
+    let escaped = escape(value);
+    if escaped.contains('\r') {
+        out.push_str(&escaped.replace('\r', "&#13;"));
+    } else {
+        out.push_str(&escaped);
+    }
+    Ok(())
+}
+
+/// Refuses characters outside XML 1.0's `Char` production (escaping cannot help them).
+fn check_xml_chars(value: &str) -> Result<(), Error> {
+    if all_xml_chars(value) { Ok(()) } else { Err(Error::ReplyFieldNotRepresentable) }
+}
+
+/// One branch-free pass (it vectorizes) that clears the usual reply field for CDATA.
+fn is_printable_ascii_without_bracket(value: &str) -> bool {
+    // `b - 0x20 < 0x5F` is `b' ' <= b <= b'~'` as one unsigned compare.
+    value.bytes().fold(true, |ok, b| ok & (b.wrapping_sub(0x20) < 0x5F) & (b != b']'))
 }

@@ -1,12 +1,10 @@
 //! Rendering the XML reply envelope: the official template's bytes for ordinary values,
 //! well-formed XML for any value.
 
-use quick_xml::escape::escape;
-
 use crate::EncryptedMsg;
 use crate::crypto::signature::Signature;
 use crate::error::Error;
-use crate::strict_xml;
+use crate::strict_xml::{push_cdata_or_text, push_text};
 
 /// Renders an encrypted message as the official XML envelope.
 ///
@@ -93,44 +91,4 @@ pub(super) fn push_timestamp_and_nonce(
     push_cdata_or_text(out, nonce)?;
     out.push_str("</Nonce>\n</xml>");
     Ok(())
-}
-
-/// CDATA as the official template has it, unless the value cannot survive CDATA unchanged.
-fn push_cdata_or_text(out: &mut String, value: &str) -> Result<(), Error> {
-    // The usual field (a base64 ciphertext, a hex signature, a numeric nonce) passes the first,
-    // vectorized test and needs no other: no `]]>`, no carriage return, no control character.
-    if !is_printable_ascii_without_bracket(value) {
-        if value.contains("]]>") || value.contains('\r') {
-            return push_text(out, value);
-        }
-        check_xml_chars(value)?;
-    }
-    out.push_str("<![CDATA[");
-    out.push_str(value);
-    out.push_str("]]>");
-    Ok(())
-}
-
-/// Escaped character data. A carriage return is written as `&#13;`, since a parser would turn a
-/// literal one into a newline.
-fn push_text(out: &mut String, value: &str) -> Result<(), Error> {
-    check_xml_chars(value)?;
-    let escaped = escape(value);
-    if escaped.contains('\r') {
-        out.push_str(&escaped.replace('\r', "&#13;"));
-    } else {
-        out.push_str(&escaped);
-    }
-    Ok(())
-}
-
-/// Refuses characters outside XML 1.0's `Char` production (escaping cannot help them).
-fn check_xml_chars(value: &str) -> Result<(), Error> {
-    if strict_xml::all_xml_chars(value) { Ok(()) } else { Err(Error::ReplyFieldNotRepresentable) }
-}
-
-/// One branch-free pass (it vectorizes) that clears the usual reply field for CDATA.
-fn is_printable_ascii_without_bracket(value: &str) -> bool {
-    // `b - 0x20 < 0x5F` is `b' ' <= b <= b'~'` as one unsigned compare.
-    value.bytes().fold(true, |ok, b| ok & (b.wrapping_sub(0x20) < 0x5F) & (b != b']'))
 }

@@ -1,0 +1,184 @@
+//! [`DedupKey`]: one key for a callback and its retries, another for every other callback.
+
+use std::fmt;
+
+use sha1::{Digest, Sha1};
+
+use super::{Element, Message};
+
+/// The key to de-duplicate a callback on: equal for WeCom's retries of one callback (up to
+/// three, with the same plaintext), different for different callbacks. [`Message::dedup_key`]
+/// builds it.
+///
+/// It is text, safe as a Redis key or a log field: a kind tag, the fields that identify the
+/// callback, and, where no id does it alone, a digest of the whole message (the first 64 bits
+/// of SHA-1 over every element's name and text, in order, each length-prefixed). The raw body is
+/// never the key: the same ciphertext verifies in many spellings, and a retry is encrypted
+/// afresh.
+///
+/// | kind | key |
+/// |---|---|
+/// | a message with `MsgId` (`MsgID`) | `msg:` `ToUserName` `:` `AgentID` `:` `MsgId` |
+/// | an event | `event:` `ToUserName` `:` `AgentID` `:` `FromUserName` `:` `CreateTime` `:` `Event` `:` `ChangeType` `:` `EventKey` `:` digest |
+/// | an instruction callback | `info:` `SuiteId` or `AppId` `:` `InfoType` `:` `TimeStamp` or `CreateTime` `:` `AuthCorpId` or `AuthorizerAppid` `:` digest |
+/// | anything else | `other:` `ToUserName` `:` `FromUserName` `:` `CreateTime` `:` digest |
+///
+/// Messages are told apart by `MsgId` alone, as Tencent recommends (公众号: "关于重试的消息排重，
+/// 推荐使用msgid排重"; events "推荐使用FromUserName + CreateTime 排重"): a retry is the same
+/// message even if its plaintext were rendered anew.
+///
+/// The digest is what tells apart two events of the same kind, sender and second that differ
+/// elsewhere: two `change_contact` updates of different users (`UserID`), two clicks
+/// (`EventKey`), two template-card events (`TaskId`, `ResponseCode`), two batch jobs
+/// (`JobId`). A field missing is empty in the key; in a field, `%`, `:` and control characters
+/// are percent-encoded (`%3A`), so the key is one printable line whose parts can be told apart.
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::Message;
+///
+/// let text = Message::parse("<xml><ToUserName>ww1</ToUserName><MsgType>text</MsgType><MsgId>1234567890123456</MsgId><AgentID>1</AgentID></xml>")?;
+/// assert_eq!(text.dedup_key().as_str(), "msg:ww1:1:1234567890123456");
+///
+/// let click = |key: &str| Message::parse(&format!(
+///     "<xml><ToUserName>ww1</ToUserName><FromUserName>u1</FromUserName><CreateTime>1</CreateTime>\
+///      <MsgType>event</MsgType><Event>click</Event><EventKey>{key}</EventKey></xml>"
+/// ));
+/// assert_eq!(click("a")?.dedup_key(), click("a")?.dedup_key());
+/// assert_ne!(click("a")?.dedup_key(), click("b")?.dedup_key());
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DedupKey(String);
+
+impl DedupKey {
+    /// The key as text.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let message = wxbizmsgcrypt::message::Message::parse("<xml><MsgType>text</MsgType><MsgId>7</MsgId></xml>")?;
+    /// assert!(message.dedup_key().as_str().starts_with("msg:"));
+    /// # Ok::<(), wxbizmsgcrypt::Error>(())
+    /// ```
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// A key of the crate's own making from parts (the AI bot's keys share the format). In a
+    /// part, `%`, `:` and control characters are percent-encoded, so that the parts can be told
+    /// apart and the key is one printable line.
+    pub(crate) fn from_parts(kind: &str, parts: &[&str]) -> DedupKey {
+        let mut key = String::from(kind);
+        for part in parts {
+            key.push(':');
+            for c in part.chars() {
+                if c == '%' || c == ':' || c.is_control() {
+                    for byte in c.encode_utf8(&mut [0; 4]).bytes() {
+                        key.push_str(&format!("%{byte:02X}"));
+                    }
+                } else {
+                    key.push(c);
+                }
+            }
+        }
+        DedupKey(key)
+    }
+}
+
+impl fmt::Display for DedupKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Message {
+    /// The key to de-duplicate this callback on: see [`DedupKey`] for the rule per kind.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wxbizmsgcrypt::message::Message;
+    ///
+    /// let update = |user: &str| Message::parse(&format!(
+    ///     "<xml><ToUserName></ToUserName><FromUserName>sys</FromUserName><CreateTime>1640333986</CreateTime><MsgType>event</MsgType>\
+    ///      <Event>change_contact</Event><ChangeType>update_user</ChangeType><UserID>{user}</UserID></xml>"
+    /// ));
+    /// // Two users changed in the same second: two callbacks.
+    /// assert_ne!(update("zhangsan")?.dedup_key(), update("lisi")?.dedup_key());
+    /// # Ok::<(), wxbizmsgcrypt::Error>(())
+    /// ```
+    #[must_use]
+    pub fn dedup_key(&self) -> DedupKey {
+        let field = |name: &str| self.get(name).unwrap_or_default();
+        let is_event = self.msg_type().is_some_and(|t| t.eq_ignore_ascii_case("event"));
+        // As sent: most are 64-bit integers, some WeCom ids are base64 text (WxJava's
+        // testMsgIdStringAndNumericFormats).
+        let msg_id = self.get("MsgId").or_else(|| self.get("MsgID")).filter(|id| !id.is_empty());
+        if let (false, Some(msg_id)) = (is_event, msg_id) {
+            return DedupKey::from_parts("msg", &[field("ToUserName"), field("AgentID"), msg_id]);
+        }
+        let digest = digest(self.root());
+        if is_event {
+            return DedupKey::from_parts(
+                "event",
+                &[
+                    field("ToUserName"),
+                    field("AgentID"),
+                    field("FromUserName"),
+                    field("CreateTime"),
+                    field("Event"),
+                    field("ChangeType"),
+                    field("EventKey"),
+                    &digest,
+                ],
+            );
+        }
+        if self.msg_type().is_none() && self.info_type().is_some() {
+            let or = |a: &str, b: &str| self.get(a).or_else(|| self.get(b)).unwrap_or_default();
+            return DedupKey::from_parts(
+                "info",
+                &[
+                    or("SuiteId", "AppId"),
+                    field("InfoType"),
+                    or("TimeStamp", "CreateTime"),
+                    or("AuthCorpId", "AuthorizerAppid"),
+                    &digest,
+                ],
+            );
+        }
+        DedupKey::from_parts(
+            "other",
+            &[field("ToUserName"), field("FromUserName"), field("CreateTime"), &digest],
+        )
+    }
+}
+
+/// The first 64 bits of SHA-1 over every element under `root` (itself included), in document
+/// order: its depth, name and text, each length-prefixed, so that no two trees give the same
+/// input. As 16 lowercase hex digits.
+fn digest(root: Element<'_>) -> String {
+    let mut hasher = Sha1::new();
+    let mut stack = vec![(root, 0u32)];
+    while let Some((element, depth)) = stack.pop() {
+        let name = element.name();
+        hasher.update(depth.to_be_bytes());
+        hasher.update((name.len() as u64).to_be_bytes());
+        hasher.update(name);
+        match element.text() {
+            Some(text) => {
+                hasher.update([1]);
+                hasher.update((text.len() as u64).to_be_bytes());
+                hasher.update(text);
+            }
+            None => hasher.update([0]),
+        }
+        // Children pushed last-first, so that they are hashed in document order.
+        let children: Vec<_> = element.children().collect();
+        stack.extend(children.into_iter().rev().map(|child| (child, depth.saturating_add(1))));
+    }
+    let digest = hasher.finalize();
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}

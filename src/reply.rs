@@ -1,0 +1,612 @@
+//! Passive replies to XML callbacks: the plaintext XML a reply envelope encrypts.
+//!
+//! A [`Reply`] is built from what it says (`Reply::text("hi")`), then rendered for the message
+//! it answers ([`Reply::render`]): the sender becomes the recipient and the recipient the
+//! sender, as the platforms require. The XML is well-formed whatever the content (`]]>`,
+//! carriage returns, CJK, emoji: ElementTree and the official libraries read back exactly what
+//! went in), and the platforms' limits are errors, never a silent truncation.
+//!
+//! Pure: no I/O, nothing of the crypto. To encrypt a reply into its envelope, use
+//! [`xml::seal_reply`](crate::xml::seal_reply) (or [`Reply::render`] then
+//! [`xml::encrypt_reply`](crate::xml::encrypt_reply)).
+//!
+//! Templates: 公众号 passive replies (developers.weixin.qq.com, 被动回复用户消息) and WeCom's
+//! (path/96469); `update_button` as WxJava renders it.
+//!
+//! ```
+//! use wxbizmsgcrypt::message::Message;
+//! use wxbizmsgcrypt::reply::Reply;
+//!
+//! let message = Message::parse("<xml><ToUserName>ww1</ToUserName><FromUserName>zhangsan</FromUserName><MsgType>text</MsgType><Content>hi</Content></xml>")?;
+//! let xml = Reply::text("你好 ]]> <b>").render(&message, 1700000000)?;
+//! assert_eq!(
+//!     xml,
+//!     "<xml><ToUserName><![CDATA[zhangsan]]></ToUserName><FromUserName><![CDATA[ww1]]></FromUserName>\
+//!      <CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType>\
+//!      <Content>你好 ]]&gt; &lt;b&gt;</Content></xml>"
+//! );
+//! # Ok::<(), wxbizmsgcrypt::Error>(())
+//! ```
+
+use crate::error::{Error, ReplyFault};
+use crate::message::Message;
+use crate::strict_xml::push_cdata_or_text;
+
+/// Text content is capped at 2048 bytes on both platforms (WeCom path/96469: "最长不超过2048个
+/// 字节,超过将截断", longer is truncated; 公众号 in practice).
+pub const TEXT_MAX_BYTES: usize = 2048;
+
+/// Articles in a news reply: at most 8 on WeCom (path/96469).
+pub const WECOM_NEWS_MAX_ARTICLES: usize = 8;
+
+/// Articles in a news reply: 1 on 公众号 since 2018-10-12.
+pub const WECHAT_NEWS_MAX_ARTICLES: usize = 1;
+
+/// A passive reply.
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::Message;
+/// use wxbizmsgcrypt::reply::{Article, Reply};
+///
+/// let message = Message::parse("<xml><ToUserName>gh_1</ToUserName><FromUserName>o1</FromUserName><MsgType>text</MsgType></xml>")?;
+/// let reply = Reply::news([Article::new("标题").description("…").url("https://example.com")]);
+/// let xml = reply.render(&message, 1700000000)?;
+/// assert!(xml.contains("<ArticleCount>1</ArticleCount>"));
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    body: Body,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Body {
+    Text(String),
+    Image(String),
+    Voice(String),
+    Video(Video),
+    Music(Music),
+    News(Vec<Article>),
+    TransferCustomerService(Option<String>),
+    UpdateButton(String),
+}
+
+impl Reply {
+    /// A text reply (`MsgType` `text`).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let message = wxbizmsgcrypt::message::Message::parse("<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName></xml>")?;
+    /// let xml = wxbizmsgcrypt::reply::Reply::text("hi").render(&message, 1)?;
+    /// assert!(xml.contains("<Content><![CDATA[hi]]></Content>"));
+    /// # Ok::<(), wxbizmsgcrypt::Error>(())
+    /// ```
+    #[must_use]
+    pub fn text(content: &str) -> Reply {
+        Reply { body: Body::Text(content.to_owned()) }
+    }
+
+    /// An image reply, by the `media_id` of an uploaded image.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let message = wxbizmsgcrypt::message::Message::parse("<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName></xml>")?;
+    /// let xml = wxbizmsgcrypt::reply::Reply::image("m1").render(&message, 1)?;
+    /// assert!(xml.contains("<Image><MediaId><![CDATA[m1]]></MediaId></Image>"));
+    /// # Ok::<(), wxbizmsgcrypt::Error>(())
+    /// ```
+    #[must_use]
+    pub fn image(media_id: &str) -> Reply {
+        Reply { body: Body::Image(media_id.to_owned()) }
+    }
+
+    /// A voice reply, by the `media_id` of an uploaded voice.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let message = wxbizmsgcrypt::message::Message::parse("<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName></xml>")?;
+    /// let xml = wxbizmsgcrypt::reply::Reply::voice("m1").render(&message, 1)?;
+    /// assert!(xml.contains("<Voice><MediaId><![CDATA[m1]]></MediaId></Voice>"));
+    /// # Ok::<(), wxbizmsgcrypt::Error>(())
+    /// ```
+    #[must_use]
+    pub fn voice(media_id: &str) -> Reply {
+        Reply { body: Body::Voice(media_id.to_owned()) }
+    }
+
+    /// A video reply.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wxbizmsgcrypt::reply::{Reply, Video};
+    /// # let message = wxbizmsgcrypt::message::Message::parse("<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName></xml>")?;
+    /// let xml = Reply::video(Video::new("m1").title("t")).render(&message, 1)?;
+    /// assert!(xml.contains("<Video><MediaId><![CDATA[m1]]></MediaId><Title><![CDATA[t]]></Title></Video>"));
+    /// # Ok::<(), wxbizmsgcrypt::Error>(())
+    /// ```
+    #[must_use]
+    pub fn video(video: Video) -> Reply {
+        Reply { body: Body::Video(video) }
+    }
+
+    /// A music reply (公众号).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wxbizmsgcrypt::reply::{Music, Reply};
+    /// # let message = wxbizmsgcrypt::message::Message::parse("<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName></xml>")?;
+    /// let xml = Reply::music(Music::new("thumb1").title("歌").music_url("https://example.com/a.mp3")).render(&message, 1)?;
+    /// assert!(xml.contains("<ThumbMediaId><![CDATA[thumb1]]></ThumbMediaId>"));
+    /// # Ok::<(), wxbizmsgcrypt::Error>(())
+    /// ```
+    #[must_use]
+    pub fn music(music: Music) -> Reply {
+        Reply { body: Body::Music(music) }
+    }
+
+    /// A news reply (图文): one article on 公众号, up to 8 on WeCom; `ArticleCount` is always
+    /// the number given.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wxbizmsgcrypt::reply::{Article, Reply};
+    /// # let message = wxbizmsgcrypt::message::Message::parse("<xml><ToUserName>ww1</ToUserName><FromUserName>b</FromUserName><AgentID>1</AgentID></xml>")?;
+    /// let reply = Reply::news((1..=3).map(|i| Article::new(&format!("第{i}条"))));
+    /// assert!(reply.render(&message, 1)?.contains("<ArticleCount>3</ArticleCount>"));
+    /// # Ok::<(), wxbizmsgcrypt::Error>(())
+    /// ```
+    #[must_use]
+    pub fn news(articles: impl IntoIterator<Item = Article>) -> Reply {
+        Reply { body: Body::News(articles.into_iter().collect()) }
+    }
+
+    /// Hands the conversation to customer service (公众号 `transfer_customer_service`).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let message = wxbizmsgcrypt::message::Message::parse("<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName></xml>")?;
+    /// let xml = wxbizmsgcrypt::reply::Reply::transfer_customer_service().render(&message, 1)?;
+    /// assert!(xml.contains("<MsgType><![CDATA[transfer_customer_service]]></MsgType></xml>"));
+    /// # Ok::<(), wxbizmsgcrypt::Error>(())
+    /// ```
+    #[must_use]
+    pub fn transfer_customer_service() -> Reply {
+        Reply { body: Body::TransferCustomerService(None) }
+    }
+
+    /// Hands the conversation to one customer-service account (`TransInfo/KfAccount`).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let message = wxbizmsgcrypt::message::Message::parse("<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName></xml>")?;
+    /// let xml = wxbizmsgcrypt::reply::Reply::transfer_to_kf_account("kf1@test").render(&message, 1)?;
+    /// assert!(xml.contains("<TransInfo><KfAccount><![CDATA[kf1@test]]></KfAccount></TransInfo>"));
+    /// # Ok::<(), wxbizmsgcrypt::Error>(())
+    /// ```
+    #[must_use]
+    pub fn transfer_to_kf_account(kf_account: &str) -> Reply {
+        Reply { body: Body::TransferCustomerService(Some(kf_account.to_owned())) }
+    }
+
+    /// Renames the button the user clicked on a template card (WeCom `update_button`, the answer
+    /// to a `template_card_event`).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let message = wxbizmsgcrypt::message::Message::parse("<xml><ToUserName>ww1</ToUserName><FromUserName>u1</FromUserName></xml>")?;
+    /// let xml = wxbizmsgcrypt::reply::Reply::update_button("已处理").render(&message, 1)?;
+    /// assert!(xml.contains("<MsgType><![CDATA[update_button]]></MsgType><Button><ReplaceName><![CDATA[已处理]]></ReplaceName></Button>"));
+    /// # Ok::<(), wxbizmsgcrypt::Error>(())
+    /// ```
+    #[must_use]
+    pub fn update_button(replace_name: &str) -> Reply {
+        Reply { body: Body::UpdateButton(replace_name.to_owned()) }
+    }
+
+    /// Renders the reply to `to`, the message it answers, at `create_time` (seconds since the
+    /// epoch): `ToUserName` is the message's `FromUserName` and `FromUserName` its
+    /// `ToUserName`.
+    ///
+    /// Values are written as CDATA, as the templates have them, unless they hold `]]>` or a
+    /// carriage return (which CDATA cannot carry unchanged): then as escaped text.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidReply`] (`-40011`): [`ReplyFault::NoRecipient`] if the message has no
+    ///   `FromUserName`; [`ReplyFault::ContentTooLong`] for a text over [`TEXT_MAX_BYTES`];
+    ///   [`ReplyFault::NoArticles`] for a news reply without articles;
+    ///   [`ReplyFault::TooManyArticles`] for more than the platform takes
+    ///   ([`WECOM_NEWS_MAX_ARTICLES`] if the message has an `AgentID`, else
+    ///   [`WECHAT_NEWS_MAX_ARTICLES`]).
+    /// - [`Error::ReplyFieldNotRepresentable`] (`-40011`) for a character XML cannot carry
+    ///   at all (a control character other than tab, newline and carriage return).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wxbizmsgcrypt::{Error, ReplyFault, message::Message, reply::Reply};
+    ///
+    /// let message = Message::parse("<xml><ToUserName>gh_1</ToUserName><FromUserName>o1</FromUserName></xml>")?;
+    /// let long = "字".repeat(683); // 2049 bytes
+    /// assert_eq!(
+    ///     Reply::text(&long).render(&message, 1),
+    ///     Err(Error::InvalidReply(ReplyFault::ContentTooLong { limit: 2048 }))
+    /// );
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn render(&self, to: &Message, create_time: u64) -> Result<String, Error> {
+        let recipient = to
+            .from_user_name()
+            .filter(|name| !name.is_empty())
+            .ok_or(Error::InvalidReply(ReplyFault::NoRecipient))?;
+        let sender = to.to_user_name().unwrap_or_default();
+        let mut out = String::with_capacity(256);
+        out.push_str("<xml><ToUserName>");
+        push_cdata_or_text(&mut out, recipient)?;
+        out.push_str("</ToUserName><FromUserName>");
+        push_cdata_or_text(&mut out, sender)?;
+        out.push_str("</FromUserName><CreateTime>");
+        out.push_str(&create_time.to_string());
+        out.push_str("</CreateTime><MsgType><![CDATA[");
+        out.push_str(self.msg_type());
+        out.push_str("]]></MsgType>");
+        match &self.body {
+            Body::Text(content) => {
+                if content.len() > TEXT_MAX_BYTES {
+                    return Err(Error::InvalidReply(ReplyFault::ContentTooLong {
+                        limit: TEXT_MAX_BYTES,
+                    }));
+                }
+                element(&mut out, "Content", content)?;
+            }
+            Body::Image(media_id) => wrapped(&mut out, "Image", &[("MediaId", Some(media_id))])?,
+            Body::Voice(media_id) => wrapped(&mut out, "Voice", &[("MediaId", Some(media_id))])?,
+            Body::Video(video) => wrapped(
+                &mut out,
+                "Video",
+                &[
+                    ("MediaId", Some(&video.media_id)),
+                    ("Title", video.title.as_ref()),
+                    ("Description", video.description.as_ref()),
+                ],
+            )?,
+            Body::Music(music) => wrapped(
+                &mut out,
+                "Music",
+                &[
+                    ("Title", music.title.as_ref()),
+                    ("Description", music.description.as_ref()),
+                    ("MusicUrl", music.music_url.as_ref()),
+                    ("HQMusicUrl", music.hq_music_url.as_ref()),
+                    ("ThumbMediaId", Some(&music.thumb_media_id)),
+                ],
+            )?,
+            Body::News(articles) => {
+                let limit = if to.get("AgentID").is_some() {
+                    WECOM_NEWS_MAX_ARTICLES
+                } else {
+                    WECHAT_NEWS_MAX_ARTICLES
+                };
+                if articles.is_empty() {
+                    return Err(Error::InvalidReply(ReplyFault::NoArticles));
+                }
+                if articles.len() > limit {
+                    return Err(Error::InvalidReply(ReplyFault::TooManyArticles { limit }));
+                }
+                out.push_str("<ArticleCount>");
+                out.push_str(&articles.len().to_string());
+                out.push_str("</ArticleCount><Articles>");
+                for article in articles {
+                    wrapped(
+                        &mut out,
+                        "item",
+                        &[
+                            ("Title", Some(&article.title)),
+                            ("Description", article.description.as_ref()),
+                            ("PicUrl", article.pic_url.as_ref()),
+                            ("Url", article.url.as_ref()),
+                        ],
+                    )?;
+                }
+                out.push_str("</Articles>");
+            }
+            Body::TransferCustomerService(kf_account) => {
+                if let Some(kf_account) = kf_account {
+                    wrapped(&mut out, "TransInfo", &[("KfAccount", Some(kf_account))])?;
+                }
+            }
+            Body::UpdateButton(replace_name) => {
+                wrapped(&mut out, "Button", &[("ReplaceName", Some(replace_name))])?;
+            }
+        }
+        out.push_str("</xml>");
+        Ok(out)
+    }
+
+    /// The reply's `MsgType`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert_eq!(wxbizmsgcrypt::reply::Reply::update_button("x").msg_type(), "update_button");
+    /// ```
+    #[must_use]
+    pub fn msg_type(&self) -> &'static str {
+        match self.body {
+            Body::Text(_) => "text",
+            Body::Image(_) => "image",
+            Body::Voice(_) => "voice",
+            Body::Video(_) => "video",
+            Body::Music(_) => "music",
+            Body::News(_) => "news",
+            Body::TransferCustomerService(_) => "transfer_customer_service",
+            Body::UpdateButton(_) => "update_button",
+        }
+    }
+}
+
+/// `<name>value</name>`, the value as CDATA or escaped text.
+fn element(out: &mut String, name: &str, value: &str) -> Result<(), Error> {
+    out.push('<');
+    out.push_str(name);
+    out.push('>');
+    push_cdata_or_text(out, value)?;
+    out.push_str("</");
+    out.push_str(name);
+    out.push('>');
+    Ok(())
+}
+
+/// `<outer>` and the given fields (those that are set), `</outer>`.
+fn wrapped(out: &mut String, outer: &str, fields: &[(&str, Option<&String>)]) -> Result<(), Error> {
+    out.push('<');
+    out.push_str(outer);
+    out.push('>');
+    for (name, value) in fields {
+        if let Some(value) = value {
+            element(out, name, value)?;
+        }
+    }
+    out.push_str("</");
+    out.push_str(outer);
+    out.push('>');
+    Ok(())
+}
+
+/// An article of a news reply.
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::reply::Article;
+///
+/// let article = Article::new("标题").description("摘要").pic_url("https://example.com/a.png").url("https://example.com");
+/// # let _ = article;
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Article {
+    title: String,
+    description: Option<String>,
+    pic_url: Option<String>,
+    url: Option<String>,
+}
+
+impl Article {
+    /// An article with its title.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let article = wxbizmsgcrypt::reply::Article::new("标题");
+    /// # let _ = article;
+    /// ```
+    #[must_use]
+    pub fn new(title: &str) -> Article {
+        Article { title: title.to_owned(), description: None, pic_url: None, url: None }
+    }
+
+    /// `Description`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let article = wxbizmsgcrypt::reply::Article::new("t").description("d");
+    /// # let _ = article;
+    /// ```
+    #[must_use]
+    pub fn description(mut self, description: &str) -> Article {
+        self.description = Some(description.to_owned());
+        self
+    }
+
+    /// `PicUrl`: the picture.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let article = wxbizmsgcrypt::reply::Article::new("t").pic_url("https://example.com/p.png");
+    /// # let _ = article;
+    /// ```
+    #[must_use]
+    pub fn pic_url(mut self, pic_url: &str) -> Article {
+        self.pic_url = Some(pic_url.to_owned());
+        self
+    }
+
+    /// `Url`: where the article leads.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let article = wxbizmsgcrypt::reply::Article::new("t").url("https://example.com");
+    /// # let _ = article;
+    /// ```
+    #[must_use]
+    pub fn url(mut self, url: &str) -> Article {
+        self.url = Some(url.to_owned());
+        self
+    }
+}
+
+/// The video of a video reply.
+///
+/// # Example
+///
+/// ```
+/// let video = wxbizmsgcrypt::reply::Video::new("media-1").title("标题").description("摘要");
+/// # let _ = video;
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Video {
+    media_id: String,
+    title: Option<String>,
+    description: Option<String>,
+}
+
+impl Video {
+    /// A video by the `media_id` of an uploaded video.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let video = wxbizmsgcrypt::reply::Video::new("media-1");
+    /// # let _ = video;
+    /// ```
+    #[must_use]
+    pub fn new(media_id: &str) -> Video {
+        Video { media_id: media_id.to_owned(), title: None, description: None }
+    }
+
+    /// `Title`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let video = wxbizmsgcrypt::reply::Video::new("m").title("t");
+    /// # let _ = video;
+    /// ```
+    #[must_use]
+    pub fn title(mut self, title: &str) -> Video {
+        self.title = Some(title.to_owned());
+        self
+    }
+
+    /// `Description`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let video = wxbizmsgcrypt::reply::Video::new("m").description("d");
+    /// # let _ = video;
+    /// ```
+    #[must_use]
+    pub fn description(mut self, description: &str) -> Video {
+        self.description = Some(description.to_owned());
+        self
+    }
+}
+
+/// The music of a music reply (公众号).
+///
+/// # Example
+///
+/// ```
+/// let music = wxbizmsgcrypt::reply::Music::new("thumb-1").title("歌").music_url("https://example.com/a.mp3");
+/// # let _ = music;
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Music {
+    title: Option<String>,
+    description: Option<String>,
+    music_url: Option<String>,
+    hq_music_url: Option<String>,
+    thumb_media_id: String,
+}
+
+impl Music {
+    /// Music with the `media_id` of its thumbnail (the one field the template requires).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let music = wxbizmsgcrypt::reply::Music::new("thumb-1");
+    /// # let _ = music;
+    /// ```
+    #[must_use]
+    pub fn new(thumb_media_id: &str) -> Music {
+        Music {
+            title: None,
+            description: None,
+            music_url: None,
+            hq_music_url: None,
+            thumb_media_id: thumb_media_id.to_owned(),
+        }
+    }
+
+    /// `Title`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let music = wxbizmsgcrypt::reply::Music::new("t").title("歌");
+    /// # let _ = music;
+    /// ```
+    #[must_use]
+    pub fn title(mut self, title: &str) -> Music {
+        self.title = Some(title.to_owned());
+        self
+    }
+
+    /// `Description`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let music = wxbizmsgcrypt::reply::Music::new("t").description("d");
+    /// # let _ = music;
+    /// ```
+    #[must_use]
+    pub fn description(mut self, description: &str) -> Music {
+        self.description = Some(description.to_owned());
+        self
+    }
+
+    /// `MusicUrl`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let music = wxbizmsgcrypt::reply::Music::new("t").music_url("https://example.com/a.mp3");
+    /// # let _ = music;
+    /// ```
+    #[must_use]
+    pub fn music_url(mut self, music_url: &str) -> Music {
+        self.music_url = Some(music_url.to_owned());
+        self
+    }
+
+    /// `HQMusicUrl`: the high-quality stream, preferred on Wi-Fi.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let music = wxbizmsgcrypt::reply::Music::new("t").hq_music_url("https://example.com/hq.mp3");
+    /// # let _ = music;
+    /// ```
+    #[must_use]
+    pub fn hq_music_url(mut self, hq_music_url: &str) -> Music {
+        self.hq_music_url = Some(hq_music_url.to_owned());
+        self
+    }
+}
