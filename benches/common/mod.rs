@@ -16,10 +16,21 @@ pub const NONCE: &str = "1372623149";
 pub const SIZES: [usize; 4] = [256, 1024, 16 * 1024, 64 * 1024];
 const CONFIG: GeneralPurposeConfig = PAD.with_decode_allow_trailing_bits(true);
 
-/// A realistic text-message callback of exactly `len` bytes: XML with CJK and ASCII content.
+/// A realistic text-message callback of exactly `len` bytes: well-formed XML with CJK and
+/// ASCII content (from 210 bytes; below 279 without the CDATA and line breaks the official
+/// sample has).
 pub fn message(len: usize) -> String {
-    let head = "<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName>\n<FromUserName><![CDATA[mycreate]]></FromUserName>\n<CreateTime>1409659813</CreateTime>\n<MsgType><![CDATA[text]]></MsgType>\n<Content><![CDATA[";
-    let tail = "]]></Content>\n<MsgId>4561255354251345929</MsgId>\n<AgentID>218</AgentID>\n</xml>";
+    let (head, tail) = if len >= 279 {
+        (
+            "<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName>\n<FromUserName><![CDATA[mycreate]]></FromUserName>\n<CreateTime>1409659813</CreateTime>\n<MsgType><![CDATA[text]]></MsgType>\n<Content><![CDATA[",
+            "]]></Content>\n<MsgId>4561255354251345929</MsgId>\n<AgentID>218</AgentID>\n</xml>",
+        )
+    } else {
+        (
+            "<xml><ToUserName>wx5823bf96d3bd56c7</ToUserName><FromUserName>mycreate</FromUserName><CreateTime>1409659813</CreateTime><MsgType>text</MsgType><Content>",
+            "</Content><MsgId>4561255354251345929</MsgId><AgentID>218</AgentID></xml>",
+        )
+    };
     let room = len.saturating_sub(head.len() + tail.len());
     let mut body = String::new();
     for c in "企业微信 hello, ".chars().cycle() {
@@ -28,13 +39,11 @@ pub fn message(len: usize) -> String {
         }
         body.push(c);
     }
-    let mut m = format!("{head}{body}{tail}");
-    while m.len() > len {
-        m.pop();
+    while body.len() < room {
+        body.push('x');
     }
-    while m.len() < len {
-        m.push('x');
-    }
+    let m = format!("{head}{body}{tail}");
+    assert_eq!(m.len(), len, "a message of {len} bytes");
     m
 }
 
@@ -70,8 +79,12 @@ pub struct Fixture {
 
 impl Fixture {
     pub fn new(len: usize, floor: &Floor) -> Fixture {
+        Fixture::with_message(message(len), floor)
+    }
+
+    /// The fixture of a given message (a reply's plaintext, say).
+    pub fn with_message(msg: String, floor: &Floor) -> Fixture {
         let crypt = MsgCrypt::new(TOKEN, KEY, RID).unwrap();
-        let msg = message(len);
         let sent = crypt.encrypt_msg(&msg, TS, NONCE).unwrap();
         let xml_body = format!(
             "<xml><ToUserName><![CDATA[{RID}]]></ToUserName><Encrypt><![CDATA[{}]]></Encrypt><AgentID><![CDATA[218]]></AgentID></xml>",

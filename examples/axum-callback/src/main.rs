@@ -1,5 +1,6 @@
-//! A complete WeCom callback server: the GET URL check and POSTed messages, with an encrypted
-//! passive reply that echoes text messages.
+//! A complete WeCom callback server: the GET URL check and POSTed messages, read as typed
+//! messages and answered with encrypted passive replies (text echoed, a welcome on
+//! `subscribe`/`enter_agent`, menu clicks named).
 //!
 //! ```text
 //! cargo run --manifest-path examples/axum-callback/Cargo.toml
@@ -16,11 +17,13 @@ use axum::extract::{DefaultBodyLimit, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use wxbizmsgcrypt::message::{Event, Kind, Message};
+use wxbizmsgcrypt::reply::Reply;
 use wxbizmsgcrypt::{CallbackQuery, Error, MsgCrypt, check_timestamp, xml};
 
 /// Callbacks are small; anything larger is refused with 413 before it is read.
 const MAX_BODY: usize = 1 << 20;
-/// How far a POST's timestamp may be from now. WeCom retries within about 15 s.
+/// How far a message's CreateTime may be from now. WeCom retries within about 15 s.
 const MAX_SKEW: Duration = Duration::from_secs(300);
 
 #[tokio::main]
@@ -63,9 +66,14 @@ async fn url_check(State(crypt): State<MsgCrypt>, RawQuery(query): RawQuery) -> 
     }
 }
 
-/// `POST /callback?msg_signature=…&timestamp=…&nonce=…` with an XML body: decrypt it; answer a
-/// text message with an encrypted passive reply echoing its content, anything else with an empty
-/// 200 (WeCom retries a callback that gets no 200).
+/// `POST /callback?msg_signature=…&timestamp=…&nonce=…` with an XML body: decrypt it, read the
+/// message, and answer:
+///
+/// - a text message with a text reply echoing it,
+/// - `subscribe` and `enter_agent` with a welcome,
+/// - a menu `click` with a text naming its `EventKey`,
+/// - everything else, including kinds Tencent adds later, with an empty 200 (WeCom retries a
+///   callback that gets no 200, so an unknown kind must never be a 500).
 async fn message(
     State(crypt): State<MsgCrypt>,
     RawQuery(query): RawQuery,
@@ -75,73 +83,62 @@ async fn message(
         Ok(query) => query,
         Err(e) => return refuse(&e),
     };
-    let decrypted = match xml::decrypt_msg(&crypt, query.signed(), &body) {
-        Ok(decrypted) => decrypted,
+    let request = match xml::decrypt_msg(&crypt, query.signed(), &body) {
+        Ok(request) => request,
         Err(e) => return refuse(&e),
     };
-    // The timestamp is covered by the signature just verified: refuse stale replays. Remember
-    // MsgId (or msg_signature) for 2 × MAX_SKEW_SECS to refuse replays inside the window too.
+    let message = match request.parse_xml() {
+        Ok(message) => message,
+        Err(e) => return refuse(&e),
+    };
+    // Freshness on CreateTime, which is inside the ciphertext: the query's timestamp is not
+    // bound by the signature on its own. (Also remember `message.dedup_key()` for a while to
+    // answer WeCom's retries once: see the README.)
     let now = SystemTime::now();
-    if let Err(e) = check_timestamp(query.timestamp(), now, MAX_SKEW) {
+    let created = message.get("CreateTime").unwrap_or_default();
+    if let Err(e) = check_timestamp(created, now, MAX_SKEW) {
         return refuse(&e);
     }
-    let now = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let Some(text) = TextMessage::parse(decrypted.message()) else {
-        return StatusCode::OK.into_response(); // events and other message types: no reply
+    let Some(reply) = answer(&message) else {
+        return StatusCode::OK.into_response();
     };
-    let reply = text.echo(now);
-    match xml::encrypt_reply(&decrypted, &reply, &now.to_string(), query.nonce()) {
+    let now = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    match xml::seal_reply(&request, &message, &reply, now, query.nonce()) {
         Ok(body) => {
             ([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], body).into_response()
         }
         Err(e) => {
-            eprintln!("could not encrypt the reply: {e} ({})", e.code());
+            // A reply over Tencent's limits (-40011): say nothing rather than fail the callback.
+            eprintln!("no reply: {e} ({})", e.code());
             StatusCode::OK.into_response()
         }
     }
 }
 
-/// Bad input is the sender's problem, never a 500: 401 for a signature that does not verify,
-/// 400 for anything else malformed. Errors carry no secret, so they can be logged.
+/// What to say to a message, if anything.
+fn answer(message: &Message) -> Option<Reply> {
+    match message.kind() {
+        Kind::Text(text) => Some(Reply::text(text.content.unwrap_or_default())),
+        Kind::Event(Event::Subscribe { .. } | Event::EnterAgent { .. }) => {
+            Some(Reply::text("欢迎！发消息给我，我会原样回复。"))
+        }
+        Kind::Event(Event::Click { event_key }) => {
+            Some(Reply::text(&format!("你点击了菜单：{}", event_key.unwrap_or_default())))
+        }
+        _ => None,
+    }
+}
+
+/// Bad input is the sender's problem, never a 500: 400 for a request that is not a callback,
+/// 401 for a signature that does not verify, and one identical 403 for every fault after the
+/// signature verified (telling those apart would help whoever holds the token decrypt
+/// messages). The detail goes to the log: errors carry no secret.
 fn refuse(e: &Error) -> Response {
-    eprintln!("refused callback: {e} ({})", e.code());
-    let status = match e {
+    eprintln!("refused callback: {e} ({}); {}", e.code(), e.hint().unwrap_or_default());
+    match e {
+        Error::MalformedQuery(_) | Error::MalformedEnvelope(_) => StatusCode::BAD_REQUEST,
         Error::SignatureMismatch => StatusCode::UNAUTHORIZED,
-        _ => StatusCode::BAD_REQUEST,
-    };
-    (status, format!("{} {e}", e.code())).into_response()
-}
-
-/// The fields of a text message that a reply needs.
-struct TextMessage {
-    to: String,
-    from: String,
-    content: String,
-}
-
-impl TextMessage {
-    fn parse(message: &str) -> Option<TextMessage> {
-        let doc = roxmltree::Document::parse(message).ok()?;
-        let field = |name: &str| {
-            let node = doc.root_element().children().find(|n| n.has_tag_name(name))?;
-            Some(node.children().filter_map(|c| c.text()).collect::<String>())
-        };
-        (field("MsgType")? == "text").then(|| TextMessage {
-            to: field("ToUserName").unwrap_or_default(),
-            from: field("FromUserName").unwrap_or_default(),
-            content: field("Content").unwrap_or_default(),
-        })
+        _ => StatusCode::FORBIDDEN,
     }
-
-    /// A passive text reply, from the app back to the sender, with every value escaped.
-    fn echo(&self, now: u64) -> String {
-        use quick_xml::escape::escape;
-        format!(
-            "<xml><ToUserName>{}</ToUserName><FromUserName>{}</FromUserName><CreateTime>{now}</CreateTime>\
-             <MsgType>text</MsgType><Content>{}</Content></xml>",
-            escape(self.from.as_str()),
-            escape(self.to.as_str()),
-            escape(self.content.as_str()),
-        )
-    }
+    .into_response()
 }
