@@ -4,7 +4,9 @@
 //! it answers ([`Reply::render`]): the sender becomes the recipient and the recipient the
 //! sender, as the platforms require. The XML is well-formed whatever the content (`]]>`,
 //! carriage returns, CJK, emoji: ElementTree and the official libraries read back exactly what
-//! went in), and the platforms' limits are errors, never a silent truncation.
+//! went in), and the limits Tencent documents for passive replies (text length, the number of
+//! articles) are errors, never a silent truncation. Other fields' lengths (titles, URLs) are
+//! not modelled.
 //!
 //! Pure: no I/O, nothing of the crypto. To encrypt a reply into its envelope, use
 //! [`xml::seal_reply`](crate::xml::seal_reply) (or [`Reply::render`] then
@@ -34,12 +36,57 @@ use crate::strict_xml::push_cdata_or_text;
 
 /// Text content is capped at 2048 bytes on both platforms (WeCom path/96469: "最长不超过2048个
 /// 字节,超过将截断", longer is truncated; 公众号 in practice).
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::{Error, ReplyFault, message::Message};
+/// use wxbizmsgcrypt::reply::{Reply, TEXT_MAX_BYTES};
+///
+/// assert_eq!(TEXT_MAX_BYTES, 2048);
+/// let message = Message::parse("<xml><ToUserName>gh_1</ToUserName><FromUserName>o1</FromUserName><MsgType>text</MsgType></xml>")?;
+/// assert!(Reply::text(&"a".repeat(TEXT_MAX_BYTES)).render(&message, 1700000000).is_ok());
+/// let err = Reply::text(&"a".repeat(TEXT_MAX_BYTES + 1)).render(&message, 1700000000).unwrap_err();
+/// assert_eq!(err, Error::InvalidReply(ReplyFault::ContentTooLong { limit: TEXT_MAX_BYTES }));
+/// # Ok::<(), Error>(())
+/// ```
 pub const TEXT_MAX_BYTES: usize = 2048;
 
 /// Articles in a news reply: at most 8 on WeCom (path/96469).
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::{Error, ReplyFault, message::Message};
+/// use wxbizmsgcrypt::reply::{Article, Reply, WECOM_NEWS_MAX_ARTICLES};
+///
+/// assert_eq!(WECOM_NEWS_MAX_ARTICLES, 8);
+/// // A WeCom message: it has an `AgentID`.
+/// let message = Message::parse("<xml><ToUserName>ww1</ToUserName><FromUserName>zhangsan</FromUserName><AgentID>1</AgentID></xml>")?;
+/// let news = |count: usize| Reply::news((1..=count).map(|i| Article::new(&format!("第{i}条"))));
+/// assert!(news(WECOM_NEWS_MAX_ARTICLES).render(&message, 1700000000).is_ok());
+/// let err = news(WECOM_NEWS_MAX_ARTICLES + 1).render(&message, 1700000000).unwrap_err();
+/// assert_eq!(err, Error::InvalidReply(ReplyFault::TooManyArticles { limit: WECOM_NEWS_MAX_ARTICLES }));
+/// # Ok::<(), Error>(())
+/// ```
 pub const WECOM_NEWS_MAX_ARTICLES: usize = 8;
 
 /// Articles in a news reply: 1 on 公众号 since 2018-10-12.
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::{Error, ReplyFault, message::Message};
+/// use wxbizmsgcrypt::reply::{Article, Reply, WECHAT_NEWS_MAX_ARTICLES};
+///
+/// assert_eq!(WECHAT_NEWS_MAX_ARTICLES, 1);
+/// // A 公众号 message: no `AgentID`.
+/// let message = Message::parse("<xml><ToUserName>gh_1</ToUserName><FromUserName>o1</FromUserName><MsgType>text</MsgType></xml>")?;
+/// assert!(Reply::news([Article::new("第1条")]).render(&message, 1700000000).is_ok());
+/// let err = Reply::news([Article::new("第1条"), Article::new("第2条")]).render(&message, 1700000000).unwrap_err();
+/// assert_eq!(err, Error::InvalidReply(ReplyFault::TooManyArticles { limit: WECHAT_NEWS_MAX_ARTICLES }));
+/// # Ok::<(), Error>(())
+/// ```
 pub const WECHAT_NEWS_MAX_ARTICLES: usize = 1;
 
 /// A passive reply.
@@ -224,13 +271,14 @@ impl Reply {
     /// # Errors
     ///
     /// - [`Error::InvalidReply`] (`-40011`): [`ReplyFault::NoRecipient`] if the message has no
-    ///   `FromUserName`; [`ReplyFault::ContentTooLong`] for a text over [`TEXT_MAX_BYTES`];
+    ///   `FromUserName` (or an empty or blank one); [`ReplyFault::ContentTooLong`] for a text over [`TEXT_MAX_BYTES`];
     ///   [`ReplyFault::NoArticles`] for a news reply without articles;
     ///   [`ReplyFault::TooManyArticles`] for more than the platform takes
     ///   ([`WECOM_NEWS_MAX_ARTICLES`] if the message has an `AgentID`, else
     ///   [`WECHAT_NEWS_MAX_ARTICLES`]).
     /// - [`Error::ReplyFieldNotRepresentable`] (`-40011`) for a character XML cannot carry
-    ///   at all (a control character other than tab, newline and carriage return).
+    ///   at all (a control character other than tab, newline and carriage return, U+FFFE,
+    ///   U+FFFF).
     ///
     /// # Example
     ///
@@ -248,7 +296,7 @@ impl Reply {
     pub fn render(&self, to: &Message, create_time: u64) -> Result<String, Error> {
         let recipient = to
             .from_user_name()
-            .filter(|name| !name.is_empty())
+            .filter(|name| !name.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n')).is_empty())
             .ok_or(Error::InvalidReply(ReplyFault::NoRecipient))?;
         let sender = to.to_user_name().unwrap_or_default();
         let mut out = String::with_capacity(256);

@@ -108,6 +108,7 @@ fn a_message_without_a_sender_cannot_be_answered() {
     for xml in [
         "<xml><ToUserName>ww1</ToUserName></xml>",
         "<xml><FromUserName><![CDATA[]]></FromUserName></xml>",
+        "<xml><FromUserName> \n\t</FromUserName></xml>",
     ] {
         let message = Message::parse(xml).unwrap();
         let err = Reply::text("hi").render(&message, 1).unwrap_err();

@@ -20,9 +20,14 @@ fuzz_target!(|data: &[u8]| {
     let content = message.get("Content").unwrap_or("x");
     for reply in [Reply::text(content), Reply::news([Article::new(content)])] {
         if let Ok(rendered) = reply.render(&message, 1) {
-            // Whatever the message held, the reply is XML the reader takes back.
+            // Whatever the message held, the reply is XML the reader takes back, exactly.
             let back = Message::parse(&rendered).expect("a rendered reply parses");
             assert_eq!(back.to_user_name(), message.from_user_name());
+            assert_eq!(back.from_user_name(), Some(message.to_user_name().unwrap_or_default()));
+            let written = back.get("Content").or_else(|| {
+                back.element("Articles").and_then(|a| a.child("item")).and_then(|i| i.get("Title"))
+            });
+            assert_eq!(written, Some(content), "{rendered:?}");
         }
     }
 });

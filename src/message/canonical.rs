@@ -215,17 +215,23 @@ mod tests {
     #[test]
     fn the_fast_path_answers_for_every_body_of_the_corpus_and_agrees() {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/callbacks");
-        let mut answered = 0;
+        let mut unusual = Vec::new();
+        let mut bodies = 0;
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_some_and(|e| e == "xml") {
                 let xml = std::fs::read_to_string(&path).unwrap();
                 agree(&xml);
-                answered += usize::from(parse(&xml).is_some());
+                bodies += 1;
+                if parse(&xml).is_none() {
+                    unusual.push(path.file_name().unwrap().to_string_lossy().into_owned());
+                }
             }
         }
-        // The shape Tencent sends: every real body takes the fast path.
-        assert!(answered >= 60, "only {answered} bodies took the fast path");
+        // The shape Tencent sends: every body takes the fast path but the one composed with
+        // references (`&amp;`, `&lt;`), which the full reader resolves.
+        assert!(bodies >= 80, "{bodies} bodies");
+        assert_eq!(unusual, ["composed_wecom_link.xml"]);
     }
 
     #[test]

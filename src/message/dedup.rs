@@ -30,8 +30,10 @@ use super::{Element, Message};
 /// The digest is what tells apart two events of the same kind, sender and second that differ
 /// elsewhere: two `change_contact` updates of different users (`UserID`), two clicks
 /// (`EventKey`), two template-card events (`TaskId`, `ResponseCode`), two batch jobs
-/// (`JobId`). A field missing is empty in the key; in a field, `%`, `:` and control characters
-/// are percent-encoded (`%3A`), so the key is one printable line whose parts can be told apart.
+/// (`JobId`). A field missing is empty in the key; in a field, `%`, `:`, control characters,
+/// line separators and invisible formatting characters are percent-encoded (`%3A`), so the key
+/// is one printable line whose parts can be told apart; a field over 128 bytes is replaced by
+/// `#` and a 64-bit digest of it, so the key stays short.
 ///
 /// # Example
 ///
@@ -67,15 +69,24 @@ impl DedupKey {
         &self.0
     }
 
-    /// A key of the crate's own making from parts (the AI bot's keys share the format). In a
-    /// part, `%`, `:` and control characters are percent-encoded, so that the parts can be told
-    /// apart and the key is one printable line.
+    /// A key of the crate's own making from parts (the AI bot's keys share the format).
+    ///
+    /// In a part, `%`, `:`, control characters, whitespace other than the space, and the
+    /// invisible formatting characters (bidirectional overrides, zero-width characters) are
+    /// percent-encoded, so that the parts can be told apart and the key is one printable line.
+    /// A part of more than [`PART_MAX_BYTES`] is replaced by `#` and a digest of it, so that the
+    /// key stays short whatever the sender put in a field.
     pub(crate) fn from_parts(kind: &str, parts: &[&str]) -> DedupKey {
         let mut key = String::from(kind);
         for part in parts {
             key.push(':');
+            if part.len() > PART_MAX_BYTES {
+                key.push('#');
+                key.push_str(&hex64(&Sha1::digest(part.as_bytes())));
+                continue;
+            }
             for c in part.chars() {
-                if c == '%' || c == ':' || c.is_control() {
+                if must_encode(c) {
                     for byte in c.encode_utf8(&mut [0; 4]).bytes() {
                         key.push_str(&format!("%{byte:02X}"));
                     }
@@ -86,6 +97,24 @@ impl DedupKey {
         }
         DedupKey(key)
     }
+}
+
+/// The longest part a key holds as it is; longer ones are digested.
+const PART_MAX_BYTES: usize = 128;
+
+/// Whether a character would make the key ambiguous, more than one line, or read otherwise
+/// than it is.
+fn must_encode(c: char) -> bool {
+    c == '%'
+        || c == ':'
+        || c.is_control()
+        || (c.is_whitespace() && c != ' ')
+        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// The first 64 bits of a digest, as 16 lowercase hex digits.
+fn hex64(digest: &[u8]) -> String {
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
 impl fmt::Display for DedupKey {
@@ -179,6 +208,5 @@ fn digest(root: Element<'_>) -> String {
         let children: Vec<_> = element.children().collect();
         stack.extend(children.into_iter().rev().map(|child| (child, depth.saturating_add(1))));
     }
-    let digest = hasher.finalize();
-    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+    hex64(&hasher.finalize())
 }

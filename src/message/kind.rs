@@ -6,8 +6,15 @@
 //! nor an error at run time. Texts are as sent; 64-bit ids and times are `u64`; comma lists
 //! are lists; nested and repeated elements are types of their own.
 //!
+//! `Debug` of the enums ([`Kind`], [`Event`], [`Instruction`], [`ContactChange`]) names the
+//! variant and never a value, so that `{:?}` of a kind in a log line carries no ticket, auth
+//! code, response code or what a user wrote. The structs inside hold the values, and their
+//! `Debug` prints them: destructure them where you mean to.
+//!
 //! Field lists follow `shared/callbacks/CATALOG.md` (Tencent's documents, and the models of
 //! WxJava, wechatpy, PowerWeChat and go-workwx where the documents could not be read).
+
+use std::fmt;
 
 use super::{Element, Message, parse_u64};
 
@@ -27,7 +34,7 @@ use super::{Element, Message, parse_u64};
 /// assert_eq!(suite_ticket, Some("asdfasfdasdfasdf"));
 /// # Ok::<(), wxbizmsgcrypt::Error>(())
 /// ```
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 #[non_exhaustive]
 pub enum Kind<'a> {
     /// `MsgType` `text`.
@@ -130,6 +137,21 @@ impl Message {
 }
 
 /// A text message.
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::{Kind, Message};
+///
+/// // The WeCom text sample (path/96467).
+/// let xml = "<xml><ToUserName><![CDATA[toUser]]></ToUserName><FromUserName><![CDATA[fromUser]]></FromUserName>\
+///            <CreateTime>1348831860</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[this is a test]]></Content>\
+///            <MsgId>1234567890123456</MsgId><AgentID>1</AgentID></xml>";
+/// let message = Message::parse(xml)?;
+/// let Kind::Text(text) = message.kind() else { panic!("a text") };
+/// assert_eq!(text.content, Some("this is a test"));
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Text<'a> {
@@ -138,6 +160,20 @@ pub struct Text<'a> {
 }
 
 /// An image message.
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::{Kind, Message};
+///
+/// let xml = "<xml><ToUserName><![CDATA[toUser]]></ToUserName><FromUserName><![CDATA[fromUser]]></FromUserName><CreateTime>1348831860</CreateTime>\
+///            <MsgType><![CDATA[image]]></MsgType><PicUrl><![CDATA[this is a url]]></PicUrl><MediaId><![CDATA[media_id]]></MediaId>\
+///            <MsgId>1234567890123456</MsgId><AgentID>1</AgentID></xml>";
+/// let message = Message::parse(xml)?;
+/// let Kind::Image(image) = message.kind() else { panic!("an image") };
+/// assert_eq!((image.pic_url, image.media_id), (Some("this is a url"), Some("media_id")));
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Image<'a> {
@@ -148,6 +184,21 @@ pub struct Image<'a> {
 }
 
 /// A voice message.
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::{Kind, Message};
+///
+/// // 公众号, with speech recognition on.
+/// let xml = "<xml><ToUserName><![CDATA[toUser]]></ToUserName><FromUserName><![CDATA[fromUser]]></FromUserName><CreateTime>1357290913</CreateTime>\
+///            <MsgType><![CDATA[voice]]></MsgType><MediaId><![CDATA[media_id]]></MediaId><Format><![CDATA[Format]]></Format>\
+///            <Recognition><![CDATA[腾讯微信团队]]></Recognition><MsgId>1234567890123456</MsgId></xml>";
+/// let message = Message::parse(xml)?;
+/// let Kind::Voice(voice) = message.kind() else { panic!("a voice") };
+/// assert_eq!((voice.media_id, voice.format, voice.recognition), (Some("media_id"), Some("Format"), Some("腾讯微信团队")));
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Voice<'a> {
@@ -160,6 +211,21 @@ pub struct Voice<'a> {
 }
 
 /// A video or short-video message.
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::{Kind, Message};
+///
+/// // 公众号 `shortvideo`; a `video` message has the same fields.
+/// let xml = "<xml><ToUserName><![CDATA[toUser]]></ToUserName><FromUserName><![CDATA[fromUser]]></FromUserName><CreateTime>1357290913</CreateTime>\
+///            <MsgType><![CDATA[shortvideo]]></MsgType><MediaId><![CDATA[media_id]]></MediaId>\
+///            <ThumbMediaId><![CDATA[thumb_media_id]]></ThumbMediaId><MsgId>1234567890123456</MsgId></xml>";
+/// let message = Message::parse(xml)?;
+/// let (Kind::Video(video) | Kind::ShortVideo(video)) = message.kind() else { panic!("a video") };
+/// assert_eq!((video.media_id, video.thumb_media_id), (Some("media_id"), Some("thumb_media_id")));
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Video<'a> {
@@ -170,6 +236,21 @@ pub struct Video<'a> {
 }
 
 /// A location message. Coordinates are as sent (decimal degrees).
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::{Kind, Message};
+///
+/// let xml = "<xml><ToUserName><![CDATA[toUser]]></ToUserName><FromUserName><![CDATA[fromUser]]></FromUserName><CreateTime>1351776360</CreateTime>\
+///            <MsgType><![CDATA[location]]></MsgType><Location_X>23.134</Location_X><Location_Y>113.358</Location_Y><Scale>20</Scale>\
+///            <Label><![CDATA[位置信息]]></Label><MsgId>1234567890123456</MsgId><AgentID>1</AgentID><AppType><![CDATA[wxwork]]></AppType></xml>";
+/// let message = Message::parse(xml)?;
+/// let Kind::Location(location) = message.kind() else { panic!("a location") };
+/// assert_eq!((location.location_x, location.location_y, location.scale), (Some("23.134"), Some("113.358"), Some("20")));
+/// assert_eq!((location.label, location.app_type), (Some("位置信息"), Some("wxwork")));
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Location<'a> {
@@ -186,6 +267,21 @@ pub struct Location<'a> {
 }
 
 /// A link message.
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::{Kind, Message};
+///
+/// let xml = "<xml><ToUserName><![CDATA[toUser]]></ToUserName><FromUserName><![CDATA[fromUser]]></FromUserName><CreateTime>1348831860</CreateTime>\
+///            <MsgType><![CDATA[link]]></MsgType><Title><![CDATA[this is a title!]]></Title><Description><![CDATA[this is a description!]]></Description>\
+///            <Url><![CDATA[URL]]></Url><PicUrl><![CDATA[this is a url]]></PicUrl><MsgId>1234567890123456</MsgId><AgentID>1</AgentID></xml>";
+/// let message = Message::parse(xml)?;
+/// let Kind::Link(link) = message.kind() else { panic!("a link") };
+/// assert_eq!((link.title, link.description), (Some("this is a title!"), Some("this is a description!")));
+/// assert_eq!((link.url, link.pic_url), (Some("URL"), Some("this is a url")));
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Link<'a> {
@@ -200,6 +296,21 @@ pub struct Link<'a> {
 }
 
 /// A 小程序 card sent to customer service.
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::{Kind, Message};
+///
+/// let xml = "<xml><ToUserName><![CDATA[toUser]]></ToUserName><FromUserName><![CDATA[fromUser]]></FromUserName><CreateTime>1482048670</CreateTime>\
+///            <MsgType><![CDATA[miniprogrampage]]></MsgType><MsgId>1234567890123456</MsgId><AppId><![CDATA[appid]]></AppId><Title><![CDATA[title]]></Title>\
+///            <PagePath><![CDATA[pages/index/index]]></PagePath><ThumbUrl><![CDATA[thumburl]]></ThumbUrl><ThumbMediaId><![CDATA[thumbmediaid]]></ThumbMediaId></xml>";
+/// let message = Message::parse(xml)?;
+/// let Kind::MiniProgramPage(page) = message.kind() else { panic!("a 小程序 card") };
+/// assert_eq!((page.app_id, page.title, page.page_path), (Some("appid"), Some("title"), Some("pages/index/index")));
+/// assert_eq!((page.thumb_url, page.thumb_media_id), (Some("thumburl"), Some("thumbmediaid")));
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MiniProgramPage<'a> {
@@ -231,7 +342,7 @@ pub struct MiniProgramPage<'a> {
 /// assert_eq!((member.user_id, member.main_department), (Some("ChengXiaoFei"), Some(35)));
 /// # Ok::<(), wxbizmsgcrypt::Error>(())
 /// ```
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 #[non_exhaustive]
 pub enum Event<'a> {
     /// `subscribe`: followed (公众号; with `EventKey` `qrscene_…` and a `Ticket` when by a
@@ -596,6 +707,19 @@ impl<'a> Event<'a> {
 }
 
 /// Which picture event (`Event::Pictures`).
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::{Event, Kind, Message, PictureSource};
+///
+/// let xml = "<xml><ToUserName><![CDATA[toUser]]></ToUserName><FromUserName><![CDATA[fromUser]]></FromUserName><CreateTime>1408090816</CreateTime>\
+///            <MsgType><![CDATA[event]]></MsgType><Event><![CDATA[pic_photo_or_album]]></Event><EventKey><![CDATA[6]]></EventKey><AgentID>1</AgentID></xml>";
+/// let message = Message::parse(xml)?;
+/// let Kind::Event(Event::Pictures { source, event_key, .. }) = message.kind() else { panic!("a picture event") };
+/// assert_eq!((source, event_key), (PictureSource::PhotoOrAlbum, Some("6")));
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PictureSource {
@@ -620,6 +744,21 @@ impl PictureSource {
 }
 
 /// `ScanCodeInfo`.
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::{Event, Kind, Message};
+///
+/// let xml = "<xml><ToUserName><![CDATA[toUser]]></ToUserName><FromUserName><![CDATA[FromUser]]></FromUserName><CreateTime>1408090606</CreateTime>\
+///            <MsgType><![CDATA[event]]></MsgType><Event><![CDATA[scancode_waitmsg]]></Event><EventKey><![CDATA[6]]></EventKey>\
+///            <ScanCodeInfo><ScanType><![CDATA[qrcode]]></ScanType><ScanResult><![CDATA[2]]></ScanResult></ScanCodeInfo></xml>";
+/// let message = Message::parse(xml)?;
+/// let Kind::Event(Event::ScanCode { waitmsg, scan_code_info: Some(info), .. }) = message.kind() else { panic!("a scan") };
+/// assert!(waitmsg);
+/// assert_eq!((info.scan_type, info.scan_result), (Some("qrcode"), Some("2")));
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ScanCodeInfo<'a> {
@@ -630,6 +769,22 @@ pub struct ScanCodeInfo<'a> {
 }
 
 /// `SendPicsInfo`: the pictures sent.
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::{Event, Kind, Message};
+///
+/// // WeCom's shape: one `<PicList>` per picture.
+/// let xml = "<xml><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[pic_photo_or_album]]></Event><EventKey><![CDATA[6]]></EventKey><SendPicsInfo><Count>2</Count>\
+///            <PicList><item><PicMd5Sum><![CDATA[aaae42617cf2a14342d96005af53624c]]></PicMd5Sum></item></PicList>\
+///            <PicList><item><PicMd5Sum><![CDATA[149bd39e296860a2adc2f1bb81616ff8]]></PicMd5Sum></item></PicList></SendPicsInfo><AgentID>1</AgentID></xml>";
+/// let message = Message::parse(xml)?;
+/// let Kind::Event(Event::Pictures { send_pics_info: Some(info), .. }) = message.kind() else { panic!("pictures") };
+/// assert_eq!(info.count, Some(2));
+/// assert_eq!(info.pic_md5_sums().count(), 2);
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub struct SendPicsInfo<'a> {
@@ -668,6 +823,21 @@ impl<'a> SendPicsInfo<'a> {
 }
 
 /// `SendLocationInfo`.
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::{Event, Kind, Message};
+///
+/// let xml = "<xml><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[location_select]]></Event><EventKey><![CDATA[6]]></EventKey>\
+///            <SendLocationInfo><Location_X><![CDATA[23]]></Location_X><Location_Y><![CDATA[113]]></Location_Y><Scale><![CDATA[15]]></Scale>\
+///            <Label><![CDATA[ 广州市海珠区客村艺苑路 106号]]></Label><Poiname><![CDATA[]]></Poiname></SendLocationInfo></xml>";
+/// let message = Message::parse(xml)?;
+/// let Kind::Event(Event::LocationSelect { send_location_info: Some(info), .. }) = message.kind() else { panic!() };
+/// assert_eq!((info.location_x, info.location_y, info.scale), (Some("23"), Some("113"), Some("15")));
+/// assert_eq!((info.label, info.poiname), (Some(" 广州市海珠区客村艺苑路 106号"), Some("")));
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SendLocationInfo<'a> {
@@ -684,6 +854,21 @@ pub struct SendLocationInfo<'a> {
 }
 
 /// `BatchJob`: an asynchronous contact job.
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::{Event, Kind, Message};
+///
+/// let xml = "<xml><ToUserName><![CDATA[wx28dbb14e3720FAKE]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>1425284517</CreateTime>\
+///            <MsgType><![CDATA[event]]></MsgType><Event><![CDATA[batch_job_result]]></Event><BatchJob><JobId><![CDATA[S0MrnndvRG5fadSlLwiBqiDDbM143UqTmKP3152FZk4]]></JobId>\
+///            <JobType><![CDATA[sync_user]]></JobType><ErrCode>0</ErrCode><ErrMsg><![CDATA[ok]]></ErrMsg></BatchJob></xml>";
+/// let message = Message::parse(xml)?;
+/// let Kind::Event(Event::BatchJobResult(Some(job))) = message.kind() else { panic!("a batch job") };
+/// assert_eq!(job.job_id, Some("S0MrnndvRG5fadSlLwiBqiDDbM143UqTmKP3152FZk4"));
+/// assert_eq!((job.job_type, job.err_code, job.err_msg), (Some("sync_user"), Some("0"), Some("ok")));
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct BatchJob<'a> {
@@ -709,6 +894,21 @@ impl<'a> BatchJob<'a> {
 }
 
 /// `CopyrightCheckResult` of a mass send (`MASSSENDJOBFINISH`).
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::{Event, Kind, Message};
+///
+/// let xml = "<xml><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[MASSSENDJOBFINISH]]></Event><MsgID>1000001625</MsgID><Status><![CDATA[err(30003)]]></Status>\
+///            <TotalCount>0</TotalCount><FilterCount>0</FilterCount><SentCount>0</SentCount><ErrorCount>0</ErrorCount><CopyrightCheckResult><Count>2</Count>\
+///            <ResultList><item><ArticleIdx>1</ArticleIdx></item><item><ArticleIdx>2</ArticleIdx></item></ResultList><CheckState>2</CheckState></CopyrightCheckResult></xml>";
+/// let message = Message::parse(xml)?;
+/// let Kind::Event(Event::MassSendJobFinish { copyright_check_result: Some(check), .. }) = message.kind() else { panic!() };
+/// assert_eq!((check.count, check.check_state), (Some(2), Some("2")));
+/// assert_eq!(check.items().count(), 2);
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub struct CopyrightCheckResult<'a> {
@@ -755,6 +955,22 @@ impl<'a> CopyrightCheckResult<'a> {
 }
 
 /// One article's copyright check (`ResultList/item`).
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::{Event, Kind, Message};
+///
+/// let xml = "<xml><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[MASSSENDJOBFINISH]]></Event><CopyrightCheckResult><Count>1</Count><ResultList><item>\
+///            <ArticleIdx>1</ArticleIdx><UserDeclareState>0</UserDeclareState><AuditState>2</AuditState><OriginalArticleUrl><![CDATA[Url_1]]></OriginalArticleUrl><OriginalArticleType>1</OriginalArticleType>\
+///            <CanReprint>1</CanReprint><NeedReplaceContent>1</NeedReplaceContent><NeedShowReprintSource>1</NeedShowReprintSource></item></ResultList><CheckState>2</CheckState></CopyrightCheckResult></xml>";
+/// let message = Message::parse(xml)?;
+/// let Kind::Event(Event::MassSendJobFinish { copyright_check_result: Some(check), .. }) = message.kind() else { panic!() };
+/// let item = check.items().next().expect("one article");
+/// assert_eq!((item.article_idx, item.user_declare_state, item.audit_state), (Some(1), Some("0"), Some("2")));
+/// assert_eq!((item.can_reprint, item.need_replace_content, item.need_show_reprint_source), (Some("1"), Some("1"), Some("1")));
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CopyrightCheckItem<'a> {
@@ -777,6 +993,21 @@ pub struct CopyrightCheckItem<'a> {
 }
 
 /// `PublishEventInfo` of `PUBLISHJOBFINISH`.
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::{Event, Kind, Message};
+///
+/// let xml = "<xml><ToUserName><![CDATA[gh_4d00ed8d6399]]></ToUserName><FromUserName><![CDATA[oV5CrjpxgaGXNHIQigzNlgLTnwic]]></FromUserName><CreateTime>1481013459</CreateTime>\
+///            <MsgType><![CDATA[event]]></MsgType><Event><![CDATA[PUBLISHJOBFINISH]]></Event><PublishEventInfo><publish_id>2247503051</publish_id>\
+///            <publish_status>0</publish_status><article_id><![CDATA[b5O2OUs25HBxRceL7hfReg-U9QGeq9zQjiDvyWP4Hq4]]></article_id></PublishEventInfo></xml>";
+/// let message = Message::parse(xml)?;
+/// let Kind::Event(Event::PublishJobFinish(Some(info))) = message.kind() else { panic!("a publish job") };
+/// assert_eq!((info.publish_id, info.publish_status), (Some("2247503051"), Some("0")));
+/// assert_eq!(info.article_id, Some("b5O2OUs25HBxRceL7hfReg-U9QGeq9zQjiDvyWP4Hq4"));
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub struct PublishEventInfo<'a> {
@@ -843,6 +1074,21 @@ impl<'a> PublishEventInfo<'a> {
 
 /// The templates of a subscription-message event (`SubscribeMsgPopupEvent`,
 /// `SubscribeMsgChangeEvent`, `SubscribeMsgSentEvent`): one `List` element per template.
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::{Event, Kind, Message};
+///
+/// let xml = "<xml><ToUserName><![CDATA[gh_123456789abc]]></ToUserName><FromUserName><![CDATA[otFpruAK8D-E6EfStSYonYSBZ8_4]]></FromUserName><CreateTime>1610969440</CreateTime>\
+///            <MsgType><![CDATA[event]]></MsgType><Event><![CDATA[subscribe_msg_change_event]]></Event><SubscribeMsgChangeEvent>\
+///            <List><TemplateId><![CDATA[VRR0UEO9VJOLs0MHlU0OilqX6MVFDwH3_3gz3Oc0NIc]]></TemplateId><SubscribeStatusString><![CDATA[reject]]></SubscribeStatusString></List>\
+///            </SubscribeMsgChangeEvent></xml>";
+/// let message = Message::parse(xml)?;
+/// let Kind::Event(Event::SubscribeMsgChange(list)) = message.kind() else { panic!("a subscription change") };
+/// assert_eq!(list.items().map(|item| item.subscribe_status_string).collect::<Vec<_>>(), [Some("reject")]);
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct SubscribeMsgList<'a>(Option<Element<'a>>);
 
@@ -880,6 +1126,22 @@ impl<'a> SubscribeMsgList<'a> {
 }
 
 /// One template of a subscription-message event (`List`).
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::{Event, Kind, Message};
+///
+/// let xml = "<xml><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[subscribe_msg_sent_event]]></Event><SubscribeMsgSentEvent>\
+///            <List><TemplateId><![CDATA[VRR0UEO9VJOLs0MHlU0OilqX6MVFDwH3_3gz3Oc0NIc]]></TemplateId><MsgID>1700827132819554304</MsgID>\
+///            <ErrorCode>0</ErrorCode><ErrorStatus><![CDATA[success]]></ErrorStatus></List></SubscribeMsgSentEvent></xml>";
+/// let message = Message::parse(xml)?;
+/// let Kind::Event(Event::SubscribeMsgSent(list)) = message.kind() else { panic!("a delivery report") };
+/// let item = list.items().next().expect("one template");
+/// assert_eq!((item.template_id, item.msg_id), (Some("VRR0UEO9VJOLs0MHlU0OilqX6MVFDwH3_3gz3Oc0NIc"), Some(1700827132819554304)));
+/// assert_eq!((item.error_code, item.error_status, item.popup_scene), (Some("0"), Some("success"), None));
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SubscribeMsgItem<'a> {
@@ -898,7 +1160,21 @@ pub struct SubscribeMsgItem<'a> {
 }
 
 /// A contact change (`change_contact`), by its `ChangeType`.
-#[derive(Debug, Clone, Copy)]
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::{ContactChange, Event, Kind, Message};
+///
+/// let xml = "<xml><ToUserName><![CDATA[toUser]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>1403610513</CreateTime>\
+///            <MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_contact]]></Event>\
+///            <ChangeType><![CDATA[delete_user]]></ChangeType><UserID><![CDATA[zhangsan]]></UserID></xml>";
+/// let message = Message::parse(xml)?;
+/// let Kind::Event(Event::ChangeContact(ContactChange::DeleteUser { user_id, open_user_id })) = message.kind() else { panic!() };
+/// assert_eq!((user_id, open_user_id), (Some("zhangsan"), None));
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
+#[derive(Clone, Copy)]
 #[non_exhaustive]
 pub enum ContactChange<'a> {
     /// `create_user`.
@@ -958,6 +1234,22 @@ impl<'a> ContactChange<'a> {
 /// A member, as `create_user` and `update_user` describe one. Callbacks set up after
 /// 2022-08-15 carry only `UserID` and `Department` (path/96302): every other field may be
 /// absent.
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::{ContactChange, Event, Kind, Message};
+///
+/// let xml = "<xml><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_contact]]></Event><ChangeType>create_user</ChangeType>\
+///            <UserID><![CDATA[zhangsan]]></UserID><Name><![CDATA[张三]]></Name><Department><![CDATA[1,2,3]]></Department><MainDepartment>1</MainDepartment>\
+///            <IsLeaderInDept><![CDATA[1,0,0]]></IsLeaderInDept><Position><![CDATA[产品经理]]></Position><Gender>1</Gender><Status>1</Status></xml>";
+/// let message = Message::parse(xml)?;
+/// let Kind::Event(Event::ChangeContact(ContactChange::CreateUser(member))) = message.kind() else { panic!("a new member") };
+/// assert_eq!((member.user_id, member.name, member.main_department), (Some("zhangsan"), Some("张三"), Some(1)));
+/// assert_eq!(member.is_leader_in_dept.items().collect::<Vec<_>>(), ["1", "0", "0"]);
+/// assert_eq!((member.position, member.gender, member.mobile), (Some("产品经理"), Some("1"), None));
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub struct Member<'a> {
@@ -1055,6 +1347,22 @@ impl<'a> Member<'a> {
 }
 
 /// An extended attribute of a member (`ExtAttr/Item`).
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::{ContactChange, Event, ExtAttrValue, Kind, Message};
+///
+/// let xml = "<xml><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_contact]]></Event><ChangeType><![CDATA[update_user]]></ChangeType>\
+///            <UserID><![CDATA[zhangsan]]></UserID><ExtAttr><Item><Name><![CDATA[卡号]]></Name><Type>1</Type>\
+///            <Web><Title><![CDATA[企业微信]]></Title><Url><![CDATA[https://work.weixin.qq.com]]></Url></Web></Item></ExtAttr></xml>";
+/// let message = Message::parse(xml)?;
+/// let Kind::Event(Event::ChangeContact(ContactChange::UpdateUser(member))) = message.kind() else { panic!() };
+/// let attr = member.ext_attr().next().expect("one attribute");
+/// assert_eq!((attr.name, attr.attr_type), (Some("卡号"), Some("1")));
+/// assert_eq!(attr.value, ExtAttrValue::Web { title: Some("企业微信"), url: Some("https://work.weixin.qq.com") });
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ExtAttr<'a> {
@@ -1067,6 +1375,22 @@ pub struct ExtAttr<'a> {
 }
 
 /// The value of an [`ExtAttr`].
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::{ContactChange, Event, ExtAttrValue, Kind, Message};
+///
+/// let xml = "<xml><MsgType>event</MsgType><Event>change_contact</Event><ChangeType>update_user</ChangeType><ExtAttr><Item><Name>爱好</Name><Type>0</Type>\
+///            <Text><Value>旅游</Value></Text></Item><Item><Name>卡号</Name><Type>1</Type><Web><Title>企业微信</Title><Url>https://work.weixin.qq.com</Url></Web></Item>\
+///            <Item><Name>小程序</Name><Type>2</Type><Miniprogram><Title>my miniprogram</Title></Miniprogram></Item></ExtAttr></xml>";
+/// let message = Message::parse(xml)?;
+/// let Kind::Event(Event::ChangeContact(ContactChange::UpdateUser(member))) = message.kind() else { panic!() };
+/// let values: Vec<ExtAttrValue> = member.ext_attr().map(|attr| attr.value).collect();
+/// let web = ExtAttrValue::Web { title: Some("企业微信"), url: Some("https://work.weixin.qq.com") };
+/// assert_eq!(values, [ExtAttrValue::Text { value: Some("旅游") }, web, ExtAttrValue::Other]); // Other: read `message.element("ExtAttr")`
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ExtAttrValue<'a> {
@@ -1087,6 +1411,20 @@ pub enum ExtAttrValue<'a> {
 }
 
 /// A department, as `create_party` and `update_party` describe one.
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::{ContactChange, Event, Kind, Message};
+///
+/// let xml = "<xml><ToUserName><![CDATA[toUser]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>1403610513</CreateTime>\
+///            <MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_contact]]></Event><ChangeType><![CDATA[create_party]]></ChangeType>\
+///            <Id>2</Id><Name><![CDATA[张三]]></Name><ParentId><![CDATA[1]]></ParentId><Order>1</Order></xml>";
+/// let message = Message::parse(xml)?;
+/// let Kind::Event(Event::ChangeContact(ContactChange::CreateParty(party))) = message.kind() else { panic!("a new department") };
+/// assert_eq!((party.id, party.name, party.parent_id, party.order), (Some("2"), Some("张三"), Some("1"), Some("1")));
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Party<'a> {
@@ -1112,6 +1450,22 @@ impl<'a> Party<'a> {
 }
 
 /// A tag change (`update_tag`): the members and departments added and removed.
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::{ContactChange, Event, Kind, Message};
+///
+/// let xml = "<xml><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_contact]]></Event><ChangeType><![CDATA[update_tag]]></ChangeType><TagId>1</TagId>\
+///            <AddUserItems><![CDATA[zhangsan,lisi]]></AddUserItems><DelUserItems><![CDATA[zhangsan1,lisi1]]></DelUserItems>\
+///            <AddPartyItems><![CDATA[1,2]]></AddPartyItems><DelPartyItems><![CDATA[3,4]]></DelPartyItems></xml>";
+/// let message = Message::parse(xml)?;
+/// let Kind::Event(Event::ChangeContact(ContactChange::UpdateTag(tag))) = message.kind() else { panic!("a tag change") };
+/// assert_eq!(tag.tag_id, Some("1"));
+/// assert_eq!(tag.add_user_items.items().collect::<Vec<_>>(), ["zhangsan", "lisi"]);
+/// assert_eq!((tag.del_user_items.as_str(), tag.add_party_items.as_str(), tag.del_party_items.as_str()), (Some("zhangsan1,lisi1"), Some("1,2"), Some("3,4")));
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TagChange<'a> {
@@ -1179,6 +1533,22 @@ impl<'a> List<'a> {
 }
 
 /// `change_external_contact`.
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::{Event, Kind, Message};
+///
+/// let xml = "<xml><ToUserName><![CDATA[toUser]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>1403610513</CreateTime><MsgType><![CDATA[event]]></MsgType>\
+///            <Event><![CDATA[change_external_contact]]></Event><ChangeType><![CDATA[add_external_contact]]></ChangeType><UserID><![CDATA[zhangsan]]></UserID>\
+///            <ExternalUserID><![CDATA[woAJ2GCAAAXtWyujaWJHDDGi0mACAAAA]]></ExternalUserID><State><![CDATA[teststate]]></State><WelcomeCode><![CDATA[WELCOMECODE]]></WelcomeCode></xml>";
+/// let message = Message::parse(xml)?;
+/// let Kind::Event(Event::ChangeExternalContact(change)) = message.kind() else { panic!("a customer change") };
+/// assert_eq!((change.change_type, change.user_id), (Some("add_external_contact"), Some("zhangsan")));
+/// assert_eq!((change.external_user_id, change.state), (Some("woAJ2GCAAAXtWyujaWJHDDGi0mACAAAA"), Some("teststate")));
+/// assert_eq!((change.welcome_code, change.source, change.fail_reason), (Some("WELCOMECODE"), None, None));
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ExternalContactChange<'a> {
@@ -1200,6 +1570,21 @@ pub struct ExternalContactChange<'a> {
 }
 
 /// `change_external_chat`.
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::{Event, Kind, Message};
+///
+/// let xml = "<xml><ToUserName><![CDATA[toUser]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>1403610513</CreateTime>\
+///            <MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_external_chat]]></Event><ChatId><![CDATA[CHAT_ID]]></ChatId>\
+///            <ChangeType><![CDATA[update]]></ChangeType><UpdateDetail><![CDATA[add_member]]></UpdateDetail><JoinScene>1</JoinScene><MemChangeCnt>10</MemChangeCnt></xml>";
+/// let message = Message::parse(xml)?;
+/// let Kind::Event(Event::ChangeExternalChat(change)) = message.kind() else { panic!("a customer group change") };
+/// assert_eq!((change.chat_id, change.change_type, change.update_detail), (Some("CHAT_ID"), Some("update"), Some("add_member")));
+/// assert_eq!((change.join_scene, change.quit_scene, change.mem_change_cnt), (Some(1), None, Some(10)));
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ExternalChatChange<'a> {
@@ -1219,6 +1604,20 @@ pub struct ExternalChatChange<'a> {
 }
 
 /// `change_external_tag`.
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::{Event, Kind, Message};
+///
+/// let xml = "<xml><ToUserName><![CDATA[toUser]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>1403610513</CreateTime>\
+///            <MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_external_tag]]></Event><Id><![CDATA[TAG_ID]]></Id>\
+///            <TagType><![CDATA[tag]]></TagType><ChangeType><![CDATA[create]]></ChangeType></xml>";
+/// let message = Message::parse(xml)?;
+/// let Kind::Event(Event::ChangeExternalTag(change)) = message.kind() else { panic!("a customer tag change") };
+/// assert_eq!((change.id, change.tag_type, change.change_type, change.strategy_id), (Some("TAG_ID"), Some("tag"), Some("create"), None));
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ExternalTagChange<'a> {
@@ -1233,6 +1632,21 @@ pub struct ExternalTagChange<'a> {
 }
 
 /// `template_card_event` and `template_card_menu_event`.
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::{Event, Kind, Message};
+///
+/// let xml = "<xml><ToUserName><![CDATA[toUser]]></ToUserName><FromUserName><![CDATA[FromUser]]></FromUserName><CreateTime>123456789</CreateTime>\
+///            <MsgType><![CDATA[event]]></MsgType><Event><![CDATA[template_card_event]]></Event><EventKey><![CDATA[key111]]></EventKey>\
+///            <TaskId><![CDATA[taskid111]]></TaskId><CardType><![CDATA[text_notice]]></CardType><ResponseCode><![CDATA[ResponseCode]]></ResponseCode><AgentID>1</AgentID></xml>";
+/// let message = Message::parse(xml)?;
+/// let Kind::Event(Event::TemplateCard(card)) = message.kind() else { panic!("a card event") };
+/// assert_eq!((card.event_key, card.task_id), (Some("key111"), Some("taskid111")));
+/// assert_eq!((card.card_type, card.response_code), (Some("text_notice"), Some("ResponseCode")));
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub struct TemplateCardEvent<'a> {
@@ -1284,6 +1698,22 @@ impl<'a> TemplateCardEvent<'a> {
 }
 
 /// A choice on a template card (`SelectedItem`).
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::{Event, Kind, Message};
+///
+/// let xml = "<xml><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[template_card_event]]></Event><CardType><![CDATA[multiple_interaction]]></CardType><SelectedItems>\
+///            <SelectedItem><QuestionKey><![CDATA[QuestionKey1]]></QuestionKey><OptionIds><OptionId><![CDATA[OptionId1]]></OptionId></OptionIds></SelectedItem>\
+///            <SelectedItem><QuestionKey><![CDATA[QuestionKey2]]></QuestionKey><OptionIds><OptionId><![CDATA[OptionId2]]></OptionId></OptionIds></SelectedItem>\
+///            </SelectedItems></xml>";
+/// let message = Message::parse(xml)?;
+/// let Kind::Event(Event::TemplateCard(card)) = message.kind() else { panic!("a card event") };
+/// let choices: Vec<_> = card.selected_items().map(|item| (item.question_key, item.option_ids().collect::<Vec<_>>())).collect();
+/// assert_eq!(choices, [(Some("QuestionKey1"), vec!["OptionId1"]), (Some("QuestionKey2"), vec!["OptionId2"])]);
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub struct SelectedItem<'a> {
@@ -1316,6 +1746,22 @@ impl<'a> SelectedItem<'a> {
 }
 
 /// `ApprovalInfo` of `open_approval_change` (third-party approval templates).
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::{Event, Kind, Message};
+///
+/// let xml = "<xml><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[open_approval_change]]></Event><ApprovalInfo><ThirdNo><![CDATA[201806010001]]></ThirdNo><OpenSpName><![CDATA[付款]]></OpenSpName>\
+///            <OpenTemplateId><![CDATA[1234567890]]></OpenTemplateId><OpenSpStatus>1</OpenSpStatus><ApplyTime>1527837645</ApplyTime><ApplyUserName><![CDATA[xiaoming]]></ApplyUserName>\
+///            <ApplyUserId><![CDATA[1]]></ApplyUserId><ApplyUserParty><![CDATA[产品部]]></ApplyUserParty><ApplyUserImage><![CDATA[http://www.qq.com/xxx.png]]></ApplyUserImage><approverstep>0</approverstep></ApprovalInfo></xml>";
+/// let message = Message::parse(xml)?;
+/// let Kind::Event(Event::OpenApprovalChange(Some(info))) = message.kind() else { panic!("an approval") };
+/// assert_eq!((info.third_no, info.open_sp_name, info.open_template_id), (Some("201806010001"), Some("付款"), Some("1234567890")));
+/// assert_eq!((info.open_sp_status, info.apply_time, info.approver_step), (Some("1"), Some(1527837645), Some("0")));
+/// assert_eq!((info.apply_user_name, info.apply_user_id, info.apply_user_party), (Some("xiaoming"), Some("1"), Some("产品部")));
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub struct OpenApprovalInfo<'a> {
@@ -1417,6 +1863,22 @@ impl<'a> OpenApprovalInfo<'a> {
 }
 
 /// A node of an approval (`ApprovalNode`).
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::{Event, Kind, Message};
+///
+/// let xml = "<xml><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[open_approval_change]]></Event><ApprovalInfo><ApprovalNodes><ApprovalNode>\
+///            <NodeStatus>1</NodeStatus><NodeAttr>1</NodeAttr><NodeType>1</NodeType><Items><Item><ItemName><![CDATA[xiaohong]]></ItemName></Item></Items>\
+///            </ApprovalNode></ApprovalNodes></ApprovalInfo></xml>";
+/// let message = Message::parse(xml)?;
+/// let Kind::Event(Event::OpenApprovalChange(Some(info))) = message.kind() else { panic!("an approval") };
+/// let node = info.approval_nodes().next().expect("one node");
+/// assert_eq!((node.node_status, node.node_attr, node.node_type), (Some("1"), Some("1"), Some("1")));
+/// assert_eq!(node.items().count(), 1);
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub struct ApprovalNode<'a> {
@@ -1459,6 +1921,22 @@ impl<'a> ApprovalNode<'a> {
 }
 
 /// An approver of an [`ApprovalNode`] (`Item`).
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::{Event, Kind, Message};
+///
+/// let xml = "<xml><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[open_approval_change]]></Event><ApprovalInfo><ApprovalNodes><ApprovalNode><Items><Item>\
+///            <ItemName><![CDATA[xiaohong]]></ItemName><ItemUserId><![CDATA[2]]></ItemUserId><ItemImage><![CDATA[http://www.qq.com/xxx.png]]></ItemImage>\
+///            <ItemStatus>1</ItemStatus><ItemSpeech><![CDATA[]]></ItemSpeech><ItemOpTime>0</ItemOpTime></Item></Items></ApprovalNode></ApprovalNodes></ApprovalInfo></xml>";
+/// let message = Message::parse(xml)?;
+/// let Kind::Event(Event::OpenApprovalChange(Some(info))) = message.kind() else { panic!("an approval") };
+/// let item = info.approval_nodes().flat_map(|node| node.items()).next().expect("one approver");
+/// assert_eq!((item.item_name, item.item_user_id, item.item_image), (Some("xiaohong"), Some("2"), Some("http://www.qq.com/xxx.png")));
+/// assert_eq!((item.item_status, item.item_speech, item.item_op_time), (Some("1"), Some(""), Some(0)));
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ApprovalItem<'a> {
@@ -1477,6 +1955,21 @@ pub struct ApprovalItem<'a> {
 }
 
 /// A person notified of an approval (`NotifyNode`).
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::{Event, Kind, Message};
+///
+/// let xml = "<xml><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[open_approval_change]]></Event><ApprovalInfo><NotifyNodes><NotifyNode>\
+///            <ItemName><![CDATA[xiaogang]]></ItemName><ItemUserId><![CDATA[3]]></ItemUserId><ItemImage><![CDATA[http://www.qq.com/xxx.png]]></ItemImage>\
+///            </NotifyNode></NotifyNodes></ApprovalInfo></xml>";
+/// let message = Message::parse(xml)?;
+/// let Kind::Event(Event::OpenApprovalChange(Some(info))) = message.kind() else { panic!("an approval") };
+/// let notified = info.notify_nodes().next().expect("one person");
+/// assert_eq!((notified.item_name, notified.item_user_id, notified.item_image), (Some("xiaogang"), Some("3"), Some("http://www.qq.com/xxx.png")));
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct NotifyNode<'a> {
@@ -1489,6 +1982,22 @@ pub struct NotifyNode<'a> {
 }
 
 /// `ApprovalInfo` of `sys_approval_change` (WeCom's own approvals).
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::{Event, Kind, Message};
+///
+/// let xml = "<xml><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[sys_approval_change]]></Event><AgentID>3010040</AgentID><ApprovalInfo><SpNo>202006280001</SpNo>\
+///            <SpName><![CDATA[请假]]></SpName><SpStatus>1</SpStatus><TemplateId><![CDATA[3TkZjxugodbqpEMk9j7X6h6zKqYkc7MxQrrFYRXr]]></TemplateId><ApplyTime>1593314771</ApplyTime>\
+///            <Applyer><UserId><![CDATA[WangXiaoMing]]></UserId><Party><![CDATA[1]]></Party></Applyer><StatuChangeEvent>1</StatuChangeEvent></ApprovalInfo></xml>";
+/// let message = Message::parse(xml)?;
+/// let Kind::Event(Event::SysApprovalChange(Some(info))) = message.kind() else { panic!("an approval") };
+/// assert_eq!((info.sp_no, info.sp_name, info.sp_status), (Some("202006280001"), Some("请假"), Some("1")));
+/// assert_eq!((info.template_id, info.apply_time), (Some("3TkZjxugodbqpEMk9j7X6h6zKqYkc7MxQrrFYRXr"), Some(1593314771)));
+/// assert_eq!((info.applyer_user_id, info.applyer_party, info.status_change_event), (Some("WangXiaoMing"), Some("1"), Some("1")));
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub struct SysApprovalInfo<'a> {
@@ -1571,6 +2080,22 @@ impl<'a> SysApprovalInfo<'a> {
 }
 
 /// An approval record (`SpRecord`).
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::{Event, Kind, Message};
+///
+/// let xml = "<xml><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[sys_approval_change]]></Event><ApprovalInfo><SpNo>202006280001</SpNo>\
+///            <SpRecord><SpStatus>1</SpStatus><ApproverAttr>1</ApproverAttr><Details><Approver><UserId><![CDATA[WuJunJie]]></UserId></Approver>\
+///            <Speech><![CDATA[]]></Speech><SpStatus>1</SpStatus><SpTime>0</SpTime></Details></SpRecord></ApprovalInfo></xml>";
+/// let message = Message::parse(xml)?;
+/// let Kind::Event(Event::SysApprovalChange(Some(info))) = message.kind() else { panic!("an approval") };
+/// let record = info.sp_records().next().expect("one record");
+/// assert_eq!((record.sp_status, record.approver_attr), (Some("1"), Some("1")));
+/// assert_eq!(record.details().count(), 1);
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub struct SpRecord<'a> {
@@ -1606,6 +2131,22 @@ impl<'a> SpRecord<'a> {
 }
 
 /// A detail of an approval record (`Details`).
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::message::{Event, Kind, Message};
+///
+/// let xml = "<xml><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[sys_approval_change]]></Event><ApprovalInfo><SpRecord><SpStatus>2</SpStatus>\
+///            <ApproverAttr>1</ApproverAttr><Details><Approver><UserId><![CDATA[LiuXiaoHong]]></UserId></Approver><Speech><![CDATA[同意]]></Speech>\
+///            <SpStatus>2</SpStatus><SpTime>1593314800</SpTime></Details></SpRecord></ApprovalInfo></xml>";
+/// let message = Message::parse(xml)?;
+/// let Kind::Event(Event::SysApprovalChange(Some(info))) = message.kind() else { panic!("an approval") };
+/// let detail = info.sp_records().flat_map(|record| record.details()).next().expect("one detail");
+/// assert_eq!((detail.approver_user_id, detail.speech), (Some("LiuXiaoHong"), Some("同意")));
+/// assert_eq!((detail.sp_status, detail.sp_time), (Some("2"), Some(1593314800)));
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SpRecordDetail<'a> {
@@ -1635,7 +2176,7 @@ pub struct SpRecordDetail<'a> {
 /// assert_eq!((auth_corp_id, member.user_id), (Some("wwab12cd34ef56ab78"), Some("LuoDan")));
 /// # Ok::<(), wxbizmsgcrypt::Error>(())
 /// ```
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 #[non_exhaustive]
 #[allow(
     clippy::large_enum_variant,
@@ -1772,6 +2313,107 @@ impl<'a> Instruction<'a> {
                 Instruction::Unauthorized { app_id, authorizer_appid: root.get("AuthorizerAppid") }
             }
             _ => Instruction::Unknown { info_type },
+        }
+    }
+}
+
+// The enums' Debug names the variant, never the values (see the module docs).
+
+impl fmt::Debug for Kind<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Kind::Text(_) => f.write_str("Text(..)"),
+            Kind::Image(_) => f.write_str("Image(..)"),
+            Kind::Voice(_) => f.write_str("Voice(..)"),
+            Kind::Video(_) => f.write_str("Video(..)"),
+            Kind::ShortVideo(_) => f.write_str("ShortVideo(..)"),
+            Kind::Location(_) => f.write_str("Location(..)"),
+            Kind::Link(_) => f.write_str("Link(..)"),
+            Kind::MiniProgramPage(_) => f.write_str("MiniProgramPage(..)"),
+            Kind::Event(event) => write!(f, "Event({event:?})"),
+            Kind::Instruction(instruction) => write!(f, "Instruction({instruction:?})"),
+            Kind::Unknown { msg_type } => write!(f, "Unknown {{ msg_type: {msg_type:?} }}"),
+        }
+    }
+}
+
+impl fmt::Debug for Event<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Event::Subscribe { .. } => f.write_str("Subscribe { .. }"),
+            Event::Unsubscribe => f.write_str("Unsubscribe"),
+            Event::Scan { .. } => f.write_str("Scan { .. }"),
+            Event::EnterAgent { .. } => f.write_str("EnterAgent { .. }"),
+            Event::Location { .. } => f.write_str("Location { .. }"),
+            Event::Click { .. } => f.write_str("Click { .. }"),
+            Event::View { .. } => f.write_str("View { .. }"),
+            Event::ViewMiniProgram { .. } => f.write_str("ViewMiniProgram { .. }"),
+            Event::ScanCode { .. } => f.write_str("ScanCode { .. }"),
+            Event::Pictures { .. } => f.write_str("Pictures { .. }"),
+            Event::LocationSelect { .. } => f.write_str("LocationSelect { .. }"),
+            Event::BatchJobResult(_) => f.write_str("BatchJobResult(..)"),
+            Event::ChangeContact(change) => write!(f, "ChangeContact({change:?})"),
+            Event::ChangeExternalContact(_) => f.write_str("ChangeExternalContact(..)"),
+            Event::ChangeExternalChat(_) => f.write_str("ChangeExternalChat(..)"),
+            Event::ChangeExternalTag(_) => f.write_str("ChangeExternalTag(..)"),
+            Event::TemplateCard(_) => f.write_str("TemplateCard(..)"),
+            Event::TemplateCardMenu(_) => f.write_str("TemplateCardMenu(..)"),
+            Event::TaskCardClick { .. } => f.write_str("TaskCardClick { .. }"),
+            Event::OpenApprovalChange(_) => f.write_str("OpenApprovalChange(..)"),
+            Event::SysApprovalChange(_) => f.write_str("SysApprovalChange(..)"),
+            Event::KfMsgOrEvent { .. } => f.write_str("KfMsgOrEvent { .. }"),
+            Event::KfAccountAuthChange { .. } => f.write_str("KfAccountAuthChange { .. }"),
+            Event::TemplateSendJobFinish { .. } => f.write_str("TemplateSendJobFinish { .. }"),
+            Event::MassSendJobFinish { .. } => f.write_str("MassSendJobFinish { .. }"),
+            Event::PublishJobFinish(_) => f.write_str("PublishJobFinish(..)"),
+            Event::SubscribeMsgPopup(_) => f.write_str("SubscribeMsgPopup(..)"),
+            Event::SubscribeMsgChange(_) => f.write_str("SubscribeMsgChange(..)"),
+            Event::SubscribeMsgSent(_) => f.write_str("SubscribeMsgSent(..)"),
+            Event::Calendar { event, .. } => write!(f, "Calendar {{ event: {event:?}, .. }}"),
+            Event::MeetingRoom { event, .. } => write!(f, "MeetingRoom {{ event: {event:?}, .. }}"),
+            Event::LivingStatusChange { .. } => f.write_str("LivingStatusChange { .. }"),
+            Event::CustomerAcquisition { .. } => f.write_str("CustomerAcquisition { .. }"),
+            Event::Unknown { event } => write!(f, "Unknown {{ event: {event:?} }}"),
+        }
+    }
+}
+
+impl fmt::Debug for ContactChange<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ContactChange::CreateUser(_) => f.write_str("CreateUser(..)"),
+            ContactChange::UpdateUser(_) => f.write_str("UpdateUser(..)"),
+            ContactChange::DeleteUser { .. } => f.write_str("DeleteUser { .. }"),
+            ContactChange::CreateParty(_) => f.write_str("CreateParty(..)"),
+            ContactChange::UpdateParty(_) => f.write_str("UpdateParty(..)"),
+            ContactChange::DeleteParty { .. } => f.write_str("DeleteParty { .. }"),
+            ContactChange::UpdateTag(_) => f.write_str("UpdateTag(..)"),
+            ContactChange::Unknown { change_type } => {
+                write!(f, "Unknown {{ change_type: {change_type:?} }}")
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Instruction<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Instruction::SuiteTicket { .. } => f.write_str("SuiteTicket { .. }"),
+            Instruction::CreateAuth { .. } => f.write_str("CreateAuth { .. }"),
+            Instruction::ChangeAuth { .. } => f.write_str("ChangeAuth { .. }"),
+            Instruction::CancelAuth { .. } => f.write_str("CancelAuth { .. }"),
+            Instruction::ResetPermanentCode { .. } => f.write_str("ResetPermanentCode { .. }"),
+            Instruction::ChangeContact { change, .. } => {
+                write!(f, "ChangeContact {{ change: {change:?}, .. }}")
+            }
+            Instruction::ComponentVerifyTicket { .. } => {
+                f.write_str("ComponentVerifyTicket { .. }")
+            }
+            Instruction::Authorized { .. } => f.write_str("Authorized { .. }"),
+            Instruction::Unauthorized { .. } => f.write_str("Unauthorized { .. }"),
+            Instruction::Unknown { info_type } => {
+                write!(f, "Unknown {{ info_type: {info_type:?} }}")
+            }
         }
     }
 }

@@ -102,8 +102,9 @@ impl Message {
     /// [`Error::MalformedMessage`] (`-40002`) only for text that is not well-formed XML
     /// ([`MessageFault::NotWellFormed`]), that declares a DOCTYPE
     /// ([`MessageFault::DoctypeForbidden`]), or that holds more markup than one item per 8
-    /// bytes plus 256 ([`MessageFault::TooManyItems`], a bound on what an unauthenticated
-    /// plaintext-mode body can cost; the densest real message has one item in 19 bytes). A message of an unknown kind, or missing fields, is no
+    /// bytes plus 256, counted as it is read ([`MessageFault::TooManyItems`], a bound on what
+    /// an unauthenticated plaintext-mode body can cost; the densest real message has one item
+    /// in 19 bytes). A message of an unknown kind, or missing fields, is no
     /// error.
     ///
     /// # Example
@@ -587,13 +588,23 @@ fn full_parse_nodes(xml: &str) -> Result<(Vec<Node>, String), Fault> {
 /// An element's text from its pieces.
 ///
 /// - With child elements, whitespace-only text is formatting; other text is kept (joined).
-/// - With a CDATA section, whitespace-only text around it is formatting (`<InfoType>
-///   <![CDATA[suite_ticket]]></InfoType>` in the official sample).
+/// - With a CDATA section, whitespace-only text before the first piece and after the last is
+///   formatting (`<InfoType> <![CDATA[suite_ticket]]></InfoType>` in the official sample);
+///   whitespace between pieces is kept.
 /// - Text alone is kept exactly.
 fn element_text(xml: &str, pieces: &[Piece<'_>], has_child: bool, resolved: &mut String) -> Span {
     let formatting = |piece: &Piece<'_>| matches!(piece, Piece::Text(text) if text.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')));
-    let drop_space = has_child || pieces.iter().any(|piece| matches!(piece, Piece::CData(_)));
-    let mut kept = pieces.iter().filter(|piece| !(drop_space && formatting(piece)));
+    let has_cdata = pieces.iter().any(|piece| matches!(piece, Piece::CData(_)));
+    // With CDATA, only the formatting at either end goes.
+    let (from, to) = if has_cdata && !has_child {
+        let from = pieces.iter().take_while(|piece| formatting(piece)).count();
+        let to = pieces.len() - pieces.iter().rev().take_while(|piece| formatting(piece)).count();
+        (from, to.max(from))
+    } else {
+        (0, pieces.len())
+    };
+    let pieces = pieces.get(from..to).unwrap_or_default();
+    let mut kept = pieces.iter().filter(|piece| !(has_child && formatting(piece)));
     let Some(first) = kept.next() else {
         return if has_child { Span::None } else { Span::Source(0..0) };
     };
