@@ -6,6 +6,7 @@ Peers (pinned in requirements.txt and package.json):
   - wechatpy 1.8.18, WeChatCrypto: the most used community WeChat library (XML)
   - wx-crypt 0.0.3, the WeCom AI-bot channel (JSON, empty receive id)
   - @wecom/crypto 1.0.1: Tencent's official Node library (bare ciphertext, caller's random bytes)
+  - @wecom/aibot-node-sdk 1.0.7: Tencent's official AI-bot SDK (its decryptFile, for media)
 
 For every random case (key, token, receive id, nonce, timestamp, message of 0 B to 64 KiB with the
 boundary sizes, ASCII, CJK, emoji and "]]>"), each peer encrypts and the crate decrypts, and the
@@ -15,7 +16,8 @@ ciphertext and signature must be identical byte for byte.
 Then the cases where the official code accepts what the crate refuses on purpose are checked and
 named (see DELIBERATE below), the XML envelope reader is held to ElementTree on a generated
 corpus (xml_corpus.py, with its own named decisions), and the message reader and passive replies
-to ElementTree and weworkapi (messages.py); nothing else may differ.
+to ElementTree and weworkapi (messages.py), media decryption to the bot SDK (media.py), and AI-bot
+replies to wx-crypt and Python's json (aibot.py); nothing else may differ.
 
 Usage: run.py --driver target/debug/examples/difftest_driver [--cases 2000] [--seed N]
 The last line is "difftest: N passed, M failed"; the exit status is 1 if anything failed.
@@ -40,6 +42,8 @@ from weworkapi.WXBizMsgCrypt3 import WXBizMsgCrypt as WeWork
 from wx_crypt.channel import WxChannel_WecomAiBot
 from wx_crypt.WXBizMsgCrypt3 import WXBizMsgCrypt as WxCrypt
 
+import aibot
+import media
 import messages
 import xml_corpus
 
@@ -223,6 +227,7 @@ DELIBERATE = {
         "empty receive id, accept the message; the crate refuses a length field that runs past "
         "the frame (-40008)"),
 }
+DELIBERATE.update(media.DELIBERATE)
 
 
 def deliberate(rng, ours, node, results, count):
@@ -303,6 +308,8 @@ def main():
         deliberate(rng, ours, node, results, max(20, args.cases // 20))
         xml_decisions = xml_corpus.run(rng, ours, results, max(500, args.cases * 2))
         messages.run(rng, ours, results, max(200, args.cases // 2))
+        media.run(rng, ours, node, results, min(200, max(50, args.cases // 5)))
+        aibot.run(rng, ours, results, max(100, args.cases // 5))
     finally:
         ours.close()
         node.close()

@@ -6,10 +6,12 @@
 
 use std::io::{BufRead, Write};
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Value, json};
 use wxbizmsgcrypt::message::Message;
 use wxbizmsgcrypt::reply::{Article, Reply};
-use wxbizmsgcrypt::{Error, MsgCrypt, Signed, dangerous, json as json_envelope, xml};
+use wxbizmsgcrypt::{Error, MsgCrypt, Signed, aibot, dangerous, json as json_envelope, media, xml};
 
 fn main() {
     let stdin = std::io::stdin();
@@ -41,6 +43,28 @@ fn handle(r: &Value) -> Result<Value, Error> {
         let message = Message::parse(s("body"))?;
         let fields: Vec<Value> = message.fields().map(|(name, text)| json!([name, text])).collect();
         return Ok(json!({ "ok": fields }));
+    }
+    // Media decryption alone, against the official bot SDK's decryptFile: one-shot, or with
+    // `chunk` (> 0) through a `Decryptor` in chunks of that size, its maximum the download's
+    // length.
+    if s("op") == "media_decrypt" {
+        let key = media::MediaKey::new(s("key"))?;
+        let Ok(data) = BASE64.decode(s("data_base64")) else {
+            return Ok(json!({ "bad_request": "data_base64 is not base64" }));
+        };
+        let chunk = r["chunk"].as_u64().and_then(|n| usize::try_from(n).ok()).unwrap_or(0);
+        let file = if chunk == 0 {
+            media::decrypt(&key, &data)?
+        } else {
+            let mut decryptor = media::Decryptor::new(&key, data.len() as u64);
+            let mut file = Vec::new();
+            for piece in data.chunks(chunk) {
+                decryptor.update(piece, &mut file)?;
+            }
+            decryptor.finish(&mut file)?;
+            file
+        };
+        return Ok(json!({ "ok": BASE64.encode(file) }));
     }
     let crypt = MsgCrypt::new(s("token"), s("key"), s("receive_id"))?;
     let (ts, nonce) = (s("timestamp"), s("nonce"));
@@ -76,6 +100,27 @@ fn handle(r: &Value) -> Result<Value, Error> {
             };
             let now = r["now"].as_u64().unwrap_or_default();
             json!({ "ok": xml::seal_reply(&request, &message, &reply, now, reply_nonce)? })
+        }
+        // The AI bot: the peer's JSON request answered with a stream (or a text), sealed by
+        // json::seal_reply; `content` and `images` (base64) are the reply's.
+        "aibot_reply" => {
+            let request = json_envelope::decrypt_msg(&crypt, signed, s("body"))?;
+            let message = aibot::Message::parse(request.message())?;
+            let reply = match message.kind() {
+                aibot::Kind::Text { .. } => {
+                    let mut reply =
+                        aibot::Reply::stream(s("stream_id"), s("reply"), r["finish"] == true);
+                    for image in r["images"].as_array().into_iter().flatten() {
+                        let Ok(bytes) = BASE64.decode(image.as_str().unwrap_or_default()) else {
+                            return Ok(json!({ "bad_request": "images are base64" }));
+                        };
+                        reply = reply.with_image(&bytes);
+                    }
+                    reply
+                }
+                _ => aibot::Reply::text(s("reply")),
+            };
+            json!({ "ok": json_envelope::seal_reply(&request, &reply, reply_ts, reply_nonce)? })
         }
         // A sender's message, as WeCom would send it.
         "encrypt_xml" => {

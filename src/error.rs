@@ -52,8 +52,10 @@ pub enum Error {
 
     /// The EncodingAESKey is not 43 base64 characters that decode to 32 bytes. Code `-40004`.
     ///
-    /// Only constructors return it. The last character's unused low bits may be set, as they
-    /// are in most real keys; a trailing `=` is not part of the key.
+    /// Only constructors return it (and [`media::MediaKey::new`](crate::media::MediaKey::new),
+    /// which also takes a media `aeskey` with its trailing `=`, 44 characters). The last
+    /// character's unused low bits may be set, as they are in most real keys; an
+    /// EncodingAESKey's trailing `=` is not part of it.
     #[error("invalid EncodingAESKey: not 43 base64 characters decoding to 32 bytes")]
     InvalidAesKey,
 
@@ -64,8 +66,10 @@ pub enum Error {
 
     /// A decrypted message (or a plaintext-mode body) is not well-formed XML, declares a
     /// DOCTYPE, or holds more markup than its size warrants
-    /// ([`message::Message::parse`](crate::message::Message::parse)). Code `-40002`, like a
-    /// malformed envelope. A message of a kind this crate does not know is no error.
+    /// ([`message::Message::parse`](crate::message::Message::parse)); or an AI-bot message is
+    /// not a JSON object ([`aibot::Message::parse`](crate::aibot::Message::parse)). Code
+    /// `-40002`, like a malformed envelope. A message of a kind this crate does not know is no
+    /// error.
     #[error("malformed message: {0}")]
     MalformedMessage(MessageFault),
 
@@ -182,10 +186,18 @@ pub enum Error {
     #[error("reply timestamp is not a canonical decimal number")]
     ReplyTimestampNotNumeric,
 
-    /// A passive reply breaks a rule of the platform: text over 2048 bytes, a news reply with no
-    /// article or more than the platform shows, no recipient
-    /// ([`reply::Reply::render`](crate::reply::Reply::render)). Code `-40011`, like a reply
-    /// field XML cannot carry. The reply is refused rather than truncated.
+    /// An encrypted media download (an AI-bot image, file or video) is longer than the
+    /// maximum the [`media::Decryptor`](crate::media::Decryptor) was given. Code `-40007`, like
+    /// a ciphertext of the wrong length.
+    #[error("encrypted media is longer than the allowed maximum")]
+    MediaTooLarge,
+
+    /// A reply breaks a rule of the platform: a passive XML reply's text over 2048 bytes, a news
+    /// reply with no article or more than the platform shows, no recipient
+    /// ([`reply::Reply::render`](crate::reply::Reply::render)); an AI-bot reply's stream over
+    /// 20480 bytes, images where they cannot go, a feedback id, task id or card list over its
+    /// limit ([`aibot::Reply::render`](crate::aibot::Reply::render)). Code `-40011`, like a reply field XML cannot carry. The reply is refused rather
+    /// than truncated.
     #[error("invalid reply: {0}")]
     InvalidReply(ReplyFault),
 }
@@ -242,19 +254,25 @@ pub enum EnvelopeFault {
 /// let err = Message::parse("<xml><Content>a</xml>").unwrap_err();
 /// assert_eq!(err, Error::MalformedMessage(MessageFault::NotWellFormed));
 /// assert_eq!(err.code(), -40002);
-/// assert_eq!(err.to_string(), "malformed message: not well-formed XML");
+/// assert_eq!(err.to_string(), "malformed message: not well-formed");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum MessageFault {
-    /// The message is not well-formed XML.
-    #[error("not well-formed XML")]
+    /// The message is not well-formed XML (or, for [`aibot::Message`](crate::aibot::Message),
+    /// not JSON).
+    #[error("not well-formed")]
     NotWellFormed,
+    /// The AI-bot message is JSON, but not an object.
+    #[error("not a JSON object")]
+    NotAnObject,
     /// The message declares a DOCTYPE or entities; they are refused, never expanded.
     #[error("it declares a DOCTYPE or entities")]
     DoctypeForbidden,
     /// The message holds more items (tags, attributes, references, CDATA sections, comments)
-    /// than one per 8 bytes plus 256. The densest real message has one in 19 bytes; the bound
+    /// than one per 8 bytes plus 256, at some point as it is read: the bound is on the bytes
+    /// read so far, so markup that dense at the start of a long body is refused too. The
+    /// densest real message has one in 19 bytes; the bound
     /// keeps what a plaintext-mode body (read before anything authenticates it) can cost, in
     /// time and in memory, within a small factor of its size.
     #[error("more markup than a message of its size holds")]
@@ -296,6 +314,43 @@ pub enum ReplyFault {
     /// recipient.
     #[error("the message answered has no FromUserName")]
     NoRecipient,
+    /// Images on an AI-bot reply that is not a stream that finishes: `msg_item` is taken only
+    /// with `finish: true`.
+    #[error("images only go in a stream reply that finishes")]
+    ImagesOnlyWhenFinished,
+    /// More images than a stream reply carries.
+    #[error("more than {limit} images")]
+    TooManyImages {
+        /// The most it carries.
+        limit: usize,
+    },
+    /// An image larger than the platform takes, in bytes before base64.
+    #[error("an image over {limit} bytes")]
+    ImageTooLarge {
+        /// The most it takes.
+        limit: usize,
+    },
+    /// A feedback id longer than the platform takes, in bytes of UTF-8.
+    #[error("a feedback id over {limit} bytes")]
+    FeedbackIdTooLong {
+        /// The most it takes.
+        limit: usize,
+    },
+    /// A template card given as JSON is not an object with a string `card_type`.
+    #[error("a template card is not a JSON object with a card_type")]
+    InvalidTemplateCard,
+    /// A template card's `task_id` is empty, over 128 bytes, or holds a character other than
+    /// digits, letters, `_`, `-` and `@`.
+    #[error("a task_id that is empty, too long, or not of digits, letters, _, - and @")]
+    InvalidTaskId,
+    /// A template card's list is longer than the platform shows.
+    #[error("more than {limit} items in {field}")]
+    TooManyCardItems {
+        /// The list (`button_list`, `horizontal_content_list`, `jump_list`).
+        field: &'static str,
+        /// The most it shows.
+        limit: usize,
+    },
 }
 
 /// Why a callback's query string was rejected ([`Error::MalformedQuery`]).
@@ -354,7 +409,7 @@ impl Error {
             Error::InvalidAesKey => -40004,
             Error::ReceiveIdMismatch | Error::ReceiveIdRequired => -40005,
             Error::ReplyTooLarge | Error::EncryptFailed => -40006,
-            Error::InvalidCiphertextLength | Error::InvalidPadding => -40007,
+            Error::InvalidCiphertextLength | Error::InvalidPadding | Error::MediaTooLarge => -40007,
             Error::FrameTooShort | Error::MessageLengthOutOfRange | Error::MessageNotUtf8 => -40008,
             Error::EncodeBase64Failed => -40009,
             Error::InvalidBase64 => -40010,
@@ -416,13 +471,13 @@ impl Error {
         Some(match self {
             Error::EmptyToken => "set the Token from the callback settings",
             Error::InvalidAesKey => {
-                "use the 43-character EncodingAESKey from the callback settings, without a trailing '='"
+                "use the 43-character EncodingAESKey from the callback settings, without a trailing '=' (a media aeskey may have it)"
             }
             Error::MalformedEnvelope(_) => {
                 "pass the POST body exactly as received: the XML (or, for the AI bot and JSON-mode 小程序, JSON) envelope with its Encrypt field"
             }
             Error::MalformedMessage(_) => {
-                "the message is not XML: the AI bot and JSON-mode 小程序 send JSON, which Message::parse does not read"
+                "the message is not what this parser reads: XML for message::Message, a JSON object for aibot::Message (the AI bot); is this the right endpoint for the sender?"
             }
             Error::MalformedQuery(QueryFault::Missing("msg_signature")) => {
                 "no msg_signature: the callback is not in safe mode (安全模式), or the plain signature was passed"
@@ -463,14 +518,20 @@ impl Error {
             Error::ReplyTimestampNotNumeric => {
                 "pass the reply's timestamp as decimal seconds and a nonce of letters and digits"
             }
-            Error::InvalidReply(ReplyFault::ContentTooLong { .. }) => {
+            Error::InvalidReply(ReplyFault::ContentTooLong { limit: 2048 }) => {
                 "split long text over several messages sent through the API (消息推送); a passive reply holds 2048 bytes"
+            }
+            Error::InvalidReply(ReplyFault::ContentTooLong { .. }) => {
+                "a stream holds 20480 bytes: say the rest in a new message through the message's response_url"
             }
             Error::InvalidReply(ReplyFault::TooManyArticles { .. }) => {
                 "公众号 shows one article per news reply, WeCom eight; send the rest through the API"
             }
             Error::InvalidReply(ReplyFault::NoRecipient) => {
                 "render the reply for the message it answers, as parsed from the decrypted callback"
+            }
+            Error::MediaTooLarge => {
+                "raise the decryptor's maximum if files this large are expected (Tencent's own plugin suggests 50 MB)"
             }
             Error::MessageNotUtf8
             | Error::ReplyTooLarge

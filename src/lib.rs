@@ -71,10 +71,12 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::indexing_slicing))]
 
+pub mod aibot;
 mod crypto;
 pub mod dangerous;
 mod error;
 pub mod json;
+pub mod media;
 pub mod message;
 mod msg_crypt;
 mod plain;

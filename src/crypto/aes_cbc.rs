@@ -2,6 +2,7 @@
 
 use aes::cipher::array::Array;
 use aes::cipher::{BlockModeDecrypt, BlockModeEncrypt, InnerIvInit};
+use zeroize::Zeroize;
 
 use super::key::AesKey;
 use crate::error::Error;
@@ -54,6 +55,133 @@ pub(crate) fn decrypt_and_unpad(key: &AesKey, buf: &mut [u8]) -> Result<usize, E
     }
     cbc::Decryptor::<&aes::Aes256>::inner_iv_init(&key.cipher, &key.iv).decrypt_blocks(blocks);
     unpad(buf)
+}
+
+/// [`decrypt_and_unpad`] over a stream: the ciphertext comes in chunks of any size, the
+/// plaintext goes out as it is decrypted, and the padding is checked at the end.
+///
+/// Between calls it holds fewer than 16 bytes of ciphertext (an incomplete block) and the last
+/// 32 bytes of plaintext (0, 16 or 32 of them: the plaintext is whole blocks), which may be
+/// padding and are handed out only by [`finish`](DecryptStream::finish). It never allocates;
+/// the plaintext is appended to the caller's `Vec`.
+pub(crate) struct DecryptStream {
+    /// The CBC state: its own copy of the key schedule and the chaining value (the IV, then the
+    /// last ciphertext block).
+    mode: cbc::Decryptor<aes::Aes256>,
+    /// The first `partial_len` bytes are ciphertext of a block not yet complete.
+    partial: aes::Block,
+    partial_len: usize,
+    /// The first `held_len` bytes are the last plaintext decrypted, not yet handed out.
+    held: [u8; PAD_BLOCK],
+    held_len: usize,
+}
+
+impl DecryptStream {
+    /// Starts decrypting with `key`.
+    pub(crate) fn new(key: &AesKey) -> DecryptStream {
+        DecryptStream {
+            mode: cbc::Decryptor::inner_iv_init(key.cipher.clone(), &key.iv),
+            partial: aes::Block::default(),
+            partial_len: 0,
+            held: [0; PAD_BLOCK],
+            held_len: 0,
+        }
+    }
+
+    /// Decrypts `chunk`, the next piece of ciphertext, and appends to `out` the plaintext that
+    /// is sure not to be padding. `out` grows by less than `chunk.len() + 48` bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidCiphertextLength`] if a check on the stream's own bookkeeping fails,
+    /// which cannot happen; `out` is then as it was.
+    pub(crate) fn update(&mut self, chunk: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+        let start = out.len();
+        let result = self.update_inner(chunk, out, start);
+        if result.is_err() {
+            if let Some(appended) = out.get_mut(start..) {
+                appended.zeroize();
+            }
+            out.truncate(start);
+        }
+        result
+    }
+
+    fn update_inner(&mut self, chunk: &[u8], out: &mut Vec<u8>, start: usize) -> Result<(), Error> {
+        let broken = || {
+            debug_assert!(false, "the stream's bookkeeping is consistent");
+            Error::InvalidCiphertextLength
+        };
+        let pending = self.partial_len + chunk.len();
+        let whole = pending - pending % AES_BLOCK;
+        if whole == 0 {
+            // Still no complete block: keep the bytes.
+            let end = self.partial_len + chunk.len();
+            self.partial.get_mut(self.partial_len..end).ok_or_else(broken)?.copy_from_slice(chunk);
+            self.partial_len = end;
+            return Ok(());
+        }
+        let (completing, rest) =
+            chunk.split_at_checked(whole - self.partial_len).ok_or_else(broken)?;
+        let held = self.held.get(..self.held_len).ok_or_else(broken)?;
+        let partial = self.partial.get(..self.partial_len).ok_or_else(broken)?;
+        out.reserve(held.len() + whole);
+        out.extend_from_slice(held);
+        out.extend_from_slice(partial);
+        out.extend_from_slice(completing);
+        // The bytes of an incomplete block left over: fewer than 16.
+        self.partial.get_mut(..rest.len()).ok_or_else(broken)?.copy_from_slice(rest);
+        self.partial_len = rest.len();
+
+        let ciphertext = out.get_mut(start + held.len()..).ok_or_else(broken)?;
+        let (blocks, tail) = Array::slice_as_chunks_mut(ciphertext);
+        if !tail.is_empty() {
+            return Err(broken());
+        }
+        self.mode.decrypt_blocks(blocks);
+
+        // Hold back the last 32 bytes of plaintext (16 if that is all there is so far).
+        let keep = (out.len() - start).min(PAD_BLOCK);
+        let cut = out.len() - keep;
+        let last = out.get_mut(cut..).ok_or_else(broken)?;
+        self.held.get_mut(..keep).ok_or_else(broken)?.copy_from_slice(last);
+        self.held_len = keep;
+        last.zeroize();
+        out.truncate(cut);
+        Ok(())
+    }
+
+    /// Checks that the ciphertext was whole blocks and the padding well formed, and appends the
+    /// rest of the plaintext (the held-back bytes before the padding) to `out`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidCiphertextLength`] if the ciphertext was empty or not whole AES blocks;
+    /// [`Error::InvalidPadding`] as for [`decrypt_and_unpad`]. `out` is then as it was.
+    pub(crate) fn finish(self, out: &mut Vec<u8>) -> Result<(), Error> {
+        if self.partial_len != 0 || self.held_len == 0 {
+            return Err(Error::InvalidCiphertextLength);
+        }
+        // The held bytes are the last 32 of the plaintext, or all 16 of it: all the padding
+        // can cover, so `unpad` judges them as it would the whole plaintext.
+        let Some(held) = self.held.get(..self.held_len) else {
+            debug_assert!(false, "at most 32 bytes are held");
+            return Err(Error::InvalidCiphertextLength);
+        };
+        let len = unpad(held)?;
+        out.extend_from_slice(held.get(..len).ok_or(Error::InvalidPadding)?);
+        Ok(())
+    }
+}
+
+impl Drop for DecryptStream {
+    fn drop(&mut self) {
+        // The chaining value (until the first block, the IV: half of the key) is wiped by
+        // `cbc` (its `zeroize` feature), the key schedule by `aes`; the plaintext held back and
+        // the partial block here.
+        self.held.zeroize();
+        self.partial.as_mut_slice().zeroize();
+    }
 }
 
 /// Checks the PKCS#7 padding (1 to 32 bytes) and returns the unpadded length.

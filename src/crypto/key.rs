@@ -56,6 +56,23 @@ impl AesKey {
         padded.zeroize();
         result
     }
+
+    /// Decodes a media key: an EncodingAESKey, or the per-message `aeskey` of the AI bot's
+    /// long-connection mode, which is either that (43 characters) or the same with its one `=`
+    /// of padding (44 characters). Trailing bits are allowed in both.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidAesKey`] unless `key` is 43 base64 characters decoding to 32 bytes,
+    /// optionally followed by one `=`.
+    pub(crate) fn from_media_key(key: &str) -> Result<AesKey, Error> {
+        // Standard base64 of 32 bytes is 43 characters and one `=`; that `=` carries nothing.
+        let unpadded = match key.strip_suffix('=') {
+            Some(rest) if rest.len() == KEY_CHARS => rest,
+            _ => key,
+        };
+        AesKey::from_encoding_aes_key(unpadded)
+    }
 }
 
 impl Drop for AesKey {

@@ -6,9 +6,15 @@
 //! cargo run --manifest-path examples/axum-callback/Cargo.toml
 //! ```
 //!
+//! The WeCom AI bot is on `/aibot` (see `aibot.rs`): JSON callbacks, answered with a streamed
+//! echo.
+//!
 //! Configuration from the environment (with none set it runs on the official WeCom sample
-//! credentials, so the official GET vector works out of the box):
-//! `WXBIZ_TOKEN`, `WXBIZ_AES_KEY`, `WXBIZ_RECEIVE_ID`, and `BIND` (default `127.0.0.1:3000`).
+//! credentials, so the official GET vector works out of the box): `WXBIZ_TOKEN`,
+//! `WXBIZ_AES_KEY`, `WXBIZ_RECEIVE_ID` for the app; `WXBIZ_BOT_TOKEN`, `WXBIZ_BOT_AES_KEY` for
+//! the bot (its receive id is empty); `BIND` (default `127.0.0.1:3000`).
+
+mod aibot;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -38,10 +44,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     )
     .map_err(|e| format!("bad WXBIZ_* configuration: {e} ({})", e.code()))?;
 
+    // The AI bot has credentials of its own, and an empty receive id.
+    let bot = MsgCrypt::new(
+        &env("WXBIZ_BOT_TOKEN", "QDG6eK"),
+        &env("WXBIZ_BOT_AES_KEY", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"),
+        "",
+    )
+    .map_err(|e| format!("bad WXBIZ_BOT_* configuration: {e} ({})", e.code()))?;
+
     let app = Router::new()
         .route("/callback", get(url_check).post(message))
-        .layer(DefaultBodyLimit::max(MAX_BODY))
-        .with_state(crypt);
+        .with_state(crypt)
+        .merge(aibot::router(bot))
+        .layer(DefaultBodyLimit::max(MAX_BODY));
 
     let listener = tokio::net::TcpListener::bind(env("BIND", "127.0.0.1:3000")).await?;
     // The end-to-end test reads this line to find the port when BIND ends in :0.
@@ -133,7 +148,7 @@ fn answer(message: &Message) -> Option<Reply> {
 /// 401 for a signature that does not verify, and one identical 403 for every fault after the
 /// signature verified (telling those apart would help whoever holds the token decrypt
 /// messages). The detail goes to the log: errors carry no secret.
-fn refuse(e: &Error) -> Response {
+pub(crate) fn refuse(e: &Error) -> Response {
     eprintln!("refused callback: {e} ({}); {}", e.code(), e.hint().unwrap_or_default());
     match e {
         Error::MalformedQuery(_) | Error::MalformedEnvelope(_) => StatusCode::BAD_REQUEST,
