@@ -71,14 +71,18 @@ fn end_to_end() {
     for quiet in [
         event("future_event", "<Whatever>1</Whatever>"),
         event("change_contact", "<ChangeType>update_user</ChangeType><UserID>zhangsan</UserID>"),
-        text.replace("[CDATA[text]]", "[CDATA[hologram]]"),
-        "<xml><SuiteId>ww1</SuiteId><InfoType>suite_ticket</InfoType></xml>".replace(
-            "</xml>",
-            &format!("<TimeStamp>{now}</TimeStamp><CreateTime>{now}</CreateTime></xml>"),
-        ),
+        text.replace("[CDATA[text]]", "[CDATA[hologram]]").replace("<MsgId>1<", "<MsgId>3<"),
     ] {
         assert_eq!(post(&server, &crypt, &quiet, &now.to_string()), None, "{quiet}");
     }
+    // An instruction callback is acknowledged with "success", as Tencent requires.
+    let ticket = format!(
+        "<xml><SuiteId>ww1</SuiteId><InfoType>suite_ticket</InfoType><TimeStamp>{now}</TimeStamp></xml>"
+    );
+    assert_eq!(post_raw(&server, &crypt, &ticket, &now.to_string()), (200, b"success".to_vec()));
+
+    // A retry of the text (a new query, a fresh ciphertext): acknowledged, not answered again.
+    assert_eq!(post(&server, &crypt, &text, &now.to_string()), None);
 
     // 5. Freshness is judged on CreateTime, inside the ciphertext: a replayed message from long
     //    ago is refused (403, after the signature) even under a fresh query timestamp, and a
@@ -86,7 +90,8 @@ fn end_to_end() {
     let stale = text.replace(&format!("<CreateTime>{now}"), "<CreateTime>1409659813");
     let (status, body) = post_raw(&server, &crypt, &stale, &now.to_string());
     assert_eq!((status, body.len()), (403, 0));
-    assert!(post(&server, &crypt, &text, "1409659813").is_some());
+    let fresh = text.replace("<MsgId>1<", "<MsgId>2<");
+    assert!(post(&server, &crypt, &fresh, "1409659813").is_some());
 
     // 6. Malformed bodies: 400; a tampered body: 401; an oversized body: refused, never a 500.
     let sent = crypt.encrypt_msg(&text, "1", "42").unwrap();

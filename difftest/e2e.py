@@ -1,0 +1,347 @@
+#!/usr/bin/env python3
+"""End-to-end tests of an example server, with every request built, and every reply read, by
+Tencent's official Python library (weworkapi's WXBizMsgCrypt3) or, for the deliberately broken
+ones, by pycryptodome as that library does it.
+
+Usage: e2e.py --server PATH [--redis]
+
+The server binary is started on a free port with short timeouts (its `listening on ADDR` line
+gives the port) and checked for: the official URL check; a text message answered with a reply
+the official library decrypts; a forged signature (401) and a malformed body (400); a captured
+POST replayed as a URL check, and padding, frame, receive-id, UTF-8 and staleness faults signed
+with the right token, all answered byte for byte alike (403, empty); a replay with timestamp and
+nonce swapped and a retry, acknowledged without being processed; an unknown event acknowledged;
+create_auth answered within Tencent's 1000 ms; an oversized body refused; an idle connection
+closed within the header timeout; a slow body cut off within the request timeout.
+
+With --redis (the axum example): redis-server is started on a free port without persistence,
+two replicas share it, a retry sent to the other replica is acknowledged without being
+processed, and with Redis stopped the replicas keep serving (they fail open: a callback is
+processed rather than lost).
+
+The last line is "e2e: N passed, M failed"; the exit status is 1 if anything failed.
+"""
+
+import argparse
+import base64
+import hashlib
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+
+from Crypto.Cipher import AES
+from weworkapi.WXBizMsgCrypt3 import WXBizMsgCrypt as WeWork
+
+TOKEN, KEY, CORP = "QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7"
+HEADER_TIMEOUT_MS, REQUEST_TIMEOUT_MS = 500, 1500
+GET_VECTOR = ("/callback?msg_signature=5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3&timestamp=1409659589"
+              "&nonce=263014780&echostr=P9nAzCzyDtyTWESHep1vC5X9xho%2FqYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp"
+              "%2B4RPcs8TgAE7OaBO%2BFZXvnaqQ%3D%3D")
+
+passed, failures = 0, []
+
+
+def check(name, ok, detail=""):
+    global passed
+    if ok:
+        passed += 1
+        print(f"  ok    {name}")
+    else:
+        failures.append(name)
+        print(f"  FAIL  {name}: {detail}")
+
+
+class Server:
+    def __init__(self, binary, env=None):
+        environment = {**os.environ, "BIND": "127.0.0.1:0", "WXBIZ_HEADER_TIMEOUT_MS": str(HEADER_TIMEOUT_MS),
+                       "WXBIZ_IDLE_TIMEOUT_MS": str(HEADER_TIMEOUT_MS),
+                       "WXBIZ_REQUEST_TIMEOUT_MS": str(REQUEST_TIMEOUT_MS), **(env or {})}
+        for name in ("WXBIZ_TOKEN", "WXBIZ_AES_KEY", "WXBIZ_RECEIVE_ID"):
+            environment.pop(name, None)
+        self.proc = subprocess.Popen([binary], env=environment, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, text=True)
+        line = self.proc.stdout.readline()
+        if not line.startswith("listening on "):
+            raise RuntimeError(f"{binary} did not start: {line!r}")
+        host, port = line.split()[-1].rsplit(":", 1)
+        self.addr = (host, int(port))
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait(timeout=10)
+
+
+def http(addr, method, target, body=b"", timeout=10):
+    """One request on its own connection; returns (status, raw response bytes)."""
+    with socket.create_connection(addr, timeout=timeout) as s:
+        head = (f"{method} {target} HTTP/1.1\r\nHost: {addr[0]}\r\nContent-Type: text/xml\r\n"
+                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+        s.sendall(head + body)
+        chunks = []
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    raw = b"".join(chunks)
+    status = int(raw.split(b" ", 2)[1]) if raw.startswith(b"HTTP/1.1 ") else 0
+    return status, raw
+
+
+def response_body(raw):
+    return raw.split(b"\r\n\r\n", 1)[1] if b"\r\n\r\n" in raw else b""
+
+
+def without_date(raw):
+    """The response with its Date header left out: everything else must be identical."""
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lines = [line for line in head.split(b"\r\n") if not line.lower().startswith(b"date:")]
+    return b"\r\n".join(lines) + b"\r\n\r\n" + body
+
+
+def xml_field(body, name):
+    return ET.fromstring(body).find(name).text
+
+
+def text_message(msg_id, content="hi from the official library", create_time=None):
+    create_time = int(time.time()) if create_time is None else create_time
+    return (f"<xml><ToUserName><![CDATA[{CORP}]]></ToUserName><FromUserName><![CDATA[zhangsan]]></FromUserName>"
+            f"<CreateTime>{create_time}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+            f"<Content><![CDATA[{content}]]></Content><MsgId>{msg_id}</MsgId><AgentID>1</AgentID></xml>")
+
+
+def official_post(plaintext, nonce, timestamp=None):
+    """(target, body) of a POST built by the official library."""
+    timestamp = str(int(time.time())) if timestamp is None else timestamp
+    ret, body = WeWork(TOKEN, KEY, CORP).EncryptMsg(plaintext, nonce, timestamp)
+    assert ret == 0, ret
+    target = f"/callback?msg_signature={xml_field(body, 'MsgSignature')}&timestamp={timestamp}&nonce={nonce}"
+    return target, body.encode()
+
+
+def read_reply(raw):
+    """The official library's reading of a passive reply: its plaintext, parsed, or None."""
+    body = response_body(raw).decode()
+    ret, plain = WeWork(TOKEN, KEY, CORP).DecryptMsg(body, xml_field(body, "MsgSignature"),
+                                                      xml_field(body, "TimeStamp"), xml_field(body, "Nonce"))
+    return ET.fromstring(plain.decode()) if ret == 0 else None
+
+
+def seal(frame):
+    """Encrypts a raw frame as the official library does (PKCS#7 to 32 bytes, IV = key[:16])."""
+    key = base64.b64decode(KEY + "=")
+    return base64.b64encode(AES.new(key, AES.MODE_CBC, key[:16]).encrypt(frame)).decode()
+
+
+def pad32(data):
+    pad = 32 - len(data) % 32
+    return data + bytes([pad]) * pad
+
+
+def signed_post(encrypt, timestamp, nonce):
+    signature = hashlib.sha1("".join(sorted([TOKEN, timestamp, nonce, encrypt])).encode()).hexdigest()
+    body = f"<xml><ToUserName><![CDATA[{CORP}]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+    return f"/callback?msg_signature={signature}&timestamp={timestamp}&nonce={nonce}", body.encode()
+
+
+def unique():
+    return int(time.time() * 1000) % 10**12 * 1000 + int.from_bytes(os.urandom(2), "big") % 1000
+
+
+def run_single(binary):
+    server = Server(binary)
+    addr = server.addr
+    try:
+        status, raw = http(addr, "GET", GET_VECTOR)
+        check("the official URL check is answered with its echo", (status, response_body(raw)) == (200, b"1616140317555161061"),
+              raw[:200])
+
+        msg_id = unique()
+        target, body = official_post(text_message(msg_id), "n1")
+        status, raw = http(addr, "POST", target, body)
+        reply = read_reply(raw) if status == 200 else None
+        check("a text message is answered with a reply the official library decrypts",
+              reply is not None and reply.find("Content").text == "hi from the official library"
+              and reply.find("ToUserName").text == "zhangsan", raw[:300])
+
+        forged = target.split("msg_signature=")[0] + "msg_signature=" + "0" * 40 + "&" + target.split("&", 1)[1]
+        status, raw = http(addr, "POST", forged, body)
+        check("a forged signature is 401", status == 401, raw[:200])
+        status, raw = http(addr, "POST", target, b"not xml at all")
+        check("a malformed body is 400", status == 400, raw[:200])
+
+        # Faults after the signature, each signed with the right token: one answer for all.
+        ts, nonce = str(int(time.time())), "fault"
+        message = text_message(unique()).encode()
+        random16 = os.urandom(16)
+        frame = pad32(random16 + struct.pack(">I", len(message)) + message + CORP.encode())
+        bad_padding = bytearray(frame)
+        if bad_padding[-1] >= 2:
+            bad_padding[-2] ^= 0x40  # a padding byte that is not the padding length
+        else:
+            bad_padding[-1] = 0  # no padding length is 0
+        stale = text_message(unique(), create_time=int(time.time()) - 4000).encode()
+        faults = {
+            "padding": seal(bytes(bad_padding)),
+            "frame": seal(pad32(random16 + struct.pack(">I", len(message) + 9999) + message + CORP.encode())),
+            "receive id": seal(pad32(random16 + struct.pack(">I", len(message)) + message + b"ww-another-corp")),
+            "utf-8": seal(pad32(random16 + struct.pack(">I", 2) + b"\xc3\x28" + CORP.encode())),
+            "stale CreateTime": seal(pad32(random16 + struct.pack(">I", len(stale)) + stale + CORP.encode())),
+            "not xml": seal(pad32(random16 + struct.pack(">I", 7) + b"not xml" + CORP.encode())),
+        }
+        answers = {}
+        for name, encrypt in faults.items():
+            fault_target, fault_body = signed_post(encrypt, ts, nonce)
+            answers[name] = without_date(http(addr, "POST", fault_target, fault_body)[1])
+        # A captured POST replayed as a URL check verifies too: it must look the same.
+        captured = xml_field(body.decode(), "Encrypt")
+        echostr = captured.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
+        answers["captured POST as a URL check"] = without_date(http(addr, "GET", f"{target}&echostr={echostr}")[1])
+        first = next(iter(answers.values()))
+        check("faults after the signature are answered byte for byte alike",
+              all(a == first for a in answers.values()), {k: v[:80] for k, v in answers.items()})
+        check("and that answer is an empty 403", first.startswith(b"HTTP/1.1 403") and response_body(first) == b"", first)
+
+        # The same message again: a retry (new nonce, fresh ciphertext), and a capture replayed
+        # with timestamp and nonce swapped (which the signature cannot tell apart).
+        retry_target, retry_body = official_post(text_message(msg_id), "n2")
+        status, raw = http(addr, "POST", retry_target, retry_body)
+        check("a retry is acknowledged, not processed again", (status, response_body(raw)) == (200, b""), raw[:200])
+        now = str(int(time.time()))
+        ret, swapped_body = WeWork(TOKEN, KEY, CORP).EncryptMsg(text_message(msg_id), now, "17" + now[2:])
+        swapped = (f"/callback?msg_signature={xml_field(swapped_body, 'MsgSignature')}&timestamp={'17' + now[2:]}"
+                   f"&nonce={now}")
+        status, raw = http(addr, "POST", swapped, swapped_body.encode())
+        check("a replay with timestamp and nonce swapped verifies but is not processed",
+              (status, response_body(raw)) == (200, b""), raw[:200])
+
+        event = (f"<xml><ToUserName><![CDATA[{CORP}]]></ToUserName><FromUserName><![CDATA[zhangsan]]></FromUserName>"
+                 f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
+                 f"<Event><![CDATA[an_event_from_next_year]]></Event><Surprise>1</Surprise></xml>")
+        status, raw = http(addr, "POST", *official_post(event, "n3"))
+        check("an unknown event is acknowledged with 200", (status, response_body(raw)) == (200, b""), raw[:200])
+
+        create_auth = (f"<xml><SuiteId><![CDATA[{CORP}]]></SuiteId><InfoType><![CDATA[create_auth]]></InfoType>"
+                       f"<TimeStamp>{int(time.time())}</TimeStamp><AuthCode><![CDATA[AUTHCODE]]></AuthCode></xml>")
+        started = time.monotonic()
+        status, raw = http(addr, "POST", *official_post(create_auth, "n4"))
+        took = time.monotonic() - started
+        check("create_auth is answered 'success' within 1000 ms", (status, response_body(raw)) == (200, b"success")
+              and took < 1.0, f"{took:.3f} s: {raw[:200]}")
+
+        status, raw = http(addr, "POST", target, b"x" * (2 << 20))
+        check("a body over 1 MiB is refused (413)", status == 413, raw[:200])
+
+        # Timeouts: a connection that says nothing, one idle after a request, a body dripped.
+        for name, prelude in [("a silent connection", b""),
+                              ("an idle keep-alive connection",
+                               f"GET {GET_VECTOR} HTTP/1.1\r\nHost: x\r\n\r\n".encode())]:
+            with socket.create_connection(addr, timeout=10) as s:
+                s.sendall(prelude)
+                started = time.monotonic()
+                if prelude:
+                    s.recv(65536)
+                    started = time.monotonic()
+                closed = False
+                try:
+                    while s.recv(65536):
+                        pass
+                    closed = True
+                except socket.timeout:
+                    pass
+                took = time.monotonic() - started
+            check(f"{name} is closed within the header timeout",
+                  closed and took < HEADER_TIMEOUT_MS / 1000 + 1.0, f"closed {closed} after {took:.2f} s")
+
+        with socket.create_connection(addr, timeout=10) as s:
+            s.sendall(f"POST {target} HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n".encode())
+            s.settimeout(0.2)
+            started, answer = time.monotonic(), None
+            while answer is None and time.monotonic() - started < 10:
+                try:
+                    s.sendall(b"<")  # one byte every 200 ms: 1000 bytes would take 200 s
+                    answer = s.recv(65536)  # a response, or b"" for a closed connection
+                except socket.timeout:
+                    pass
+                except (BrokenPipeError, ConnectionResetError):
+                    answer = b""
+            took = time.monotonic() - started
+        check("a slow body is cut off within the request timeout",
+              answer is not None and took < REQUEST_TIMEOUT_MS / 1000 + 1.5
+              and (answer == b"" or answer.startswith(b"HTTP/1.1 408")),
+              f"after {took:.2f} s: {answer[:80]}")
+    finally:
+        server.stop()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_redis(binary):
+    redis_server = shutil.which("redis-server")
+    if redis_server is None:
+        check("redis-server is installed (.ci/run installs it)", False, "not found")
+        return
+    port = free_port()
+    workdir = tempfile.mkdtemp()
+    redis = subprocess.Popen([redis_server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                              "--appendonly", "no", "--dir", workdir], stdout=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    env = {"REDIS_URL": f"redis://127.0.0.1:{port}/"}
+    a, b = Server(binary, env), Server(binary, env)
+    try:
+        msg_id = unique()
+        status, raw = http(a.addr, "POST", *official_post(text_message(msg_id, "to replica A"), "r1"))
+        reply = read_reply(raw) if status == 200 else None
+        check("replica A processes a message", reply is not None and reply.find("Content").text == "to replica A", raw[:200])
+        status, raw = http(b.addr, "POST", *official_post(text_message(msg_id, "to replica A"), "r2"))
+        check("its retry, sent to replica B, is acknowledged without being processed",
+              (status, response_body(raw)) == (200, b""), raw[:200])
+
+        redis.kill()
+        redis.wait(timeout=10)
+        started = time.monotonic()
+        status, raw = http(a.addr, "POST", *official_post(text_message(unique(), "Redis is down"), "r3"))
+        took = time.monotonic() - started
+        reply = read_reply(raw) if status == 200 else None
+        check("with Redis stopped the replicas keep serving (fail open), within a second",
+              reply is not None and reply.find("Content").text == "Redis is down" and took < 1.5, f"{took:.2f} s: {raw[:200]}")
+        status, raw = http(b.addr, "GET", GET_VECTOR)
+        check("and the URL check still works", status == 200, raw[:200])
+    finally:
+        a.stop()
+        b.stop()
+        if redis.poll() is None:
+            redis.kill()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--server", required=True, help="the example server's binary")
+    parser.add_argument("--redis", action="store_true", help="also the two-replica test with redis-server")
+    args = parser.parse_args()
+    print(f"e2e: {args.server}")
+    run_single(args.server)
+    if args.redis:
+        run_redis(args.server)
+    print(f"e2e: {passed} passed, {len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
