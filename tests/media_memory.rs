@@ -1,7 +1,7 @@
 //! `media::Decryptor` in constant memory: 100 MiB of ciphertext streamed in 64 KiB chunks, with
 //! the heap counted by a global allocator that counts this thread's calls to `alloc`,
-//! `alloc_zeroed` and `realloc`, and the bytes it holds at its peak (the approach of
-//! tests/allocations.rs, in a test binary of its own).
+//! `alloc_zeroed` and `realloc`, and the bytes it holds at its peak (tests/common/counting.rs, as
+//! tests/allocations.rs uses it, in a test binary of its own).
 //!
 //! The ciphertext is cheap to make and still checkable against an independent implementation
 //! (RustCrypto `aes` + `cbc` used directly): CBC decrypts any ciphertext, so the stream is one
@@ -12,8 +12,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 #![allow(unsafe_code)]
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::time::Instant;
 
 use aes::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit, array::Array};
@@ -21,66 +19,13 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use wxbizmsgcrypt::media::{Decryptor, MediaKey};
 
-struct Counting;
+#[path = "common/counting.rs"]
+mod counting;
 
-thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-    /// Bytes this thread holds, and the most it has held since `PEAK` was last reset.
-    static LIVE: Cell<isize> = const { Cell::new(0) };
-    static PEAK: Cell<isize> = const { Cell::new(0) };
-}
-
-fn count() {
-    let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-}
-
-fn grow(bytes: isize) {
-    let _ = LIVE.try_with(|live| {
-        live.set(live.get() + bytes);
-        let _ = PEAK.try_with(|peak| peak.set(peak.get().max(live.get())));
-    });
-}
-
-fn size(layout: Layout) -> isize {
-    isize::try_from(layout.size()).unwrap_or(isize::MAX)
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; counting touches only a
-// const-initialized thread-local `Cell`, which neither allocates nor unwinds.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
-        grow(size(layout));
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count();
-        grow(size(layout));
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
-        grow(isize::try_from(new_size).unwrap_or(isize::MAX) - size(layout));
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        grow(-size(layout));
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+use counting::cost_of;
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
-
-/// The allocations `f` makes, and the most bytes held at once while it ran beyond what was
-/// held before.
-fn cost_of(f: impl FnOnce()) -> (usize, isize) {
-    let start = LIVE.with(Cell::get);
-    PEAK.with(|peak| peak.set(start));
-    let before = ALLOCATIONS.with(Cell::get);
-    f();
-    (ALLOCATIONS.with(Cell::get) - before, PEAK.with(Cell::get) - start)
-}
+static GLOBAL: counting::Counting = counting::Counting;
 
 #[test]
 fn the_counter_counts() {
