@@ -177,7 +177,9 @@ pub enum Error {
 
     /// A reply field (a passive reply's content, or the envelope's timestamp or nonce) holds a
     /// character XML cannot carry: a control character other than tab, newline or carriage
-    /// return, or U+FFFE/U+FFFF. Code `-40011`.
+    /// return, or U+FFFE/U+FFFF; or the timestamp and nonce are so much markup once escaped
+    /// (`&`, `<`, `>`, `]]>`, carriage returns) that the envelope reader, which bounds markup
+    /// before any signature is checked, would refuse the body. Code `-40011`.
     #[error("reply field holds a character XML cannot carry")]
     ReplyFieldNotRepresentable,
 

@@ -538,3 +538,31 @@ fn adapter_encrypt_msg_round_trips() {
         assert_eq!(json::decrypt_msg(&c, signed(sig, "1", "2"), &body).plain().unwrap(), "ok");
     }
 }
+
+/// Found by the round_trip fuzz target: a timestamp of 160 `&` rendered to 160 references,
+/// more markup than the envelope reader takes before the signature. The renderers refuse what
+/// no reader would read back; a few references are fine.
+#[test]
+fn a_reply_envelope_is_rendered_only_if_it_reads_back() {
+    let crypt = MsgCrypt::new("tok3n", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "").unwrap();
+    let ampersands = format!("1700000000{}", "&".repeat(160));
+    let sent = crypt.encrypt_msg("hi", &ampersands, "1700000001").unwrap();
+    assert_eq!(xml::render_reply(&sent), Err(Error::ReplyFieldNotRepresentable));
+    let signed = wxbizmsgcrypt::Signed {
+        msg_signature: sent.msg_signature(),
+        timestamp: &ampersands,
+        nonce: "1700000001",
+    };
+    let decrypted = crypt.decrypt_msg(signed, sent.encrypt()).unwrap();
+    assert_eq!(
+        xml::encrypt_reply(&decrypted, "hi", &ampersands, "n"),
+        Err(Error::ReplyFieldNotRepresentable)
+    );
+    for (timestamp, nonce) in [("17&00", "a<b"), ("1700000000", "]]>]]>"), ("1\r2", "&&&")] {
+        let sent = crypt.encrypt_msg("hi", timestamp, nonce).unwrap();
+        let body = xml::render_reply(&sent).unwrap();
+        assert_eq!(xml::read_encrypt(&body).unwrap(), sent.encrypt(), "{timestamp:?} {nonce:?}");
+        let body = xml::encrypt_reply(&decrypted, "hi", timestamp, nonce).unwrap();
+        assert!(xml::read_encrypt(&body).is_ok(), "{timestamp:?} {nonce:?}");
+    }
+}

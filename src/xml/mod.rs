@@ -16,8 +16,8 @@ use std::borrow::Cow;
 use self::canonical::Check;
 pub use self::render::render_reply;
 use self::render::{
-    ENCRYPT_CDATA_CLOSE, ENCRYPT_CDATA_OPEN, push_our_signature, push_timestamp_and_nonce,
-    room_after,
+    ENCRYPT_CDATA_CLOSE, ENCRYPT_CDATA_OPEN, ensure_readable, push_our_signature,
+    push_timestamp_and_nonce, room_after,
 };
 use crate::error::{EnvelopeFault, Error};
 use crate::message::Message;
@@ -83,7 +83,7 @@ fn decrypt_body<T>(body: &str, decrypt: impl Fn(&str) -> Result<T, Error>) -> Re
 ///
 /// [`Error::ReplyTooLarge`] (`-40006`) for a reply of 4 GiB or more, then
 /// [`Error::ReplyFieldNotRepresentable`] (`-40011`) if `timestamp` or `nonce` holds a character
-/// XML cannot carry.
+/// XML cannot carry, or so much escaped markup that [`read_encrypt`] would refuse the body.
 ///
 /// # Example
 ///
@@ -117,6 +117,7 @@ pub fn encrypt_reply(
     out.push_str(ENCRYPT_CDATA_CLOSE);
     push_our_signature(&mut out, &signature);
     push_timestamp_and_nonce(&mut out, timestamp, nonce)?;
+    ensure_readable(&out, timestamp, nonce)?;
     Ok(out)
 }
 

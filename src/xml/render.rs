@@ -26,7 +26,9 @@ use crate::strict_xml::{push_cdata_or_text, push_text};
 /// # Errors
 ///
 /// [`Error::ReplyFieldNotRepresentable`] (`-40011`) if a value contains a character XML 1.0
-/// cannot carry at all (a control character other than tab, newline and carriage return).
+/// cannot carry at all (a control character other than tab, newline and carriage return), or
+/// the timestamp and nonce are so much escaped markup that
+/// [`read_encrypt`](super::read_encrypt) would refuse the body.
 ///
 /// # Example
 ///
@@ -56,7 +58,21 @@ pub fn render_reply(msg: &EncryptedMsg) -> Result<String, Error> {
     out.push_str(ENCRYPT_CLOSE);
     push_cdata_or_text(&mut out, msg.msg_signature())?;
     push_timestamp_and_nonce(&mut out, msg.timestamp(), msg.nonce())?;
+    ensure_readable(&out, msg.timestamp(), msg.nonce())?;
     Ok(out)
+}
+
+/// Checks that a body whose timestamp or nonce had to be escaped reads back: escaped values
+/// are markup (a reference per `&`, `<`, `>` or carriage return), and the envelope reader
+/// bounds markup before the signature is checked, so a value made mostly of them would give a
+/// body no reader of this crate takes. Ordinary values (digits, letters) skip the check.
+pub(super) fn ensure_readable(body: &str, timestamp: &str, nonce: &str) -> Result<(), Error> {
+    let plain =
+        |value: &str| !value.bytes().any(|b| matches!(b, b'&' | b'<' | b'>' | b'\r' | b']'));
+    if plain(timestamp) && plain(nonce) {
+        return Ok(());
+    }
+    super::read_encrypt(body).map(|_| ()).map_err(|_| Error::ReplyFieldNotRepresentable)
 }
 
 const ENCRYPT_OPEN: &str = "<xml>\n<Encrypt>";
