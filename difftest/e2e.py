@@ -213,10 +213,10 @@ def run_single(binary):
         retry_target, retry_body = official_post(text_message(msg_id), "n2")
         status, raw = http(addr, "POST", retry_target, retry_body)
         check("a retry is acknowledged, not processed again", (status, response_body(raw)) == (200, b""), raw[:200])
-        now = str(int(time.time()))
-        ret, swapped_body = WeWork(TOKEN, KEY, CORP).EncryptMsg(text_message(msg_id), now, "17" + now[2:])
-        swapped = (f"/callback?msg_signature={xml_field(swapped_body, 'MsgSignature')}&timestamp={'17' + now[2:]}"
-                   f"&nonce={now}")
+                # Sent with timestamp T and nonce N (a number far from T); replayed as timestamp N, nonce T.
+        now, other = str(int(time.time())), str(int(time.time()) - 123_456)
+        ret, swapped_body = WeWork(TOKEN, KEY, CORP).EncryptMsg(text_message(msg_id), other, now)
+        swapped = f"/callback?msg_signature={xml_field(swapped_body, 'MsgSignature')}&timestamp={other}&nonce={now}"
         status, raw = http(addr, "POST", swapped, swapped_body.encode())
         check("a replay with timestamp and nonce swapped verifies but is not processed",
               (status, response_body(raw)) == (200, b""), raw[:200])

@@ -407,6 +407,9 @@ impl DedupStore for Down {
     ) -> Result<bool, StoreError> {
         Err(StoreError::new("connection refused"))
     }
+    async fn forget(&self, _key: &DedupKey) -> Result<(), StoreError> {
+        Err(StoreError::new("connection refused"))
+    }
 }
 
 #[test]
@@ -429,6 +432,43 @@ fn a_failing_store_fails_open_and_says_so() {
     service_run(&service, &query, &body, at(1_700_000_000), &handled);
     service_run(&service, &query, &body, at(1_700_000_000), &handled);
     assert_eq!(handled.get(), 2);
+}
+
+#[test]
+fn a_callback_the_app_could_not_handle_is_handed_on_again() {
+    let service = Service::new(Endpoint::xml(crypt()), MemoryDedup::new(1000));
+    let attempts = Cell::new(0);
+    let plaintext = text_message(1_700_000_000, 99);
+    let now = at(1_700_000_001);
+    let mut statuses = Vec::new();
+    for nonce in ["a", "b", "c"] {
+        let (query, body) = post(&plaintext, "1700000000", nonce);
+        let request = Request { method: "POST", query: &query, body: body.as_bytes() };
+        let attempts = &attempts;
+        let response = block_on(service.handle(request, now, |callback| async move {
+            attempts.set(attempts.get() + 1);
+            // The first attempt fails (a database down, say); the second succeeds.
+            if attempts.get() == 1 { callback.retry_later() } else { callback.acknowledge() }
+        }));
+        statuses.push(response.status());
+    }
+    // Handed on twice (the failure, then the retry that succeeded); the third acknowledged.
+    assert_eq!((statuses, attempts.get()), (vec![503, 200, 200], 2));
+}
+
+#[test]
+fn an_ai_bot_create_time_that_is_not_whole_seconds_is_refused() {
+    let bot = MsgCrypt::new("tok3n", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "").unwrap();
+    let endpoint = Endpoint::aibot(bot.clone());
+    for create_time in ["1700000000.5", "-1", "true", "\"soon\""] {
+        let plaintext = format!(r#"{{"msgid":"m","msgtype":"text","create_time":{create_time}}}"#);
+        let sent = bot.encrypt_msg(&plaintext, "1700000000", "n").unwrap();
+        let query = format!("msg_signature={}&timestamp=1700000000&nonce=n", sent.msg_signature());
+        let body = json::render_reply(&sent).unwrap();
+        let response =
+            respond(handle(&endpoint, "POST", &query, body.as_bytes(), at(1_700_000_000)));
+        assert_eq!(response.status(), 403, "{create_time}");
+    }
 }
 
 // --- the in-memory store --------------------------------------------------------------------

@@ -5,7 +5,10 @@
 //! callback's path, to register in the application's `App` beside its other services; it
 //! answers the URL check, refusals and duplicates itself and hands the handler only fresh,
 //! first-time callbacks. The raw query is taken as it arrived, the body bounded by the
-//! endpoint's [`max_body`](crate::endpoint::Endpoint::max_body) (413 past it).
+//! endpoint's [`max_body`](crate::endpoint::Endpoint::max_body) (413 past it). A body the framework
+//! cannot read (too large, cut off) is answered by the framework itself, with its own short
+//! text: that happens before anything is verified, so it tells a sender nothing. A 405 says
+//! `Allow: GET, POST`.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -36,7 +39,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CONTENT_TYPE, HeaderValue};
+use actix_web::http::header::{ALLOW, CONTENT_TYPE, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, Resource, Responder, web};
 
 use crate::endpoint::{Callback, DedupStore, Request, Response, Service};
@@ -91,6 +94,9 @@ impl Responder for Response {
         let mut response = HttpResponse::with_body(status, self.into_body());
         if let Some(content_type) = content_type {
             response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        }
+        if status == StatusCode::METHOD_NOT_ALLOWED {
+            response.headers_mut().insert(ALLOW, HeaderValue::from_static("GET, POST"));
         }
         response
     }

@@ -1,10 +1,13 @@
 //! The endpoint as an [axum](https://docs.rs/axum/0.8) 0.8 route (feature `axum`).
 //!
 //! [`route`] turns a [`Service`] and the application's handler into a `MethodRouter` for any
-//! state, to mount at the callback's path in the application's own router, beside its other
+//! state (the handler takes the [`Callback`] and captures what else it needs), to mount at the callback's path in the application's own router, beside its other
 //! routes; it answers the URL check, refusals and duplicates itself and hands the handler only
 //! fresh, first-time callbacks. The raw query is taken as it arrived, the body bounded by the
-//! endpoint's [`max_body`](crate::endpoint::Endpoint::max_body) (413 past it).
+//! endpoint's [`max_body`](crate::endpoint::Endpoint::max_body) (413 past it). A body the framework
+//! cannot read (too large, cut off) is answered by the framework itself, with its own short
+//! text: that happens before anything is verified, so it tells a sender nothing. A 405 says
+//! `Allow: GET, POST`.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -96,6 +99,9 @@ impl IntoResponse for Response {
             response
                 .headers_mut()
                 .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        }
+        if status == StatusCode::METHOD_NOT_ALLOWED {
+            response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
         }
         response
     }

@@ -307,6 +307,11 @@ impl Message {
         }
     }
 
+    /// Whether the top-level field `name` is there, whatever its value.
+    pub(crate) fn has_field(&self, name: &str) -> bool {
+        self.value.get(name).is_some()
+    }
+
     /// The value of the top-level field `name`.
     fn field(&self, name: &str) -> Option<&Value> {
         self.value.get(name)

@@ -15,9 +15,12 @@ use crate::message::DedupKey;
 /// A store of de-duplication keys, shared by every request (and, behind a shared store such
 /// as Redis, by every replica).
 ///
-/// One operation, atomic: record `key` for `ttl` and say whether it is new. Redis does it with
-/// `SET key 1 NX EX ttl`. The [`Service`](super::Service) hands a callback to the application
-/// only when its key is new, and acknowledges the others.
+/// Two operations. [`first_time`](DedupStore::first_time), atomic: record `key` for `ttl` and
+/// say whether it is new (Redis: `SET key 1 NX EX ttl`); the [`Service`](super::Service) hands
+/// a callback to the application only when its key is new, and acknowledges the others.
+/// [`forget`](DedupStore::forget): drop a key again (Redis: `DEL key`), when the application
+/// answered that it could not handle the callback ([`Callback::retry_later`](super::Callback::retry_later)),
+/// so that WeCom's retry is handed on instead of acknowledged.
 ///
 /// # Example
 ///
@@ -32,6 +35,9 @@ use crate::message::DedupKey;
 /// impl DedupStore for Forgetful {
 ///     async fn first_time(&self, _key: &DedupKey, _ttl: Duration, _now: SystemTime) -> Result<bool, StoreError> {
 ///         Ok(true)
+///     }
+///     async fn forget(&self, _key: &DedupKey) -> Result<(), StoreError> {
+///         Ok(())
 ///     }
 /// }
 /// ```
@@ -50,6 +56,14 @@ pub trait DedupStore: Send + Sync {
         ttl: Duration,
         now: SystemTime,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Drops `key`, so that its next delivery is new again.
+    ///
+    /// # Errors
+    ///
+    /// A [`StoreError`] if the store could not be reached; the [`Service`](super::Service)
+    /// reports it to its hook (the key then expires with its `ttl`).
+    fn forget(&self, key: &DedupKey) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// A store's failure, with its cause.
@@ -120,6 +134,10 @@ impl DedupStore for NoDedup {
         _now: SystemTime,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send {
         ready(Ok(true))
+    }
+
+    fn forget(&self, _key: &DedupKey) -> impl Future<Output = Result<(), StoreError>> + Send {
+        ready(Ok(()))
     }
 }
 
@@ -278,6 +296,31 @@ impl MemoryDedup {
     }
 }
 
+impl MemoryDedup {
+    /// [`DedupStore::forget`], synchronously: drops `key` (its place in the expiry order goes
+    /// with the next sweep).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use std::time::{Duration, SystemTime};
+    /// # use wxbizmsgcrypt::{endpoint::MemoryDedup, message::Message};
+    /// let store = MemoryDedup::new(100);
+    /// let key = Message::parse("<xml><MsgId>1</MsgId><MsgType>text</MsgType></xml>")?.dedup_key();
+    /// let now = SystemTime::now();
+    /// assert!(store.check(&key, Duration::from_secs(60), now));
+    /// store.remove(&key);
+    /// assert!(store.check(&key, Duration::from_secs(60), now));
+    /// # Ok::<(), wxbizmsgcrypt::Error>(())
+    /// ```
+    pub fn remove(&self, key: &DedupKey) {
+        let index = usize::try_from(self.hasher.hash_one(key.as_str())).unwrap_or_default();
+        if let Some(shard) = self.shards.get(index % self.shards.len().max(1)) {
+            lock(shard).expires.remove(key.as_str());
+        }
+    }
+}
+
 impl Shard {
     /// Drops the entries that expired by `now`, oldest first.
     fn drop_expired(&mut self, now: u64) {
@@ -319,5 +362,10 @@ impl DedupStore for MemoryDedup {
         now: SystemTime,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send {
         ready(Ok(self.check(key, ttl, now)))
+    }
+
+    fn forget(&self, key: &DedupKey) -> impl Future<Output = Result<(), StoreError>> + Send {
+        self.remove(key);
+        ready(Ok(()))
     }
 }

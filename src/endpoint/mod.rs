@@ -23,6 +23,10 @@
 //! | 405 | a method other than GET and POST | empty |
 //! | 413 | a body over [`Endpoint::with_max_body`]'s bound | empty |
 //!
+//! (Behind the `axum` and `actix-web` adapters, a body the framework cannot read, too large or
+//! cut off, is answered 413 or 400 by the framework, with its own short text; 405 comes with
+//! `Allow: GET, POST`.)
+//!
 //! Every fault after the signature gets the same answer: a sender who holds the token (often
 //! short, and recoverable offline from any logged URL check) and could tell a padding fault
 //! from a frame fault would have a padding oracle that decrypts messages. The fault itself is
@@ -37,6 +41,12 @@
 //! parts and joins them without separators). A replay inside the window is what
 //! de-duplication catches: keys are kept for [`Endpoint::dedup_ttl`], twice the window plus
 //! WeCom's retry horizon.
+//!
+//! The AI bot's events carry `create_time`, but its messages (text, image, mixed, the
+//! stream-refresh poll) do not: for them freshness falls back to the query's `timestamp`, and
+//! a capture older than the de-duplication TTL could pass again if its timestamp and nonce can
+//! be re-split into a fresh-looking pair. Keep keys longer for a bot that must never act twice
+//! (a longer window, or a store with its own longer TTL).
 //!
 //! ```
 //! use std::time::{Duration, UNIX_EPOCH};
@@ -341,7 +351,12 @@ impl Endpoint {
             CallbackMessage::Xml(message) => {
                 message.get("CreateTime").or_else(|| message.get("TimeStamp")).map(str::to_owned)
             }
-            CallbackMessage::AiBot(message) => message.create_time().map(|t| t.to_string()),
+            // A create_time that is there but no whole number of seconds is judged (and
+            // refused) as it is, not passed over for the query's.
+            CallbackMessage::AiBot(message) => message
+                .create_time()
+                .map(|t| t.to_string())
+                .or_else(|| message.has_field("create_time").then(|| "not a number".to_owned())),
         };
         let time = time.unwrap_or_else(|| query.timestamp().to_owned());
         check_timestamp(&time, now, self.window).map_err(refusal)?;
@@ -673,6 +688,29 @@ impl Callback {
             }
             CallbackMessage::Xml(_) | CallbackMessage::AiBot(_) => Response::empty(200),
         }
+    }
+
+    /// The answer that says "could not handle it now": an empty 503. Through a
+    /// [`Service`], it also forgets the callback's de-duplication key, so that WeCom's retry
+    /// (within seconds, up to three times) is handed on instead of acknowledged.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use std::time::{Duration, UNIX_EPOCH};
+    /// # use wxbizmsgcrypt::{MsgCrypt, xml, endpoint::{Endpoint, Outcome, Request}};
+    /// # let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
+    /// # let sent = crypt.encrypt_msg("<xml><CreateTime>1700000000</CreateTime></xml>", "1700000000", "1")?;
+    /// # let query = format!("msg_signature={}&timestamp=1700000000&nonce=1", sent.msg_signature());
+    /// # let body = xml::render_reply(&sent)?;
+    /// # let Outcome::Callback(callback) = Endpoint::xml(crypt).handle(Request { method: "POST", query: &query, body: body.as_bytes() }, UNIX_EPOCH + Duration::from_secs(1700000000)) else { panic!() };
+    /// let response = callback.retry_later(); // the database is down, say
+    /// assert_eq!((response.status(), response.body()), (503, ""));
+    /// # Ok::<(), wxbizmsgcrypt::Error>(())
+    /// ```
+    #[must_use]
+    pub fn retry_later(&self) -> Response {
+        Response::empty(503)
     }
 
     /// A passive reply to an XML message: `reply` rendered for it at `now` and sealed with the

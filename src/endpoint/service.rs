@@ -181,6 +181,13 @@ impl<D: DedupStore> Service<D> {
     /// for some instruction callbacks such as `create_auth`): for longer work, start it in the
     /// background and answer with [`Callback::acknowledge`].
     ///
+    /// The callback's key is recorded before `app` runs, so that a retry arriving while it
+    /// works is acknowledged rather than handled twice. If `app` cannot handle the callback,
+    /// it answers [`Callback::retry_later`] (or any status of 500 or more): the key is then
+    /// forgotten and WeCom's retry is handed on. An `app` that never returns (cancelled by a
+    /// timeout, or a process that dies) leaves the key recorded: its retries are acknowledged,
+    /// so keep `app` short and make the work it starts durable.
+    ///
     /// # Example
     ///
     /// See [`Service`].
@@ -202,7 +209,18 @@ impl<D: DedupStore> Service<D> {
     {
         match self.admit(request, now).await {
             Outcome::Respond(response) => response,
-            Outcome::Callback(callback) => app(callback).await,
+            Outcome::Callback(callback) => {
+                let key = callback.dedup_key().clone();
+                let response = app(callback).await;
+                // The application could not handle it: let WeCom's retry through.
+                if response.status() >= 500
+                    && let Err(error) = self.dedup.forget(&key).await
+                    && let Some(hook) = &self.on_store_error
+                {
+                    hook(&error);
+                }
+                response
+            }
         }
     }
 }

@@ -23,7 +23,14 @@ use crate::store::Dedup;
 /// How long a stream is kept after it opened: past WeCom's 6 minutes of polling.
 const STREAM_TTL: Duration = Duration::from_secs(10 * 60);
 
-type Streams = Arc<Mutex<HashMap<String, StreamState>>>;
+/// The streams kept, and when they were last swept for old ones.
+#[derive(Default)]
+struct Kept {
+    streams: HashMap<String, StreamState>,
+    swept_at: u64,
+}
+
+type Streams = Arc<Mutex<Kept>>;
 
 /// The `/aibot` route over `service`, with the streams it keeps.
 pub fn route(service: Arc<Service<Dedup>>) -> MethodRouter {
@@ -39,7 +46,13 @@ fn answer(streams: &Streams, callback: Callback) -> Response {
     let Some(message) = callback.aibot() else { return callback.acknowledge() };
     let reply = {
         let mut kept = streams.lock().unwrap_or_else(PoisonError::into_inner);
-        kept.retain(|_, stream| now.saturating_sub(stream.started_at()) < STREAM_TTL.as_secs());
+        // At most once a second, not on every poll: the sweep visits every stream.
+        if kept.swept_at != now {
+            kept.swept_at = now;
+            kept.streams
+                .retain(|_, stream| now.saturating_sub(stream.started_at()) < STREAM_TTL.as_secs());
+        }
+        let kept = &mut kept.streams;
         match message.kind() {
             Kind::Text { content } => {
                 let stream = StreamState::with_random_id(now);
@@ -74,13 +87,13 @@ async fn write_echo(streams: Streams, id: String, text: String) {
         tokio::time::sleep(Duration::from_millis(20)).await;
         let piece: String = piece.iter().collect();
         let mut kept = streams.lock().unwrap_or_else(PoisonError::into_inner);
-        let Some(stream) = kept.get_mut(&id) else { return };
+        let Some(stream) = kept.streams.get_mut(&id) else { return };
         if stream.push_str(&piece).is_err() {
             break; // over 20480 bytes: the rest would go through response_url
         }
     }
     let mut kept = streams.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(stream) = kept.get_mut(&id) {
+    if let Some(stream) = kept.streams.get_mut(&id) {
         stream.finish();
     }
 }

@@ -36,20 +36,24 @@ impl RateLimited {
     }
 
     pub fn line(&self, line: &str) {
-        let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let now = Instant::now();
-        if now.duration_since(state.window_start) >= self.period {
-            state.window_start = now;
-            state.written = 0;
-        }
-        if state.written >= self.burst {
-            state.dropped += 1;
-            return;
-        }
-        state.written += 1;
-        if state.dropped > 0 {
-            eprintln!("({} log lines dropped)", state.dropped);
-            state.dropped = 0;
+        // Decide under the lock; write after it, so that a slow stderr holds up only this
+        // request.
+        let dropped = {
+            let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let now = Instant::now();
+            if now.duration_since(state.window_start) >= self.period {
+                state.window_start = now;
+                state.written = 0;
+            }
+            if state.written >= self.burst {
+                state.dropped += 1;
+                return;
+            }
+            state.written += 1;
+            std::mem::take(&mut state.dropped)
+        };
+        if dropped > 0 {
+            eprintln!("({dropped} log lines dropped)");
         }
         eprintln!("{line}");
     }

@@ -24,7 +24,7 @@
 //! | `WXBIZ_BOT_TOKEN`, `WXBIZ_BOT_AES_KEY` | the official sample | the AI bot at `/aibot` (receive id empty) |
 //! | `BIND` | `127.0.0.1:3000` | printed as `listening on ADDR` once bound |
 //! | `REDIS_URL` | unset: in memory | de-duplication shared by every replica |
-//! | `WXBIZ_DEDUP` | `memory` (`redis` with `REDIS_URL`) | `off` to process every delivery (benchmarks) |
+//! | `WXBIZ_DEDUP` | `redis` with `REDIS_URL`, else `memory` | or `off`: every delivery processed (benchmarks) |
 //! | `WXBIZ_HEADER_TIMEOUT_MS` | 5000 | to read a request's head; also closes idle connections |
 //! | `WXBIZ_REQUEST_TIMEOUT_MS` | 10000 | for the whole request, body included (408 past it) |
 //! | `WXBIZ_MAX_CONCURRENT` | 512 | requests handled at once |
@@ -73,10 +73,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     .map_err(|e| format!("bad WXBIZ_BOT_* configuration: {e} ({})", e.code()))?;
 
     let dedup =
-        Dedup::from_env(std::env::var("REDIS_URL").ok(), &env("WXBIZ_DEDUP", "memory")).await?;
-    let log = Arc::new(log::RateLimited::new(Duration::from_secs(1), 20));
+        Dedup::from_env(std::env::var("REDIS_URL").ok(), std::env::var("WXBIZ_DEDUP").ok()).await?;
+    // Two budgets: a flood of bad requests must not hide that the store is down.
+    let refusal_log = Arc::new(log::RateLimited::new(Duration::from_secs(1), 20));
+    let store_log = Arc::new(log::RateLimited::new(Duration::from_secs(10), 5));
     let service = |endpoint: Endpoint| {
-        let (refusals, store_errors) = (Arc::clone(&log), Arc::clone(&log));
+        let (refusals, store_errors) = (Arc::clone(&refusal_log), Arc::clone(&store_log));
         Arc::new(
             Service::new(endpoint, dedup.clone())
                 .on_refusal(move |err| refusals.refusal(err))
@@ -92,12 +94,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             wxbizmsgcrypt::axum::route(service(Endpoint::xml(app_crypt)), wecom::answer),
         )
         .route("/aibot", aibot::route(service(Endpoint::aibot(bot_crypt))))
+        // The last layer is the outermost: the timeout covers the wait for a permit, the body and
+        // the handler. (A permit is held while the body is read: slow bodies can occupy at most
+        // WXBIZ_MAX_CONCURRENT permits for WXBIZ_REQUEST_TIMEOUT_MS each.)
+        .layer(GlobalConcurrencyLimitLayer::new(
+            std::env::var("WXBIZ_MAX_CONCURRENT").ok().and_then(|v| v.parse().ok()).unwrap_or(512),
+        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             millis("WXBIZ_REQUEST_TIMEOUT_MS", 10_000),
-        ))
-        .layer(GlobalConcurrencyLimitLayer::new(
-            std::env::var("WXBIZ_MAX_CONCURRENT").ok().and_then(|v| v.parse().ok()).unwrap_or(512),
         ));
 
     let listener = tokio::net::TcpListener::bind(env("BIND", "127.0.0.1:3000")).await?;

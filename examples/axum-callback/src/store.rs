@@ -15,15 +15,22 @@ pub enum Dedup {
 }
 
 impl Dedup {
-    /// Redis when `redis_url` is set (unless `mode` is `off`), else in memory (or off).
+    /// `mode` (`WXBIZ_DEDUP`) `off`, `memory` or `redis`; by default Redis when `redis_url`
+    /// (`REDIS_URL`) is set, else in memory.
     pub async fn from_env(
         redis_url: Option<String>,
-        mode: &str,
+        mode: Option<String>,
     ) -> Result<Dedup, Box<dyn std::error::Error>> {
-        Ok(match (mode, redis_url) {
-            ("off", _) => Dedup::Off,
-            (_, Some(url)) => Dedup::Redis(Redis::connect(&url)?),
-            _ => Dedup::Memory(std::sync::Arc::new(MemoryDedup::new(1_000_000))),
+        let memory = || Dedup::Memory(std::sync::Arc::new(MemoryDedup::new(1_000_000)));
+        Ok(match (mode.as_deref(), redis_url) {
+            (Some("off"), _) => Dedup::Off,
+            (Some("memory"), _) => memory(),
+            (Some("redis") | None, Some(url)) => Dedup::Redis(Redis::connect(&url)?),
+            (Some("redis"), None) => return Err("WXBIZ_DEDUP=redis needs REDIS_URL".into()),
+            (None, None) => memory(),
+            (Some(other), _) => {
+                return Err(format!("WXBIZ_DEDUP={other}: off, memory or redis").into());
+            }
         })
     }
 }
@@ -39,6 +46,14 @@ impl DedupStore for Dedup {
             Dedup::Off => NoDedup.first_time(key, ttl, now).await,
             Dedup::Memory(store) => store.first_time(key, ttl, now).await,
             Dedup::Redis(store) => store.first_time(key, ttl, now).await,
+        }
+    }
+
+    async fn forget(&self, key: &DedupKey) -> Result<(), StoreError> {
+        match self {
+            Dedup::Off => NoDedup.forget(key).await,
+            Dedup::Memory(store) => store.forget(key).await,
+            Dedup::Redis(store) => store.forget(key).await,
         }
     }
 }
@@ -85,6 +100,18 @@ impl DedupStore for Redis {
         // Belt and braces: bounded whatever the client does.
         match tokio::time::timeout(Duration::from_millis(500), set).await {
             Ok(Ok(reply)) => Ok(reply.is_some()),
+            Ok(Err(err)) => Err(StoreError::new(err)),
+            Err(_) => Err(StoreError::new("redis did not answer within 500 ms")),
+        }
+    }
+
+    async fn forget(&self, key: &DedupKey) -> Result<(), StoreError> {
+        let mut connection = self.connection.clone();
+        let mut command = redis::cmd("DEL");
+        command.arg(format!("wxbizmsgcrypt:{key}"));
+        let del = command.query_async::<i64>(&mut connection);
+        match tokio::time::timeout(Duration::from_millis(500), del).await {
+            Ok(Ok(_)) => Ok(()),
             Ok(Err(err)) => Err(StoreError::new(err)),
             Err(_) => Err(StoreError::new("redis did not answer within 500 ms")),
         }

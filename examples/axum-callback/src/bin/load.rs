@@ -6,7 +6,7 @@
 //! load ADDR PATH REQUESTS CONCURRENCY     # PATH: /callback (XML) or /aibot (the AI bot)
 //! ```
 //!
-//! Prints one line: `requests ok seconds rate p50_ms p99_ms p999_ms`. Used by `load.sh`.
+//! Prints one line: `requests ok seconds rate p50_ms p99_ms p999_ms`. Used by `load.py`.
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
