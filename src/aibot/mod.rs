@@ -44,13 +44,13 @@ mod stream;
 use std::fmt;
 
 use serde_json::Value;
-use sha1::{Digest, Sha1};
 
 pub use self::kind::*;
 pub use self::reply::*;
 pub use self::stream::*;
 use crate::error::{Error, MessageFault};
 use crate::message::DedupKey;
+use crate::message::dedup::digest64;
 
 /// A parsed AI-bot callback plaintext: the JSON object, every field kept.
 ///
@@ -299,10 +299,8 @@ impl Message {
             Some(msgid) => DedupKey::from_parts("aibot", &[bot, msgid]),
             None => {
                 // serde_json's maps are ordered by key: the text is canonical for the content.
-                let text = self.value.to_string();
-                let digest = Sha1::digest(text.as_bytes());
-                let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-                DedupKey::from_parts("aibot", &[bot, "", &hex])
+                let digest = digest64(self.value.to_string().as_bytes());
+                DedupKey::from_parts("aibot", &[bot, "", &digest])
             }
         }
     }

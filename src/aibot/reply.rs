@@ -6,6 +6,7 @@ use md5::{Digest, Md5};
 use serde_json::{Map, Value, json};
 
 use crate::error::{Error, ReplyFault};
+use crate::message::dedup::lower_hex;
 
 /// A stream's `content` holds at most 20480 bytes of UTF-8 ("最长不超过20480个字节").
 ///
@@ -368,7 +369,7 @@ impl Stream {
                 if image.len() > IMAGE_MAX_BYTES {
                     return Err(invalid(ReplyFault::ImageTooLarge { limit: IMAGE_MAX_BYTES }));
                 }
-                let md5: String = Md5::digest(image).iter().map(|b| format!("{b:02x}")).collect();
+                let md5 = lower_hex(&Md5::digest(image));
                 items.push(json!({
                     "msgtype": "image",
                     "image": { "base64": STANDARD.encode(image), "md5": md5 },

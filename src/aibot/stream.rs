@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use super::reply::{IMAGE_MAX_BYTES, Reply, STREAM_CONTENT_MAX_BYTES, STREAM_MAX_IMAGES};
 use crate::error::{Error, ReplyFault};
+use crate::message::dedup::lower_hex;
 
 /// How long WeCom polls a stream after the user's message ("最多等待6min"). From then on, a poll is
 /// answered with `finish` (WeCom would stop anyway, with error 846608 on a late update), and
@@ -100,7 +101,7 @@ impl StreamState {
     #[must_use]
     pub fn with_random_id(started_at: u64) -> StreamState {
         let bytes: [u8; 16] = rand::random();
-        let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let id = lower_hex(&bytes);
         StreamState::new(&id, started_at)
     }
 

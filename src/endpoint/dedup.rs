@@ -271,8 +271,7 @@ impl MemoryDedup {
     pub fn check(&self, key: &DedupKey, ttl: Duration, now: SystemTime) -> bool {
         let now = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let expires_at = now.saturating_add(ttl.as_secs().max(1));
-        let index = usize::try_from(self.hasher.hash_one(key.as_str())).unwrap_or_default();
-        let Some(shard) = self.shards.get(index % self.shards.len().max(1)) else {
+        let Some(shard) = self.shard_of(key) else {
             debug_assert!(false, "a shard index is below the shard count");
             // Fail open, as a store error does: the callback is handed on.
             return true;
@@ -314,10 +313,15 @@ impl MemoryDedup {
     /// # Ok::<(), wxbizmsgcrypt::Error>(())
     /// ```
     pub fn remove(&self, key: &DedupKey) {
-        let index = usize::try_from(self.hasher.hash_one(key.as_str())).unwrap_or_default();
-        if let Some(shard) = self.shards.get(index % self.shards.len().max(1)) {
+        if let Some(shard) = self.shard_of(key) {
             lock(shard).expires.remove(key.as_str());
         }
+    }
+
+    /// The shard `key` lives in.
+    fn shard_of(&self, key: &DedupKey) -> Option<&Mutex<Shard>> {
+        let index = usize::try_from(self.hasher.hash_one(key.as_str())).unwrap_or_default();
+        self.shards.get(index % self.shards.len().max(1))
     }
 }
 

@@ -347,19 +347,7 @@ impl Endpoint {
                 (decrypted, CallbackMessage::AiBot(message))
             }
         };
-        let time = match &message {
-            CallbackMessage::Xml(message) => {
-                message.get("CreateTime").or_else(|| message.get("TimeStamp")).map(str::to_owned)
-            }
-            // A create_time that is there but no whole number of seconds is judged (and
-            // refused) as it is, not passed over for the query's.
-            CallbackMessage::AiBot(message) => message
-                .create_time()
-                .map(|t| t.to_string())
-                .or_else(|| message.has_field("create_time").then(|| "not a number".to_owned())),
-        };
-        let time = time.unwrap_or_else(|| query.timestamp().to_owned());
-        check_timestamp(&time, now, self.window).map_err(refusal)?;
+        self.check_freshness(&message, query.timestamp(), now).map_err(refusal)?;
         let dedup_key = match &message {
             CallbackMessage::Xml(message) => message.dedup_key(),
             CallbackMessage::AiBot(message) => message.dedup_key(),
@@ -371,6 +359,30 @@ impl Endpoint {
             timestamp: query.timestamp().to_owned(),
             nonce: query.nonce().to_owned(),
         }))
+    }
+}
+
+impl Endpoint {
+    /// Judges the callback's time: the message's own where it has one, else `query_timestamp`.
+    fn check_freshness(
+        &self,
+        message: &CallbackMessage,
+        query_timestamp: &str,
+        now: SystemTime,
+    ) -> Result<(), Error> {
+        match message {
+            CallbackMessage::Xml(message) => {
+                let time = message.get("CreateTime").or_else(|| message.get("TimeStamp"));
+                check_timestamp(time.unwrap_or(query_timestamp), now, self.window)
+            }
+            CallbackMessage::AiBot(message) => match message.create_time() {
+                Some(time) => check_timestamp(&time.to_string(), now, self.window),
+                // There but no whole number of seconds: refused, not passed over for the
+                // query's timestamp.
+                None if message.has_field("create_time") => Err(Error::InvalidTimestamp),
+                None => check_timestamp(query_timestamp, now, self.window),
+            },
+        }
     }
 }
 

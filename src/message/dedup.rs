@@ -1,6 +1,6 @@
 //! [`DedupKey`]: one key for a callback and its retries, another for every other callback.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use sha1::{Digest, Sha1};
 
@@ -82,7 +82,7 @@ impl DedupKey {
             key.push(':');
             if part.len() > PART_MAX_BYTES {
                 key.push('#');
-                key.push_str(&hex64(&Sha1::digest(part.as_bytes())));
+                key.push_str(&digest64(part.as_bytes()));
                 continue;
             }
             for c in part.chars() {
@@ -112,9 +112,24 @@ fn must_encode(c: char) -> bool {
         || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
+/// Bytes as lowercase hex digits, two per byte.
+pub(crate) fn lower_hex(bytes: &[u8]) -> String {
+    let mut hex = String::with_capacity(bytes.len().saturating_mul(2));
+    for byte in bytes {
+        let _ = write!(hex, "{byte:02x}");
+    }
+    hex
+}
+
 /// The first 64 bits of a digest, as 16 lowercase hex digits.
 fn hex64(digest: &[u8]) -> String {
-    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+    lower_hex(digest.get(..8).unwrap_or(digest))
+}
+
+/// The first 64 bits of SHA-1 over `bytes`, as 16 lowercase hex digits: the digest a key
+/// holds where an id does not tell callbacks apart.
+pub(crate) fn digest64(bytes: &[u8]) -> String {
+    hex64(&Sha1::digest(bytes))
 }
 
 impl fmt::Display for DedupKey {

@@ -31,7 +31,7 @@
 //! ```
 
 mod canonical;
-mod dedup;
+pub(crate) mod dedup;
 mod kind;
 
 use std::borrow::Cow;
