@@ -24,6 +24,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod common;
+#[path = "../tests/common/hostile.rs"]
+mod hostile;
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -299,6 +301,66 @@ fn amplification_row() -> (Job<'static>, Job<'static>) {
     (floor, path)
 }
 
+/// A request without the token: its signature never verifies.
+const FORGED: wxbizmsgcrypt::Signed<'static> = wxbizmsgcrypt::Signed {
+    msg_signature: "0000000000000000000000000000000000000000",
+    timestamp: TS,
+    nonce: NONCE,
+};
+
+/// Every hostile 1 MiB body (`tests/common/hostile.rs`) against the CDATA body of the same
+/// size, through what a service runs before the signature is known bad: `xml::decrypt_msg`
+/// (or `json::decrypt_msg`) with a forged signature. Target: at most 10 (the delivery issue).
+/// Then the same bodies through the reader alone (`read_encrypt`), informational: reading a
+/// CDATA body is one SIMD search, which no reader of markup can come near.
+fn hostile_rows(
+    crypt: &'static wxbizmsgcrypt::MsgCrypt,
+) -> Vec<(String, Job<'static>, Job<'static>, Option<f64>)> {
+    let cdata: &'static str = Box::leak(hostile::cdata().into_boxed_str());
+    let json_string: &'static str = Box::leak(hostile::json::string().into_boxed_str());
+    let mut rows: Vec<(String, Job<'static>, Job<'static>, Option<f64>)> = Vec::new();
+    for (name, body) in hostile::all() {
+        let body: &'static str = Box::leak(body.into_boxed_str());
+        rows.push((
+            format!("xml {name} / CDATA"),
+            Box::new(move || {
+                black_box(xml::decrypt_msg(crypt, FORGED, black_box(cdata)).unwrap_err());
+            }),
+            Box::new(move || {
+                black_box(xml::decrypt_msg(crypt, FORGED, black_box(body)).unwrap_err());
+            }),
+            Some(10.0),
+        ));
+    }
+    for (name, body) in hostile::json::all() {
+        let body: &'static str = Box::leak(body.into_boxed_str());
+        rows.push((
+            format!("json {name} / string"),
+            Box::new(move || {
+                black_box(json::decrypt_msg(crypt, FORGED, black_box(json_string)).unwrap_err());
+            }),
+            Box::new(move || {
+                black_box(json::decrypt_msg(crypt, FORGED, black_box(body)).unwrap_err());
+            }),
+            Some(10.0),
+        ));
+    }
+    for (name, body) in hostile::all() {
+        let body: &'static str = Box::leak(body.into_boxed_str());
+        rows.push((
+            format!("(read only) xml {name}"),
+            Box::new(move || {
+                black_box(xml::read_encrypt(black_box(cdata)).unwrap());
+            }),
+            Box::new(move || {
+                black_box(xml::read_encrypt(black_box(body)).unwrap());
+            }),
+            None,
+        ));
+    }
+    rows
+}
+
 /// Seconds taken by `reps` calls of `job`.
 fn time(reps: usize, job: &mut Job<'_>) -> f64 {
     let t = Instant::now();
@@ -339,6 +401,20 @@ fn main() {
         })
         .collect();
     report("read_encrypt 1 MiB &#43; / CDATA", 1 << 20, ratios, Some(3.0));
+
+    // Before the signature: every hostile shape, interleaved like the rows above.
+    let crypt: &'static wxbizmsgcrypt::MsgCrypt = Box::leak(Box::new(common::crypt()));
+    let mut rows = hostile_rows(crypt);
+    let mut ratios = vec![Vec::new(); rows.len()];
+    for _ in 0..samples.min(31) {
+        for ((_, floor, path, _), ratios) in rows.iter_mut().zip(&mut ratios) {
+            let floor_secs = time(1, floor);
+            ratios.push(time(1, path) / floor_secs);
+        }
+    }
+    for ((name, _, _, target), ratios) in rows.into_iter().zip(ratios) {
+        report(&name, hostile::SIZE, ratios, target);
+    }
 }
 
 /// Prints a row's median ratio and its verdict.

@@ -1,15 +1,36 @@
 #!/usr/bin/env python3
 """Writes seed corpora for the fuzz targets from ../tests/data/known.json (the known vectors),
 in each target's input format, and the callback bodies of ../tests/data/callbacks/ (for the
-message target), into seeds/<target>/. Run it when the vectors or the bodies change."""
+message target), into seeds/<target>/. Run it when the vectors or the bodies change.
+
+With --large DIR it writes instead the hostile bodies of about 1 MiB that
+../tests/common/hostile.rs builds (../difftest/hostile.py: the same shapes, at the edge of the
+reader's budget) into DIR/<target>/, for run.sh's pass with inputs as large as a service accepts. They are not
+committed: run.sh writes them into large-seeds/ (ignored by git) each time."""
 import base64
 import json
 import os
 import pathlib
 import re
+import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
 vectors = json.loads((HERE.parent / "tests/data/known.json").read_text())
+
+sys.path.insert(0, str(HERE.parent / "difftest"))
+from hostile import hostile_json, hostile_xml  # noqa: E402  (the shapes of tests/common/hostile.rs)
+
+
+if len(sys.argv) == 3 and sys.argv[1] == "--large":
+    out = pathlib.Path(sys.argv[2])
+    for target, bodies in [("xml_decrypt", hostile_xml()), ("xml_canonical", hostile_xml()),
+                           ("message", hostile_xml()), ("json_decrypt", hostile_json()),
+                           ("json_canonical", hostile_json())]:
+        (out / target).mkdir(parents=True, exist_ok=True)
+        for name, body in bodies.items():
+            (out / target / f"large-{name}").write_text(body)
+    print("large seeds written to", out)
+    sys.exit(0)
 
 
 def write(target, name, data):

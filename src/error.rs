@@ -237,12 +237,16 @@ pub enum EnvelopeFault {
     #[error("the Encrypt field is not text")]
     EncryptNotText,
     /// The XML body holds more items (tags, attributes, character references, CDATA sections,
-    /// comments) than its size warrants: more than one per 16 bytes, plus 64. A real envelope
-    /// has about ten in a kilobyte, and a ciphertext needs at most one reference per `+`.
+    /// comments, namespace declarations) than its size warrants: more than one per 32 bytes,
+    /// plus 64, where a tag, an attribute, a comment or a processing instruction counts two and
+    /// a namespace declaration four. A real envelope has about ten items in all, and even a
+    /// ciphertext whose every `+` and `/` a proxy escaped has fewer than one reference in 32
+    /// bytes.
     ///
     /// The envelope is read before the signature is checked, and each item costs the reader
     /// far more than its bytes (a megabyte of `&#43;` would be 200,000 of them): this keeps that
-    /// cost within a small factor of reading the same body as one CDATA section.
+    /// cost within a small factor of reading the same size of CDATA and checking its
+    /// signature.
     #[error("more markup than an envelope of its size holds")]
     TooManyItems,
 }

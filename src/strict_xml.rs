@@ -21,6 +21,9 @@
 //! its writer half ([`push_cdata_or_text`]) by the envelope and passive-reply renderers.
 
 use std::borrow::Cow;
+use std::collections::hash_map::RandomState;
+use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasher;
 
 use quick_xml::escape::{escape, resolve_predefined_entity};
 use quick_xml::events::{BytesDecl, BytesStart, Event};
@@ -46,9 +49,16 @@ pub(crate) enum Fault {
 /// so anyone can send one; its items are bounded by its size. A real envelope has about ten
 /// items in a kilobyte, and a ciphertext needs at most one reference per `+` (one character in
 /// 64), should a sender escape it.
+///
+/// Items are tags, attributes, references (in text and in attribute values), CDATA sections,
+/// comments and processing instructions, each counted by its [`Cost`]. So bounded, any body
+/// costs the reader time and memory in proportion to its size, within a small factor of what
+/// the same size of CDATA costs (`tests/pre_signature.rs`, `benches/interleaved.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Budget {
-    /// At most one item per 16 bytes read, plus 64.
+    /// At most one item per 32 bytes read, plus 64; markup counts two. A real envelope has
+    /// about ten items and no reference; even a ciphertext with each `+` and `/` escaped by a
+    /// proxy has fewer than one reference in 32 bytes.
     Envelope,
     /// At most one item per 8 bytes read, plus 256: a message, denser than an envelope (the
     /// densest real body has one item in 19 bytes), which may also arrive unauthenticated
@@ -57,10 +67,43 @@ pub(crate) enum Budget {
     Message,
 }
 
+/// What an item is, for what it counts against the [`Budget`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cost {
+    /// A character or entity reference, a CDATA section, the XML declaration: what a
+    /// legitimate envelope may hold many of (a ciphertext escaped by a proxy has a reference
+    /// in every 64 characters or so).
+    Reference,
+    /// A start or empty-element tag, an attribute, a comment, a processing instruction: what
+    /// an envelope holds a handful of, and what costs the reader most (names checked, prefixes
+    /// resolved, duplicates looked for).
+    Markup,
+    /// A namespace declaration: a binding held for its element's whole scope, about 100 bytes
+    /// of memory (its entry, its place in the lookup table), where the shortest declaration of
+    /// a new prefix takes 13 bytes of the body. It counts four items, so that what the
+    /// bindings hold stays below the body's size.
+    Declaration,
+}
+
+/// Tags with at most this many attributes are checked for duplicates pairwise; longer ones
+/// through a set, so that a tag of many attributes costs `n`, not `n²`.
+const PAIRWISE_ATTRIBUTES: usize = 16;
+
 impl Budget {
+    /// How many items a `cost` counts. In an envelope, markup counts two: a real one has a
+    /// handful of tags and nothing else, and each costs the reader several times what a
+    /// reference does.
+    pub(crate) fn items(self, cost: Cost) -> usize {
+        match (self, cost) {
+            (_, Cost::Reference) | (Budget::Message, Cost::Markup) => 1,
+            (Budget::Envelope, Cost::Markup) => 2,
+            (_, Cost::Declaration) => 4,
+        }
+    }
+
     fn allows(self, items: usize, bytes_read: u64) -> bool {
         let (per, slack) = match self {
-            Budget::Envelope => (16, 64),
+            Budget::Envelope => (32, 64),
             Budget::Message => (8, 256),
         };
         let allowed = usize::try_from(bytes_read / per).unwrap_or(usize::MAX);
@@ -94,12 +137,12 @@ pub(crate) enum Item<'a> {
 pub(crate) struct Reader<'a> {
     reader: quick_xml::Reader<&'a [u8]>,
     body: &'a str,
-    /// Names of the open elements' namespace scopes: for each open element, how many
-    /// `namespaces` entries it added.
-    scopes: Vec<usize>,
-    /// In-scope namespace declarations, innermost last: (prefix, namespace name); the default
-    /// namespace has the prefix "".
-    namespaces: Vec<(&'a str, Cow<'a, str>)>,
+    /// For each open element, how many namespace bindings it added.
+    scopes: Vec<u32>,
+    /// The namespace declarations in scope, looked up in constant time.
+    namespaces: Namespaces<'a>,
+    /// The attribute names of the tag being read (kept, so that each is parsed once).
+    names: Vec<&'a str>,
     seen_root: bool,
     seen_event: bool,
     budget: Budget,
@@ -126,7 +169,8 @@ impl<'a> Reader<'a> {
             reader,
             body,
             scopes: Vec::new(),
-            namespaces: Vec::new(),
+            namespaces: Namespaces::default(),
+            names: Vec::new(),
             seen_root: false,
             seen_event: false,
             budget,
@@ -154,8 +198,17 @@ impl<'a> Reader<'a> {
             }
             let event = self.reader.read_event().map_err(|_| Fault::NotWellFormed)?;
             let first = !std::mem::replace(&mut self.seen_event, true);
-            if !matches!(event, Event::Text(_) | Event::End(_) | Event::Eof) {
-                self.spend(1)?;
+            let cost = match event {
+                Event::Text(_) | Event::End(_) | Event::Eof => None,
+                Event::Start(_) | Event::Empty(_) | Event::Comment(_) | Event::PI(_) => {
+                    Some(Cost::Markup)
+                }
+                Event::Decl(_) | Event::DocType(_) | Event::CData(_) | Event::GeneralRef(_) => {
+                    Some(Cost::Reference)
+                }
+            };
+            if let Some(cost) = cost {
+                self.spend(self.budget.items(cost))?;
             }
             let depth = self.depth();
             match event {
@@ -204,7 +257,10 @@ impl<'a> Reader<'a> {
                         }
                         continue;
                     }
-                    if memchr::memmem::find(raw.as_bytes(), b"]]>").is_some() {
+                    // `]` is rare in text: look for it alone first.
+                    if memchr::memchr(b']', raw.as_bytes()).is_some()
+                        && memchr::memmem::find(raw.as_bytes(), b"]]>").is_some()
+                    {
                         return Err(Fault::NotWellFormed);
                     }
                     return Ok(Some(Item::Text(raw)));
@@ -242,6 +298,10 @@ impl<'a> Reader<'a> {
     }
 
     /// Checks a start tag's name and attributes, opens its namespace scope, and hands it out.
+    ///
+    /// Linear in the tag's length whatever it holds: the attributes are walked twice without
+    /// being collected (once to count them against the budget and bind the declarations, once
+    /// for duplicates), and every prefix is looked up in constant time.
     fn start(&mut self, tag: &BytesStart<'_>) -> Result<Item<'a>, Fault> {
         if self.depth() == 0 {
             if self.seen_root {
@@ -253,54 +313,85 @@ impl<'a> Reader<'a> {
         if !is_qname(name) {
             return Err(Fault::NotWellFormed);
         }
-        let attributes = attributes(in_body(self.body, tag.attributes_raw())?)?;
-        self.spend(attributes.len())?;
-        // Declarations first: they are in scope for the element's own name and attributes.
-        let mut declared = 0;
-        for (key, value) in &attributes {
-            let declaration = if *key == "xmlns" { Some("") } else { key.strip_prefix("xmlns:") };
-            let Some(prefix) = declaration else { continue };
-            check_declaration(prefix, value)?;
-            self.namespaces.push((prefix, value.clone()));
-            declared += 1;
-        }
-        self.scopes.push(declared);
-        let (prefix, _) = split_qname(name);
-        let namespace = self.resolve(prefix)?;
-        // Attributes: prefixes bound, and no two with the same expanded name.
-        if has_duplicate(attributes.iter().map(|(key, _)| *key).collect()) {
-            return Err(Fault::NotWellFormed);
-        }
-        let mut expanded: Vec<(&str, &str)> = Vec::with_capacity(attributes.len());
-        for (key, _) in &attributes {
-            if *key == "xmlns" || key.starts_with("xmlns:") {
-                continue;
+        let raw = in_body(self.body, tag.attributes_raw())?;
+        self.scopes.push(0);
+        self.names.clear();
+        // Every attribute is counted against the budget before it is kept, and every
+        // reference in its value (each is resolved); a declaration counts
+        // `DECLARATION_ITEMS`. Declarations are bound as they come: in scope for the element's
+        // own name and all of its attributes, which are resolved once all are bound.
+        for attribute in Attributes::new(raw) {
+            let (key, value) = attribute?;
+            let declared = declared_prefix(key);
+            let cost = if declared.is_some() { Cost::Declaration } else { Cost::Markup };
+            let references =
+                references_in(value).saturating_mul(self.budget.items(Cost::Reference));
+            self.spend(self.budget.items(cost).saturating_add(references))?;
+            let value = attribute_value(value)?;
+            self.names.push(key);
+            if let Some(prefix) = declared {
+                check_declaration(prefix, &value)?;
+                self.namespaces.bind(prefix, value);
+                if let Some(declared) = self.scopes.last_mut() {
+                    *declared = declared.saturating_add(1);
+                }
             }
-            let (prefix, local) = split_qname(key);
-            let namespace = match prefix {
-                None => "",
-                Some(prefix) => self.resolve(Some(prefix))?.unwrap_or(""),
-            };
-            expanded.push((namespace, local));
         }
-        if has_duplicate(expanded) {
+        let (prefix, _) = split_qname(name);
+        let namespace = self.namespaces.resolve(prefix)?;
+        if !self.names.is_empty() && self.has_duplicate_attribute()? {
             return Err(Fault::NotWellFormed);
         }
         Ok(Item::Start { name, namespaced: namespace.is_some_and(|ns| !ns.is_empty()) })
     }
 
-    /// The namespace a prefix (or, for `None`, the default namespace) is bound to; an unbound
-    /// prefix is not namespace-well-formed.
-    fn resolve(&self, prefix: Option<&str>) -> Result<Option<&str>, Fault> {
-        let wanted = prefix.unwrap_or("");
-        if wanted == "xml" {
-            return Ok(Some(XML_NAMESPACE));
+    /// Whether two of the tag's attributes (`self.names`) have the same expanded name; an
+    /// unbound prefix is a fault. A declaration's expanded name is in the xmlns namespace, so
+    /// `xmlns:a` twice is a duplicate, and so are `a:x` and `b:x` with `a` and `b` bound to one
+    /// namespace.
+    ///
+    /// A few attributes are compared pairwise. More go through a set of their keyed 64-bit
+    /// hashes, so that a tag of many costs `n`, not `n²` (or `n log n` string comparisons);
+    /// only if two hashes meet, which a sender cannot arrange without the key, are the names
+    /// sorted and compared.
+    fn has_duplicate_attribute(&self) -> Result<bool, Fault> {
+        let namespaces = &self.namespaces;
+        let expanded = |key: &'a str| -> Result<(&str, &'a str), Fault> {
+            Ok(match split_qname(key) {
+                (None, "xmlns") => (XMLNS_NAMESPACE, "xmlns"),
+                (Some("xmlns"), local) => (XMLNS_NAMESPACE, local),
+                (Some(prefix), local) => (namespaces.resolve(Some(prefix))?.unwrap_or(""), local),
+                (None, local) => ("", local),
+            })
+        };
+        if self.names.len() <= PAIRWISE_ATTRIBUTES {
+            let mut seen = [("", ""); PAIRWISE_ATTRIBUTES];
+            for (i, &key) in self.names.iter().enumerate() {
+                let name = expanded(key)?;
+                let earlier = seen.get(..i).unwrap_or_default();
+                if earlier.contains(&name) {
+                    return Ok(true);
+                }
+                if let Some(slot) = seen.get_mut(i) {
+                    *slot = name;
+                }
+            }
+            return Ok(false);
         }
-        match self.namespaces.iter().rev().find(|(p, _)| *p == wanted) {
-            Some((_, namespace)) => Ok(Some(namespace)),
-            None if prefix.is_none() => Ok(None),
-            None => Err(Fault::NotWellFormed),
+        let mut hashes: HashSet<u64, IdentityHasher> =
+            HashSet::with_capacity_and_hasher(self.names.len(), IdentityHasher);
+        let mut collision = false;
+        for &key in &self.names {
+            collision |= !hashes.insert(namespaces.hasher.hash_one(expanded(key)?));
         }
+        if !collision {
+            return Ok(false);
+        }
+        drop(hashes);
+        let mut sorted =
+            self.names.iter().map(|&key| expanded(key)).collect::<Result<Vec<_>, _>>()?;
+        sorted.sort_unstable();
+        Ok(sorted.windows(2).any(|pair| matches!(pair, [a, b] if a == b)))
     }
 
     /// Counts `items` more against the budget.
@@ -315,8 +406,111 @@ impl<'a> Reader<'a> {
 
     fn close_scope(&mut self) {
         let declared = self.scopes.pop().unwrap_or(0);
-        let keep = self.namespaces.len().saturating_sub(declared);
-        self.namespaces.truncate(keep);
+        for _ in 0..declared {
+            self.namespaces.unbind();
+        }
+    }
+}
+
+/// The namespace declarations in scope: every binding, innermost last, and for each prefix
+/// the place of its innermost binding, so that a lookup costs one hash however many are in
+/// scope (a backward search cost a megabyte of them seconds).
+struct Namespaces<'a> {
+    bindings: Vec<Binding<'a>>,
+    /// Prefix ("" for the default namespace) → index of its innermost binding.
+    innermost: HashMap<&'a str, u32, RandomState>,
+    /// Keyed per reader: the prefixes and attribute names are the sender's.
+    hasher: RandomState,
+}
+
+struct Binding<'a> {
+    prefix: &'a str,
+    namespace: Cow<'a, str>,
+    /// The binding of the same prefix this one hides, to restore when it goes out of scope.
+    hides: Option<u32>,
+}
+
+impl Default for Namespaces<'_> {
+    fn default() -> Self {
+        let hasher = RandomState::new();
+        Namespaces { bindings: Vec::new(), innermost: HashMap::with_hasher(hasher.clone()), hasher }
+    }
+}
+
+impl<'a> Namespaces<'a> {
+    fn bind(&mut self, prefix: &'a str, namespace: Cow<'a, str>) {
+        // Fewer bindings than bytes in a body, which `Reader::new` had as a `&str`.
+        let index = u32::try_from(self.bindings.len()).unwrap_or(u32::MAX);
+        let hides = self.innermost.insert(prefix, index);
+        self.bindings.push(Binding { prefix, namespace, hides });
+    }
+
+    fn unbind(&mut self) {
+        let Some(binding) = self.bindings.pop() else { return };
+        match binding.hides {
+            Some(hidden) => self.innermost.insert(binding.prefix, hidden),
+            None => self.innermost.remove(binding.prefix),
+        };
+    }
+
+    /// The namespace a prefix (or, for `None`, the default namespace) is bound to; an unbound
+    /// prefix is not namespace-well-formed.
+    fn resolve(&self, prefix: Option<&str>) -> Result<Option<&str>, Fault> {
+        let wanted = prefix.unwrap_or("");
+        if wanted == "xml" {
+            return Ok(Some(XML_NAMESPACE));
+        }
+        // The usual document declares nothing: no hashing at all.
+        let found = if self.bindings.is_empty() {
+            None
+        } else {
+            let index = self.innermost.get(wanted).and_then(|&i| usize::try_from(i).ok());
+            index.and_then(|i| self.bindings.get(i))
+        };
+        match found {
+            Some(binding) => Ok(Some(&binding.namespace)),
+            None if prefix.is_none() => Ok(None),
+            None => Err(Fault::NotWellFormed),
+        }
+    }
+}
+
+/// The prefix an attribute name declares ("" for the default namespace), if it is a
+/// namespace declaration.
+fn declared_prefix(key: &str) -> Option<&str> {
+    if key == "xmlns" { Some("") } else { key.strip_prefix("xmlns:") }
+}
+
+/// How many references an attribute value holds.
+fn references_in(value: &str) -> usize {
+    value.bytes().filter(|&b| b == b'&').count()
+}
+
+/// The identity on `u64`s that are already keyed hashes.
+#[derive(Clone, Copy, Default)]
+struct IdentityHasher;
+
+impl BuildHasher for IdentityHasher {
+    type Hasher = IdentityHash;
+    fn build_hasher(&self) -> IdentityHash {
+        IdentityHash(0)
+    }
+}
+
+struct IdentityHash(u64);
+
+impl std::hash::Hasher for IdentityHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is called (a `u64` key); fold anything else in all the same.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
     }
 }
 
@@ -353,29 +547,59 @@ fn in_body<'a>(body: &'a str, part: &str) -> Result<&'a str, Fault> {
 
 /// Splits a QName at its colon: (prefix, local name).
 fn split_qname(name: &str) -> (Option<&str>, &str) {
-    match name.split_once(':') {
-        Some((prefix, local)) => (Some(prefix), local),
+    match name.bytes().position(|b| b == b':') {
+        Some(at) => (name.get(..at), name.get(at + 1..).unwrap_or_default()),
         None => (None, name),
     }
 }
 
 fn is_qname(name: &str) -> bool {
-    match name.split_once(':') {
-        Some((prefix, local)) => is_ncname(prefix) && is_ncname(local),
-        None => is_ncname(name),
+    match split_qname(name) {
+        (Some(prefix), local) => is_ncname(prefix) && is_ncname(local),
+        (None, local) => is_ncname(local),
     }
 }
 
 /// A name without a colon.
 fn is_ncname(name: &str) -> bool {
-    !name.contains(':') && is_name(name)
+    !name.as_bytes().contains(&b':') && is_name(name)
 }
 
-/// XML 1.0 (fifth edition) `Name`.
+/// XML 1.0 (fifth edition) `Name`. ASCII names, the usual ones, are checked a byte at a time
+/// through a table; others a character at a time.
 fn is_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    if bytes.is_ascii() {
+        let class = |b: u8| ASCII_NAME.get(usize::from(b)).copied().unwrap_or(NOT_NAME);
+        return bytes.first().is_some_and(|&b| class(b) == NAME_START)
+            && bytes.iter().all(|&b| class(b) != NOT_NAME);
+    }
     let mut chars = name.chars();
     chars.next().is_some_and(is_name_start_char) && chars.all(is_name_char)
 }
+
+const NOT_NAME: u8 = 0;
+const NAME_START: u8 = 1;
+const NAME_CHAR: u8 = 2;
+
+/// For each ASCII byte, whether it may start a name, only continue one, or neither.
+#[allow(clippy::indexing_slicing)] // `b` runs over 0..128, the table's length.
+const ASCII_NAME: [u8; 128] = {
+    let mut table = [NOT_NAME; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        table[b] = if c.is_ascii_alphabetic() || c == b'_' || c == b':' {
+            NAME_START
+        } else if c.is_ascii_digit() || c == b'-' || c == b'.' {
+            NAME_CHAR
+        } else {
+            NOT_NAME
+        };
+        b += 1;
+    }
+    table
+};
 
 fn is_name_start_char(c: char) -> bool {
     matches!(c,
@@ -392,45 +616,71 @@ fn is_name_char(c: char) -> bool {
 }
 
 /// The attributes of a start tag, from the text after its name (`tag.attributes_raw()`), held
-/// to `(S Attribute)* S?`: whitespace before every attribute, `Name Eq AttValue`, no `<` in a
-/// value and only well-formed references, no name twice. Values are returned resolved.
-fn attributes(raw: &str) -> Result<Vec<(&str, Cow<'_, str>)>, Fault> {
-    let mut out: Vec<(&str, Cow<'_, str>)> = Vec::new();
-    let mut rest = raw;
-    loop {
-        let trimmed = rest.trim_start_matches(is_xml_space_char);
-        let had_space = trimmed.len() < rest.len();
-        rest = trimmed;
-        if rest.is_empty() {
-            return Ok(out);
+/// to `(S Attribute)* S?`: whitespace before every attribute, `Name Eq AttValue`. Hands out each
+/// name and its raw value (check and resolve it with [`attribute_value`]); stops at the first
+/// fault, which it hands out last.
+struct Attributes<'a> {
+    rest: &'a str,
+    failed: bool,
+}
+
+impl<'a> Attributes<'a> {
+    fn new(raw: &'a str) -> Attributes<'a> {
+        Attributes { rest: raw, failed: false }
+    }
+
+    fn step(&mut self) -> Result<Option<(&'a str, &'a str)>, Fault> {
+        let rest = self.rest;
+        let trimmed = trim_space_start(rest);
+        if trimmed.is_empty() {
+            return Ok(None);
         }
-        if !had_space {
+        if trimmed.len() == rest.len() {
             return Err(Fault::NotWellFormed);
         }
-        let name_end =
-            rest.find(|c: char| is_xml_space_char(c) || c == '=').ok_or(Fault::NotWellFormed)?;
-        let (name, after) = rest.split_at_checked(name_end).ok_or(Fault::NotWellFormed)?;
+        let name_end = trimmed
+            .bytes()
+            .position(|b| is_xml_space(b) || b == b'=')
+            .ok_or(Fault::NotWellFormed)?;
+        let (name, after) = trimmed.split_at_checked(name_end).ok_or(Fault::NotWellFormed)?;
         if !is_qname(name) {
             return Err(Fault::NotWellFormed);
         }
-        let after = after.trim_start_matches(is_xml_space_char);
-        let after = after.strip_prefix('=').ok_or(Fault::NotWellFormed)?;
-        let after = after.trim_start_matches(is_xml_space_char);
-        let quote =
-            after.chars().next().filter(|&q| q == '"' || q == '\'').ok_or(Fault::NotWellFormed)?;
+        let after = trim_space_start(after).strip_prefix('=').ok_or(Fault::NotWellFormed)?;
+        let after = trim_space_start(after);
+        let quote = match after.as_bytes().first() {
+            Some(&q @ (b'"' | b'\'')) => q,
+            _ => return Err(Fault::NotWellFormed),
+        };
         let after = after.get(1..).ok_or(Fault::NotWellFormed)?;
-        let end = after.find(quote).ok_or(Fault::NotWellFormed)?;
+        let end = memchr::memchr(quote, after.as_bytes()).ok_or(Fault::NotWellFormed)?;
         let (value, after) = after.split_at_checked(end).ok_or(Fault::NotWellFormed)?;
-        out.push((name, attribute_value(value)?));
-        rest = after.get(1..).ok_or(Fault::NotWellFormed)?;
+        self.rest = after.get(1..).ok_or(Fault::NotWellFormed)?;
+        Ok(Some((name, value)))
     }
 }
 
-/// Whether two of `names` are equal: sorted, so that a tag with many attributes costs
-/// `n log n`, not `n²`.
-fn has_duplicate<T: Ord>(mut names: Vec<T>) -> bool {
-    names.sort_unstable();
-    names.windows(2).any(|pair| matches!(pair, [a, b] if a == b))
+impl<'a> Iterator for Attributes<'a> {
+    type Item = Result<(&'a str, &'a str), Fault>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        let step = self.step();
+        self.failed = step.is_err();
+        step.transpose()
+    }
+}
+
+impl Clone for Attributes<'_> {
+    fn clone(&self) -> Self {
+        Attributes { rest: self.rest, failed: self.failed }
+    }
+}
+
+fn trim_space_start(text: &str) -> &str {
+    text.trim_start_matches(is_xml_space_char)
 }
 
 /// An attribute value: no raw `<`, references resolved (character references to XML
@@ -456,7 +706,12 @@ fn attribute_value(raw: &str) -> Result<Cow<'_, str>, Fault> {
 fn well_formed_decl(decl: &BytesDecl<'_>) -> bool {
     // The declaration's text is `xml` and its pseudo-attributes.
     let Some(raw) = decl.strip_prefix("xml") else { return false };
-    let Ok(pairs) = attributes(raw) else { return false };
+    let Ok(pairs) = Attributes::new(raw)
+        .map(|attribute| attribute.and_then(|(name, value)| Ok((name, attribute_value(value)?))))
+        .collect::<Result<Vec<_>, Fault>>()
+    else {
+        return false;
+    };
     let mut pairs = pairs.into_iter().peekable();
     let version_ok = pairs.next().is_some_and(|(name, value)| {
         name == "version"

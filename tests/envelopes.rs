@@ -328,7 +328,8 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
     assert_eq!(json::read_encrypt(&unclosed), Err(fault(EnvelopeFault::NotWellFormed)));
     // The XML reader keeps a stack of open elements, no recursion: deep but well-formed is just
     // read. (With three-byte tags the same depth is more markup than an envelope holds.)
-    let (open, close) = ("<aaaaaaaaaaaaaaaa>", "</aaaaaaaaaaaaaaaa>");
+    let name = "a".repeat(64);
+    let (open, close) = (format!("<{name}>"), format!("</{name}>"));
     let deep_xml = format!("<xml>{}{}</xml>", open.repeat(100_000), close.repeat(100_000));
     assert_eq!(xml::read_encrypt(&deep_xml), Err(fault(EnvelopeFault::MissingEncrypt)));
     let dense_xml = format!("<xml>{}{}</xml>", "<a>".repeat(100_000), "</a>".repeat(100_000));

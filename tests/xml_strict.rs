@@ -200,8 +200,8 @@ fn usual_values_are_borrowed() {
 }
 
 /// Markup is bounded by the body's size before the signature is checked: at most one item (a
-/// tag, an attribute, a reference, a CDATA section, a comment) per 16 bytes, plus 64. A
-/// ciphertext with every `+` escaped is far inside it.
+/// reference, a CDATA section; a tag, an attribute or a comment counts two) per 32 bytes, plus
+/// 64. A ciphertext with every `+` escaped is inside it.
 #[test]
 fn markup_is_bounded_by_the_size_of_the_body() {
     let too_many = Error::MalformedEnvelope(EnvelopeFault::TooManyItems);

@@ -47,6 +47,11 @@ pub fn message(len: usize) -> String {
     m
 }
 
+/// The bench's credentials.
+pub fn crypt() -> MsgCrypt {
+    MsgCrypt::new(TOKEN, KEY, RID).unwrap()
+}
+
 /// The same credentials with a previous key configured (key rotation), for the cost of the
 /// configuration when the current key opens every message.
 pub fn rotating() -> MsgCrypt {
