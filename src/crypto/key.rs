@@ -41,18 +41,20 @@ impl AesKey {
         }
         let mut padded = [b'='; KEY_CHARS + 1];
         padded[..KEY_CHARS].copy_from_slice(chars);
-        let mut raw = [0u8; 32];
-        let decoded = KEY_ENGINE.decode_slice(padded, &mut raw);
-        let result = match decoded {
-            Ok(32) => {
-                let cipher = Aes256::new(&raw.into());
+        // Decoded straight into the array the cipher is keyed from, which is lent, never
+        // moved: no copy of the key is left on the stack (`[u8; 32].into()` made one).
+        let mut raw = aes::cipher::Key::<Aes256>::default();
+        let decoded = KEY_ENGINE.decode_slice(padded, raw.as_mut_slice());
+        let result = match (decoded, raw.first_chunk::<16>()) {
+            (Ok(32), Some(first)) => {
+                let cipher = Aes256::new(&raw);
                 let mut iv = aes::Block::default();
-                iv.copy_from_slice(&raw[..16]);
+                iv.copy_from_slice(first);
                 Ok(AesKey { cipher, iv })
             }
             _ => Err(Error::InvalidAesKey),
         };
-        raw.zeroize();
+        raw.as_mut_slice().zeroize();
         padded.zeroize();
         result
     }
