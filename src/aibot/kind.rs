@@ -140,13 +140,25 @@ fn kind_of(value: &Value) -> Kind<'_> {
 /// # let _ = key;
 /// # Ok::<(), wxbizmsgcrypt::Error>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// Its `Debug` output shows the URL and never the `aeskey` (`[redacted]`): the key opens the
+/// download, and the URL is valid for five minutes.
+#[derive(Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Media<'a> {
     /// `url`: valid for 5 minutes.
     pub url: Option<&'a str>,
     /// `aeskey`: the download's own key (long-connection mode; each URL has its own).
     pub aeskey: Option<&'a str>,
+}
+
+impl fmt::Debug for Media<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Media")
+            .field("url", &self.url)
+            .field("aeskey", &self.aeskey.map(|_| "[redacted]"))
+            .finish()
+    }
 }
 
 impl<'a> Media<'a> {
