@@ -466,3 +466,35 @@ fn a_reply_is_sealed_with_the_key_of_the_request_in_the_json_envelope() {
         Err(Error::InvalidReply(ReplyFault::ImagesOnlyWhenFinished))
     );
 }
+
+/// A stored stream read back holds to the limits `push_str` and `add_image` keep: a store
+/// someone else can write to cannot hand the service an eleventh image, an oversized one, or
+/// content past 20,480 bytes.
+#[cfg(feature = "serde")]
+#[test]
+fn a_stored_stream_is_read_back_within_its_limits() {
+    let mut stream = StreamState::new("s1", 1_700_000_000);
+    stream.push_str("你好").unwrap();
+    stream.add_image(b"\x89PNG").unwrap();
+    let stored = serde_json::to_value(&stream).unwrap();
+    assert_eq!(serde_json::from_value::<StreamState>(stored.clone()).unwrap(), stream);
+
+    let with = |field: &str, value: Value| {
+        let mut stored = stored.clone();
+        stored[field] = value;
+        serde_json::from_value::<StreamState>(stored).map_err(|e| e.to_string())
+    };
+    assert!(with("content", json!("a".repeat(STREAM_CONTENT_MAX_BYTES))).is_ok());
+    let long = with("content", json!("a".repeat(STREAM_CONTENT_MAX_BYTES + 1))).unwrap_err();
+    assert!(long.contains("20480"), "{long}");
+    assert!(with("images", json!(vec![vec![1u8]; STREAM_MAX_IMAGES])).is_ok());
+    let many = with("images", json!(vec![vec![1u8]; STREAM_MAX_IMAGES + 1])).unwrap_err();
+    assert!(many.contains("more than 10 images"), "{many}");
+    // An image one byte over, read from text (as a store holds it).
+    let text = stored.to_string().replace(
+        "\"images\":[[137,80,78,71]]",
+        &format!("\"images\":[[{}0]]", "0,".repeat(IMAGE_MAX_BYTES)),
+    );
+    let large = serde_json::from_str::<StreamState>(&text).map(|_| ()).unwrap_err().to_string();
+    assert!(large.contains("an image over"), "{large}");
+}

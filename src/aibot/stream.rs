@@ -41,7 +41,10 @@ pub const REFRESH_HORIZON: Duration = Duration::from_secs(6 * 60);
 ///
 /// It is plain data: keep it where the service keeps state (a map in memory for one process;
 /// a shared store across replicas, with a TTL of about 10 minutes). With the `serde` feature
-/// it is `Serialize` and `Deserialize`.
+/// it is `Serialize` and `Deserialize`, and what is deserialized holds to the limits that
+/// [`push_str`](StreamState::push_str) and [`add_image`](StreamState::add_image) keep: a
+/// stored state that breaks them (a store someone else can write to) is refused while it is
+/// read, before an eleventh image or an oversized one is kept.
 ///
 /// # Example
 ///
@@ -61,12 +64,114 @@ pub const REFRESH_HORIZON: Duration = Duration::from_secs(6 * 60);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "serde_impl::Stored"))]
 pub struct StreamState {
     id: String,
     content: String,
     finished: bool,
     started_at: u64,
     images: Vec<Vec<u8>>,
+}
+
+/// `Deserialize` through a copy of the fields whose images are read with their limits, then
+/// checked as a whole.
+#[cfg(feature = "serde")]
+mod serde_impl {
+    use std::fmt;
+
+    use serde::de::{Deserializer, Error as _, SeqAccess, Visitor};
+
+    use super::{IMAGE_MAX_BYTES, STREAM_CONTENT_MAX_BYTES, STREAM_MAX_IMAGES, StreamState};
+
+    #[derive(serde::Deserialize)]
+    pub(super) struct Stored {
+        id: String,
+        content: String,
+        finished: bool,
+        started_at: u64,
+        #[serde(deserialize_with = "images")]
+        images: Vec<Vec<u8>>,
+    }
+
+    impl TryFrom<Stored> for StreamState {
+        type Error = String;
+
+        fn try_from(stored: Stored) -> Result<StreamState, String> {
+            if stored.content.len() > STREAM_CONTENT_MAX_BYTES {
+                return Err(format!("stream content over {STREAM_CONTENT_MAX_BYTES} bytes"));
+            }
+            let Stored { id, content, finished, started_at, images } = stored;
+            Ok(StreamState { id, content, finished, started_at, images })
+        }
+    }
+
+    /// At most [`STREAM_MAX_IMAGES`] images of at most [`IMAGE_MAX_BYTES`] each, refused as
+    /// soon as one too many or too large is read.
+    fn images<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Vec<u8>>, D::Error> {
+        struct Images;
+
+        impl<'de> Visitor<'de> for Images {
+            type Value = Vec<Vec<u8>>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "at most {STREAM_MAX_IMAGES} images of at most {IMAGE_MAX_BYTES} bytes")
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut images = Vec::new();
+                while let Some(image) = seq.next_element::<Image>()? {
+                    if images.len() == STREAM_MAX_IMAGES {
+                        return Err(A::Error::custom(format!(
+                            "more than {STREAM_MAX_IMAGES} images"
+                        )));
+                    }
+                    images.push(image.0);
+                }
+                Ok(images)
+            }
+        }
+
+        deserializer.deserialize_seq(Images)
+    }
+
+    /// One image's bytes, refused once past [`IMAGE_MAX_BYTES`].
+    struct Image(Vec<u8>);
+
+    impl<'de> serde::Deserialize<'de> for Image {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Image, D::Error> {
+            struct Bytes;
+
+            impl<'de> Visitor<'de> for Bytes {
+                type Value = Image;
+
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    write!(f, "an image of at most {IMAGE_MAX_BYTES} bytes")
+                }
+
+                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Image, A::Error> {
+                    let mut bytes = Vec::new();
+                    while let Some(byte) = seq.next_element::<u8>()? {
+                        if bytes.len() == IMAGE_MAX_BYTES {
+                            return Err(A::Error::custom(format!(
+                                "an image over {IMAGE_MAX_BYTES} bytes"
+                            )));
+                        }
+                        bytes.push(byte);
+                    }
+                    Ok(Image(bytes))
+                }
+
+                fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<Image, E> {
+                    if bytes.len() > IMAGE_MAX_BYTES {
+                        return Err(E::custom(format!("an image over {IMAGE_MAX_BYTES} bytes")));
+                    }
+                    Ok(Image(bytes.to_vec()))
+                }
+            }
+
+            deserializer.deserialize_seq(Bytes)
+        }
+    }
 }
 
 impl StreamState {
