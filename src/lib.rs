@@ -65,8 +65,15 @@
 //!
 //! # Features
 //!
-//! - `serde` (off by default): `serde::Deserialize` for [`CallbackQuery`], for frameworks'
-//!   query extractors. Prefer [`CallbackQuery::parse`] on the raw query.
+//! All off by default:
+//!
+//! - `serde`: `serde::Deserialize` for [`CallbackQuery`], for frameworks' query extractors
+//!   (prefer [`CallbackQuery::parse`] on the raw query); `Serialize` and `Deserialize` for
+//!   [`aibot::StreamState`].
+//! - `axum`: `wxbizmsgcrypt::axum`, the [`endpoint::Service`] as an axum 0.8 route.
+//! - `actix-web`: `wxbizmsgcrypt::actix`, the same as an actix-web 4 resource.
+//! - `redis`: `wxbizmsgcrypt::redis`, de-duplication and the AI bot's streams in Redis, shared
+//!   by replicas (on tokio).
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::indexing_slicing))]
@@ -90,6 +97,9 @@ pub mod message;
 mod msg_crypt;
 mod plain;
 mod query;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub mod redis;
 pub mod reply;
 mod signed;
 mod strict_xml;
@@ -101,8 +111,8 @@ pub use plain::{check_timestamp, verify_plain_signature};
 pub use query::CallbackQuery;
 pub use signed::Signed;
 
-/// The README's examples, compiled and run as doctests: with the framework features on, since
-/// the README shows the adapters (`cargo test --all-features`, which CI runs).
-#[cfg(all(doctest, feature = "axum", feature = "actix-web"))]
+/// The README's examples, compiled and run as doctests: with the framework and Redis features
+/// on, since the README shows them (`cargo test --all-features`, which CI runs).
+#[cfg(all(doctest, feature = "axum", feature = "actix-web", feature = "redis"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

@@ -1071,6 +1071,38 @@ fn the_keys_follow_the_documented_rule_per_kind() {
     assert!(key.starts_with("info:ww4asffe99e54c0fxxxx:suite_ticket:1403610513::"), "{key}");
 }
 
+/// An event's key does not depend on the order of its elements (a retry rendered anew, or by
+/// another of Tencent's servers, is the same callback), at any depth; it still depends on
+/// which element holds which text.
+#[test]
+fn event_keys_do_not_depend_on_element_order() {
+    let event = |fields: &[&str]| {
+        Message::parse(&format!(
+            "<xml><ToUserName>ww1</ToUserName><FromUserName>sys</FromUserName><CreateTime>7</CreateTime>\
+             <MsgType>event</MsgType><Event>change_contact</Event>{}</xml>",
+            fields.concat()
+        ))
+        .unwrap()
+        .dedup_key()
+    };
+    let (user, mobile) = ("<UserID>zhangsan</UserID>", "<Mobile>13800000000</Mobile>");
+    let (dept, dept2) = ("<Item><Id>1</Id><Name>a</Name></Item>", "<Item><Id>2</Id><Name>b</Name></Item>");
+    let nested = |a: &str, b: &str| format!("<Departments>{a}{b}</Departments>");
+    assert_eq!(event(&[user, mobile]), event(&[mobile, user]));
+    assert_eq!(
+        event(&[user, &nested(dept, dept2)]),
+        event(&[&nested(dept2, dept), user]),
+        "nested elements too"
+    );
+    assert_ne!(event(&[user, mobile]), event(&[user]));
+    // The same texts under other names, or moved between elements, are another callback.
+    assert_ne!(
+        event(&[&nested("<Item><Id>1</Id><Name>b</Name></Item>", "<Item><Id>2</Id><Name>a</Name></Item>")]),
+        event(&[&nested(dept, dept2)])
+    );
+    assert_ne!(event(&["<UserID>13800000000</UserID><Mobile>zhangsan</Mobile>"]), event(&[user, mobile]));
+}
+
 #[test]
 fn distinct_but_similar_callbacks_have_distinct_keys() {
     let event = |extra: &str| {

@@ -27,7 +27,7 @@
 //! }
 //!
 //! let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
-//! let wecom = Arc::new(Service::new(Endpoint::xml(crypt), MemoryDedup::new(100_000)));
+//! let wecom = Arc::new(Service::new(Endpoint::xml(crypt), MemoryDedup::new(64 << 20)));
 //! // In `HttpServer::new(move || …)`, once per worker; the service is shared.
 //! let app = App::new().service(wxbizmsgcrypt::actix::resource("/callback", Arc::clone(&wecom), on_callback));
 //! # let _ = app;

@@ -26,7 +26,7 @@
 //! }
 //!
 //! let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
-//! let wecom = Arc::new(Service::new(Endpoint::xml(crypt), MemoryDedup::new(100_000)));
+//! let wecom = Arc::new(Service::new(Endpoint::xml(crypt), MemoryDedup::new(64 << 20)));
 //! let app: Router = Router::new().route("/callback", wxbizmsgcrypt::axum::route(wecom, on_callback));
 //! # let _ = app;
 //! # Ok::<(), wxbizmsgcrypt::Error>(())

@@ -11,7 +11,8 @@
 //! ([`json::seal_reply`](crate::json::seal_reply) does both). A user message is answered with a
 //! stream: the first reply opens it, WeCom then polls with stream-refresh callbacks
 //! ([`Kind::StreamRefresh`]) until a reply says `finish`, for at most six minutes;
-//! [`StreamState`] keeps what a stream has said, and answers each poll.
+//! [`StreamState`] keeps what a stream has said, and answers each poll; a [`StreamStore`] keeps
+//! the states between polls ([`MemoryStreams`] in one process, Redis across replicas).
 //!
 //! Pure: no I/O, nothing of the crypto. The images and files the bot sends are decrypted with
 //! [`crate::media`].
@@ -40,6 +41,7 @@
 mod kind;
 mod reply;
 mod stream;
+mod streams;
 
 use std::fmt;
 
@@ -48,6 +50,7 @@ use serde_json::Value;
 pub use self::kind::*;
 pub use self::reply::*;
 pub use self::stream::*;
+pub use self::streams::{MemoryStreams, STREAM_TTL, StreamStore};
 use crate::error::{Error, MessageFault};
 use crate::message::DedupKey;
 use crate::message::dedup::digest64;

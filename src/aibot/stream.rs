@@ -323,6 +323,11 @@ impl StreamState {
         Ok(())
     }
 
+    /// How many bytes its images hold.
+    pub(crate) fn image_bytes(&self) -> usize {
+        self.images.iter().map(Vec::len).sum()
+    }
+
     /// Marks the stream finished: the next poll's answer says `finish`, with the images.
     ///
     /// # Example

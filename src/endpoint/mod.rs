@@ -9,9 +9,13 @@
 //!   de-duplication key, for the application; its answer is made from it
 //!   ([`Callback::reply`], [`Callback::reply_aibot`], [`Callback::acknowledge`]).
 //!
-//! [`Service`] adds de-duplication ([`DedupStore`]: [`MemoryDedup`] in the crate, anything
-//! async behind it, Redis for several replicas) and hooks for the log; the `axum` and
-//! `actix-web` features adapt it to those frameworks in a few lines each.
+//! [`Service`] adds delivery you can trust: each callback handed to the application once at a
+//! time, handed on again if the application fails, is cancelled or panics, and its retries
+//! answered with the first answer (see [`Service`]). The [`DedupStore`] it records callbacks
+//! in is [`MemoryDedup`] for one process, `RedisDedup` (feature `redis`) for several replicas,
+//! or anything async behind the trait; it sees only [`StoreKey`]s, keyed digests that say
+//! nothing of the message. Hooks report refusals and store errors to the log; the `axum` and
+//! `actix-web` features adapt the service to those frameworks in a few lines each.
 //!
 //! # Refusals
 //!
@@ -43,10 +47,15 @@
 //! WeCom's retry horizon.
 //!
 //! The AI bot's events carry `create_time`, but its messages (text, image, mixed, the
-//! stream-refresh poll) do not: for them freshness falls back to the query's `timestamp`, and
-//! a capture older than the de-duplication TTL could pass again if its timestamp and nonce can
-//! be re-split into a fresh-looking pair. Keep keys longer for a bot that must never act twice
-//! (a longer window, or a store with its own longer TTL).
+//! stream-refresh poll) do not: for them freshness falls back to the query's `timestamp`,
+//! which the signature does not bind on its own, so a capture older than the de-duplication
+//! TTL could pass again if its timestamp and nonce can be re-split into a fresh-looking pair.
+//! What a bot should do: keep its de-duplication keys longer than any capture can be re-split
+//! into the window (a longer [freshness window](Endpoint::with_freshness_window) makes a
+//! longer [`dedup_ttl`](Endpoint::dedup_ttl), or a store with a TTL of its own: a day costs a
+//! few hundred bytes per message), make what a message triggers idempotent on its `msgid`,
+//! and never let a bot message alone authorise anything (it is a user's chat line, replayable
+//! by whoever captured it and holds the token).
 //!
 //! ```
 //! use std::time::{Duration, UNIX_EPOCH};
@@ -76,8 +85,11 @@ mod service;
 
 use std::time::{Duration, SystemTime};
 
-pub use self::dedup::{DedupStore, MemoryDedup, NoDedup, StoreError};
-pub use self::service::Service;
+pub use self::dedup::{
+    Claim, ClaimToken, DedupStore, ENTRY_OVERHEAD, MemoryDedup, NoDedup, StoreError, StoreKey,
+};
+use self::dedup::DedupSecret;
+pub use self::service::{DEFAULT_DEADLINE, LEASE_MARGIN, Service};
 use crate::error::{EnvelopeFault, Error, ReplyFault};
 use crate::message::{self, DedupKey};
 use crate::{CallbackQuery, Decrypted, MsgCrypt, aibot, check_timestamp, json, reply, xml};
@@ -143,7 +155,11 @@ pub struct Endpoint {
     format: Format,
     window: Duration,
     max_body: usize,
+    secret: DedupSecret,
 }
+
+/// What the de-duplication secret is derived for (`MsgCrypt::derive_secret`).
+const DEDUP_SECRET_PURPOSE: &[u8; 15] = b"dedup store key";
 
 impl Endpoint {
     /// An endpoint for XML callbacks.
@@ -177,7 +193,34 @@ impl Endpoint {
     }
 
     fn new(crypt: MsgCrypt, format: Format) -> Endpoint {
-        Endpoint { crypt, format, window: DEFAULT_FRESHNESS_WINDOW, max_body: DEFAULT_MAX_BODY }
+        let secret = DedupSecret::new(&crypt.derive_secret(DEDUP_SECRET_PURPOSE));
+        Endpoint {
+            crypt,
+            format,
+            window: DEFAULT_FRESHNESS_WINDOW,
+            max_body: DEFAULT_MAX_BODY,
+            secret,
+        }
+    }
+
+    /// Sets the secret that callbacks' [`StoreKey`]s are made with. By default it is derived
+    /// from the current EncodingAESKey (AES over a fixed label: it says nothing of the key),
+    /// so that every replica configured alike makes the same keys; set one of your own to keep
+    /// the keys across a change of EncodingAESKey, or to tell two services' keys apart.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wxbizmsgcrypt::{MsgCrypt, endpoint::Endpoint};
+    /// let endpoint = Endpoint::xml(MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?)
+    ///     .with_dedup_secret(b"32 random bytes from the secret store");
+    /// # let _ = endpoint;
+    /// # Ok::<(), wxbizmsgcrypt::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_dedup_secret(mut self, secret: &[u8]) -> Endpoint {
+        self.secret = DedupSecret::new(secret);
+        self
     }
 
     /// Sets how far a callback's time may be from now ([`DEFAULT_FRESHNESS_WINDOW`] by
@@ -352,10 +395,12 @@ impl Endpoint {
             CallbackMessage::Xml(message) => message.dedup_key(),
             CallbackMessage::AiBot(message) => message.dedup_key(),
         };
+        let store_key = self.secret.store_key(&dedup_key);
         Ok(Outcome::Callback(Callback {
             decrypted,
             message,
             dedup_key,
+            store_key,
             timestamp: query.timestamp().to_owned(),
             nonce: query.nonce().to_owned(),
         }))
@@ -396,6 +441,13 @@ fn refusal(error: Error) -> (u16, Error) {
     (status, error)
 }
 
+/// The content types a [`Response`] has.
+const TEXT: &str = "text/plain; charset=utf-8";
+const XML: &str = "application/xml; charset=utf-8";
+
+/// The version of [`Response::to_stored`]'s layout.
+const STORED_VERSION: u8 = 1;
+
 /// What [`Endpoint::handle`] answers.
 #[derive(Debug)]
 pub enum Outcome {
@@ -435,11 +487,46 @@ impl Response {
     }
 
     fn text(status: u16, body: String) -> Response {
-        Response { status, content_type: Some("text/plain; charset=utf-8"), body, refusal: None }
+        Response { status, content_type: Some(TEXT), body, refusal: None }
     }
 
     fn refusal_of(status: u16, error: Error) -> Response {
         Response { refusal: Some(error), ..Response::empty(status) }
+    }
+
+    /// The response as a de-duplication store keeps it: a version byte, the status (two bytes,
+    /// big-endian), the content type's code, the body.
+    fn to_stored(&self) -> Vec<u8> {
+        let mut stored = Vec::with_capacity(self.body.len().saturating_add(4));
+        stored.push(STORED_VERSION);
+        stored.extend_from_slice(&self.status.to_be_bytes());
+        stored.push(match self.content_type {
+            None => 0,
+            Some(TEXT) => 1,
+            Some(XML) => 2,
+            Some(_) => {
+                debug_assert!(false, "every content type the crate sets has a code");
+                0
+            }
+        });
+        stored.extend_from_slice(self.body.as_bytes());
+        stored
+    }
+
+    /// A response a store kept ([`to_stored`](Response::to_stored)), or `None` if it is not one.
+    fn from_stored(stored: &[u8]) -> Option<Response> {
+        let (&[version, high, low, content_type], body) = stored.split_first_chunk::<4>()?;
+        if version != STORED_VERSION {
+            return None;
+        }
+        let content_type = match content_type {
+            0 => None,
+            1 => Some(TEXT),
+            2 => Some(XML),
+            _ => return None,
+        };
+        let body = String::from_utf8(body.to_vec()).ok()?;
+        Some(Response { status: u16::from_be_bytes([high, low]), content_type, body, refusal: None })
     }
 
     /// The HTTP status.
@@ -544,6 +631,7 @@ pub struct Callback {
     decrypted: Decrypted,
     message: CallbackMessage,
     dedup_key: DedupKey,
+    store_key: StoreKey,
     timestamp: String,
     nonce: String,
 }
@@ -650,8 +738,31 @@ impl Callback {
         &self.decrypted
     }
 
+    /// The key the de-duplication store sees for this callback: [`dedup_key`](Callback::dedup_key)
+    /// keyed with the endpoint's secret, so that it says nothing of the message. Log this one.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use std::time::{Duration, UNIX_EPOCH};
+    /// # use wxbizmsgcrypt::{MsgCrypt, xml, endpoint::{Endpoint, Outcome, Request}};
+    /// # let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
+    /// # let sent = crypt.encrypt_msg("<xml><ToUserName>ww1</ToUserName><CreateTime>1700000000</CreateTime><MsgType>text</MsgType><MsgId>7</MsgId></xml>", "1700000000", "1")?;
+    /// # let query = format!("msg_signature={}&timestamp=1700000000&nonce=1", sent.msg_signature());
+    /// # let body = xml::render_reply(&sent)?;
+    /// # let Outcome::Callback(callback) = Endpoint::xml(crypt).handle(Request { method: "POST", query: &query, body: body.as_bytes() }, UNIX_EPOCH + Duration::from_secs(1700000000)) else { panic!() };
+    /// assert_eq!(callback.store_key().as_str().len(), 32);
+    /// assert!(!callback.store_key().as_str().contains("ww1"));
+    /// # Ok::<(), wxbizmsgcrypt::Error>(())
+    /// ```
+    #[must_use]
+    pub fn store_key(&self) -> &StoreKey {
+        &self.store_key
+    }
+
     /// The key to de-duplicate the callback on ([`message::Message::dedup_key`],
-    /// [`aibot::Message::dedup_key`]).
+    /// [`aibot::Message::dedup_key`]): its fields in clear, for the application; stores and
+    /// logs get [`store_key`](Callback::store_key).
     ///
     /// # Example
     ///
@@ -703,8 +814,8 @@ impl Callback {
     }
 
     /// The answer that says "could not handle it now": an empty 503. Through a
-    /// [`Service`], it also forgets the callback's de-duplication key, so that WeCom's retry
-    /// (within seconds, up to three times) is handed on instead of acknowledged.
+    /// [`Service`], it also frees the callback's claim, so that WeCom's retry (within
+    /// seconds, up to three times) is handed on again.
     ///
     /// # Example
     ///
@@ -757,12 +868,7 @@ impl Callback {
         };
         let now = now.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let body = xml::seal_reply(&self.decrypted, message, reply, now, &self.nonce)?;
-        Ok(Response {
-            status: 200,
-            content_type: Some("application/xml; charset=utf-8"),
-            body,
-            refusal: None,
-        })
+        Ok(Response { status: 200, content_type: Some(XML), body, refusal: None })
     }
 
     /// A reply to an AI-bot message ([`json::seal_reply`]), echoing the request's timestamp and

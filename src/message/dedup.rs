@@ -10,11 +10,16 @@ use super::{Element, Message};
 /// three, with the same plaintext), different for different callbacks. [`Message::dedup_key`]
 /// builds it.
 ///
-/// It is text, safe as a Redis key or a log field: a kind tag, the fields that identify the
-/// callback, and, where no id does it alone, a digest of the whole message (the first 64 bits
-/// of SHA-1 over every element's name and text, in order, each length-prefixed). The raw body is
-/// never the key: the same ciphertext verifies in many spellings, and a retry is encrypted
-/// afresh.
+/// It is text: a kind tag, the fields that identify the callback, and, where no id does it
+/// alone, a digest of the whole message (the first 64 bits of SHA-1 over the tree of elements,
+/// each element's name, text and its children's digests, the children's in sorted order, so
+/// that the order of elements does not matter). The raw body is never the key: the same
+/// ciphertext verifies in many spellings, and a retry is encrypted afresh.
+///
+/// It holds field values and user ids in clear: use it inside the application, but do not
+/// make it a store key or a log field as it is. The [`endpoint`](crate::endpoint) keys it
+/// with a secret first ([`endpoint::StoreKey`](crate::endpoint::StoreKey)), and that is what
+/// its stores and hooks see.
 ///
 /// | kind | key |
 /// |---|---|
@@ -200,15 +205,25 @@ impl Message {
     }
 }
 
-/// The first 64 bits of SHA-1 over every element under `root` (itself included), in document
-/// order: its depth, name and text, each length-prefixed, so that no two trees give the same
-/// input. As 16 lowercase hex digits.
+/// The first 64 bits of a digest of the tree under `root`, as 16 lowercase hex digits: an
+/// element's digest is SHA-1 over its name, its text (each length-prefixed) and its children's
+/// digests *sorted*, so that no two trees give the same input and the order of elements does
+/// not matter (a retry rendered with its fields in another order is the same callback).
+/// Post-order, with a stack of its own: no recursion on the sender's nesting.
 fn digest(root: Element<'_>) -> String {
-    let mut hasher = Sha1::new();
-    let mut stack = vec![(root, 0u32)];
-    while let Some((element, depth)) = stack.pop() {
+    struct Frame<'m, I> {
+        element: Element<'m>,
+        children: I,
+        digests: Vec<[u8; 20]>,
+    }
+    fn frame<'m>(element: Element<'m>) -> Frame<'m, impl Iterator<Item = Element<'m>> + use<'m>> {
+        Frame { element, children: element.children(), digests: Vec::new() }
+    }
+    fn finish<I>(frame: Frame<'_, I>) -> [u8; 20] {
+        let Frame { element, mut digests, .. } = frame;
+        digests.sort_unstable();
+        let mut hasher = Sha1::new();
         let name = element.name();
-        hasher.update(depth.to_be_bytes());
         hasher.update((name.len() as u64).to_be_bytes());
         hasher.update(name);
         match element.text() {
@@ -219,9 +234,26 @@ fn digest(root: Element<'_>) -> String {
             }
             None => hasher.update([0]),
         }
-        // Children pushed last-first, so that they are hashed in document order.
-        let children: Vec<_> = element.children().collect();
-        stack.extend(children.into_iter().rev().map(|child| (child, depth.saturating_add(1))));
+        hasher.update((digests.len() as u64).to_be_bytes());
+        for digest in &digests {
+            hasher.update(digest);
+        }
+        hasher.finalize().into()
     }
-    hex64(&hasher.finalize())
+    let mut current = frame(root);
+    let mut parents = Vec::new();
+    loop {
+        if let Some(child) = current.children.next() {
+            parents.push(std::mem::replace(&mut current, frame(child)));
+            continue;
+        }
+        let digest = finish(current);
+        match parents.pop() {
+            Some(parent) => {
+                current = parent;
+                current.digests.push(digest);
+            }
+            None => return hex64(&digest),
+        }
+    }
 }

@@ -116,6 +116,28 @@ impl MsgCrypt {
     }
 }
 
+impl MsgCrypt {
+    /// A 256-bit secret derived from the current EncodingAESKey for one `purpose`: AES-256 (a
+    /// pseudorandom permutation keyed by it) over two blocks made of the purpose, so that the
+    /// output says nothing of the key and nothing of the secrets derived for other purposes.
+    /// Equal for every process configured with the same key. For keying what a service keeps
+    /// outside itself (de-duplication keys in a shared store), never for encryption.
+    pub(crate) fn derive_secret(&self, purpose: &[u8; 15]) -> [u8; 32] {
+        use aes::cipher::BlockCipherEncrypt;
+        let mut out = [0u8; 32];
+        for (index, half) in out.chunks_exact_mut(16).enumerate() {
+            let mut block = aes::Block::default();
+            if let Some((last, head)) = block.split_last_mut() {
+                head.copy_from_slice(purpose);
+                *last = index as u8;
+            }
+            self.inner.current.cipher.encrypt_block(&mut block);
+            half.copy_from_slice(&block);
+        }
+        out
+    }
+}
+
 impl fmt::Debug for MsgCrypt {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MsgCrypt")
