@@ -6,16 +6,20 @@ ones, by pycryptodome as that library does it.
 Usage: e2e.py --server PATH [--redis]
 
 The server binary is started on a free port with short timeouts (its `listening on ADDR` line
-gives the port) and checked for: the official URL check; a text message answered with a reply
-the official library decrypts; a forged signature (401) and a malformed body (400); a captured
-POST replayed as a URL check, and padding, frame, receive-id, UTF-8 and staleness faults signed
-with the right token, all answered byte for byte alike (403, empty); a replay with timestamp and
-nonce swapped and a retry, acknowledged without being processed; an unknown event acknowledged;
-create_auth answered within Tencent's 1000 ms; an oversized body refused; an idle connection
-closed within the header timeout; a slow body cut off within the request timeout.
+gives the port) and checked for: no credentials, exit 2 naming the variables, and a route whose
+variables are only partly set, exit 2 naming the missing ones; the official URL check; a text
+message answered with a reply the official library decrypts; a forged signature (401) and a
+malformed body (400); a captured POST replayed as a URL check, and padding, frame, receive-id,
+UTF-8 and staleness faults signed with the right token, all answered byte for byte alike (403,
+empty); a retry and a replay with timestamp and nonce swapped, answered with the first answer
+byte for byte without being processed again; an unknown event acknowledged; create_auth
+answered within Tencent's 1000 ms; an oversized body refused; an idle connection closed within
+the header timeout; a slow body cut off within the body timeout; 48 slow-body sockets
+(re-opened as they are cut) against a handler limit of 16, then 4 parallel 1 MiB namespace
+bombs, not pushing a normal callback past 4 s and 1 s.
 
-With --redis (the axum example): redis-server is started on a free port without persistence,
-two replicas share it, a retry sent to the other replica is acknowledged without being
+With --redis: redis-server is started on a free port without persistence, two replicas share
+it, a retry sent to the other replica gets the first answer byte for byte without being
 processed, and with Redis stopped the replicas keep serving (they fail open: a callback is
 processed rather than lost).
 
@@ -32,14 +36,22 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import xml.etree.ElementTree as ET
 
 from Crypto.Cipher import AES
 from weworkapi.WXBizMsgCrypt3 import WXBizMsgCrypt as WeWork
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from hostile import hostile_xml  # noqa: E402  (the shapes of tests/common/hostile.rs)
+
 TOKEN, KEY, CORP = "QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7"
-HEADER_TIMEOUT_MS, REQUEST_TIMEOUT_MS = 500, 1500
+HEADER_TIMEOUT_MS, BODY_TIMEOUT_MS = 500, 1500
+# The variables of the route at /callback, and the official sample's values.
+CREDENTIALS = {"WXBIZ_TOKEN": TOKEN, "WXBIZ_AES_KEY": KEY, "WXBIZ_RECEIVE_ID": CORP}
+ALL_ROUTE_VARIABLES = ("WXBIZ_TOKEN", "WXBIZ_AES_KEY", "WXBIZ_RECEIVE_ID", "WXBIZ_BOT_TOKEN",
+                       "WXBIZ_BOT_AES_KEY", "WXBIZ_DEMO", "REDIS_URL")
 GET_VECTOR = ("/callback?msg_signature=5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3&timestamp=1409659589"
               "&nonce=263014780&echostr=P9nAzCzyDtyTWESHep1vC5X9xho%2FqYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp"
               "%2B4RPcs8TgAE7OaBO%2BFZXvnaqQ%3D%3D")
@@ -57,15 +69,18 @@ def check(name, ok, detail=""):
         print(f"  FAIL  {name}: {detail}")
 
 
+def environment(env):
+    """The server's environment: short timeouts, no route variable but those in `env`."""
+    base = {name: value for name, value in os.environ.items() if name not in ALL_ROUTE_VARIABLES}
+    return {**base, "BIND": "127.0.0.1:0", "WXBIZ_HEADER_TIMEOUT_MS": str(HEADER_TIMEOUT_MS),
+            "WXBIZ_IDLE_TIMEOUT_MS": str(HEADER_TIMEOUT_MS), "WXBIZ_BODY_TIMEOUT_MS": str(BODY_TIMEOUT_MS),
+            **env}
+
+
 class Server:
     def __init__(self, binary, env=None):
-        environment = {**os.environ, "BIND": "127.0.0.1:0", "WXBIZ_HEADER_TIMEOUT_MS": str(HEADER_TIMEOUT_MS),
-                       "WXBIZ_IDLE_TIMEOUT_MS": str(HEADER_TIMEOUT_MS),
-                       "WXBIZ_REQUEST_TIMEOUT_MS": str(REQUEST_TIMEOUT_MS), **(env or {})}
-        for name in ("WXBIZ_TOKEN", "WXBIZ_AES_KEY", "WXBIZ_RECEIVE_ID"):
-            environment.pop(name, None)
-        self.proc = subprocess.Popen([binary], env=environment, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True)
+        self.proc = subprocess.Popen([binary], env=environment({**CREDENTIALS, **(env or {})}),
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         line = self.proc.stdout.readline()
         if not line.startswith("listening on "):
             raise RuntimeError(f"{binary} did not start: {line!r}")
@@ -82,10 +97,16 @@ def http(addr, method, target, body=b"", timeout=10):
     with socket.create_connection(addr, timeout=timeout) as s:
         head = (f"{method} {target} HTTP/1.1\r\nHost: {addr[0]}\r\nContent-Type: text/xml\r\n"
                 f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
-        s.sendall(head + body)
+        try:
+            s.sendall(head + body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # answered (413, say) and closed before the body was all sent: read the answer
         chunks = []
         while True:
-            chunk = s.recv(65536)
+            try:
+                chunk = s.recv(65536)
+            except ConnectionResetError:
+                break
             if not chunk:
                 break
             chunks.append(chunk)
@@ -166,6 +187,7 @@ def run_single(binary):
         target, body = official_post(text_message(msg_id), "n1")
         status, raw = http(addr, "POST", target, body)
         reply = read_reply(raw) if status == 200 else None
+        first_reply_body = response_body(raw)
         check("a text message is answered with a reply the official library decrypts",
               reply is not None and reply.find("Content").text == "hi from the official library"
               and reply.find("ToUserName").text == "zhangsan", raw[:300])
@@ -209,17 +231,20 @@ def run_single(binary):
         check("and that answer is an empty 403", first.startswith(b"HTTP/1.1 403") and response_body(first) == b"", first)
 
         # The same message again: a retry (new nonce, fresh ciphertext), and a capture replayed
-        # with timestamp and nonce swapped (which the signature cannot tell apart).
+        # with timestamp and nonce swapped (which the signature cannot tell apart): each gets the
+        # first answer again, byte for byte, and is not processed again (which would have sealed
+        # a reply afresh, with other bytes).
         retry_target, retry_body = official_post(text_message(msg_id), "n2")
         status, raw = http(addr, "POST", retry_target, retry_body)
-        check("a retry is acknowledged, not processed again", (status, response_body(raw)) == (200, b""), raw[:200])
-                # Sent with timestamp T and nonce N (a number far from T); replayed as timestamp N, nonce T.
+        check("a retry gets the first answer byte for byte, not processed again",
+              status == 200 and response_body(raw) == first_reply_body, raw[:200])
+        # Sent with timestamp T and nonce N (a number far from T); replayed as timestamp N, nonce T.
         now, other = str(int(time.time())), str(int(time.time()) - 123_456)
         ret, swapped_body = WeWork(TOKEN, KEY, CORP).EncryptMsg(text_message(msg_id), other, now)
         swapped = f"/callback?msg_signature={xml_field(swapped_body, 'MsgSignature')}&timestamp={other}&nonce={now}"
         status, raw = http(addr, "POST", swapped, swapped_body.encode())
         check("a replay with timestamp and nonce swapped verifies but is not processed",
-              (status, response_body(raw)) == (200, b""), raw[:200])
+              status == 200 and response_body(raw) == first_reply_body, raw[:200])
 
         event = (f"<xml><ToUserName><![CDATA[{CORP}]]></ToUserName><FromUserName><![CDATA[zhangsan]]></FromUserName>"
                  f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
@@ -272,11 +297,120 @@ def run_single(binary):
                 except (BrokenPipeError, ConnectionResetError):
                     answer = b""
             took = time.monotonic() - started
-        check("a slow body is cut off within the request timeout",
-              answer is not None and took < REQUEST_TIMEOUT_MS / 1000 + 1.5
+        check("a slow body is cut off within the body timeout",
+              answer is not None and took < BODY_TIMEOUT_MS / 1000 + 1.5
               and (answer == b"" or answer.startswith(b"HTTP/1.1 408")),
               f"after {took:.2f} s: {answer[:80]}")
     finally:
+        server.stop()
+
+
+def run_configuration(binary, routes):
+    """A service with no credentials exits 2 naming the variables; one whose route variables are
+    only partly set exits 2 naming the missing ones; a route without its variables is not
+    served (axum: the bot's variables alone, /callback is a 404)."""
+    proc = subprocess.run([binary], env=environment({}), capture_output=True, text=True, timeout=30)
+    check("no credentials: exit 2, naming the variables",
+          proc.returncode == 2 and all(name in proc.stderr for name in CREDENTIALS), (proc.returncode, proc.stderr))
+    proc = subprocess.run([binary], env=environment({"WXBIZ_TOKEN": TOKEN}), capture_output=True, text=True,
+                          timeout=30)
+    check("a route's variables partly set: exit 2, naming the missing ones",
+          proc.returncode == 2 and "WXBIZ_AES_KEY" in proc.stderr and "WXBIZ_RECEIVE_ID" in proc.stderr,
+          (proc.returncode, proc.stderr))
+    demo = Server(binary, {"WXBIZ_DEMO": "1", "WXBIZ_TOKEN": "", "WXBIZ_AES_KEY": "", "WXBIZ_RECEIVE_ID": ""})
+    try:
+        status, raw = http(demo.addr, "GET", GET_VECTOR)
+        check("WXBIZ_DEMO=1 serves the official sample", (status, response_body(raw)) == (200, b"1616140317555161061"),
+              raw[:200])
+    finally:
+        demo.stop()
+    if "/aibot" not in routes:
+        return
+    only_bot = Server(binary, {"WXBIZ_TOKEN": "", "WXBIZ_AES_KEY": "", "WXBIZ_RECEIVE_ID": "",
+                               "WXBIZ_BOT_TOKEN": TOKEN, "WXBIZ_BOT_AES_KEY": KEY})
+    only_app = Server(binary)
+    try:
+        check("a route without its variables is not served (/callback, bot configured)",
+              http(only_bot.addr, "GET", GET_VECTOR)[0] == 404)
+        status, raw = http(only_app.addr, "POST", "/aibot?msg_signature=x&timestamp=1&nonce=2", b"{}")
+        check("a route without its variables is not served (/aibot, app configured)", status == 404, raw[:200])
+    finally:
+        only_bot.stop()
+        only_app.stop()
+
+
+def timed_callback(addr):
+    """A normal text callback: (seconds it took, whether it was answered with its reply)."""
+    target, body = official_post(text_message(unique(), "a normal callback"), "normal")
+    started = time.monotonic()
+    try:
+        status, raw = http(addr, "POST", target, body, timeout=30)
+    except OSError:
+        return time.monotonic() - started, False
+    took = time.monotonic() - started
+    reply = read_reply(raw) if status == 200 else None
+    return took, reply is not None and reply.find("Content").text == "a normal callback"
+
+
+def run_under_attack(binary):
+    """Slow bodies hold no handler permit; namespace bombs cost the server a few milliseconds
+    each: a normal callback stays answered quickly through both."""
+    server = Server(binary, {"WXBIZ_MAX_CONCURRENT": "16"})
+    stop = threading.Event()
+
+    def slow_body():
+        # Dripped a byte at a time: cut off at the body timeout, then opened again.
+        target = f"/callback?msg_signature={'0' * 40}&timestamp=1&nonce=2"
+        while not stop.is_set():
+            try:
+                with socket.create_connection(server.addr, timeout=5) as s:
+                    s.sendall(f"POST {target} HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n".encode())
+                    while not stop.is_set():
+                        s.sendall(b"<")
+                        time.sleep(0.2)
+            except OSError:
+                pass
+
+    def bomb(body):
+        target = f"/callback?msg_signature={'0' * 40}&timestamp={int(time.time())}&nonce=bomb"
+        while not stop.is_set():
+            try:
+                http(server.addr, "POST", target, body, timeout=30)
+            except OSError:
+                pass
+
+    try:
+        slow = [threading.Thread(target=slow_body, daemon=True) for _ in range(48)]
+        for thread in slow:
+            thread.start()
+        time.sleep(BODY_TIMEOUT_MS / 1000 + 0.5)  # every slow socket open, some cut and re-opened
+        worst, answered = 0.0, True
+        for _ in range(5):
+            took, ok = timed_callback(server.addr)
+            worst, answered = max(worst, took), answered and ok
+            time.sleep(0.3)
+        check("48 slow-body sockets do not push a normal callback past 4 s",
+              answered and worst < 4.0, f"worst {worst:.2f} s, answered {answered}")
+        print(f"        (the slowest of 5 normal callbacks: {worst * 1000:.0f} ms)")
+        stop.set()
+        for thread in slow:
+            thread.join(timeout=10)
+        stop.clear()
+        bomb_body = hostile_xml()["namespace_bomb"].encode()
+        bombs = [threading.Thread(target=bomb, args=(bomb_body,), daemon=True) for _ in range(4)]
+        for thread in bombs:
+            thread.start()
+        time.sleep(0.5)
+        worst, answered = 0.0, True
+        for _ in range(5):
+            took, ok = timed_callback(server.addr)
+            worst, answered = max(worst, took), answered and ok
+            time.sleep(0.2)
+        check("4 parallel 1 MiB namespace bombs do not push a normal callback past 1 s",
+              answered and worst < 1.0, f"worst {worst:.2f} s, answered {answered}")
+        print(f"        (the slowest of 5 normal callbacks: {worst * 1000:.0f} ms)")
+    finally:
+        stop.set()
         server.stop()
 
 
@@ -308,9 +442,10 @@ def run_redis(binary):
         status, raw = http(a.addr, "POST", *official_post(text_message(msg_id, "to replica A"), "r1"))
         reply = read_reply(raw) if status == 200 else None
         check("replica A processes a message", reply is not None and reply.find("Content").text == "to replica A", raw[:200])
+        first = response_body(raw)
         status, raw = http(b.addr, "POST", *official_post(text_message(msg_id, "to replica A"), "r2"))
-        check("its retry, sent to replica B, is acknowledged without being processed",
-              (status, response_body(raw)) == (200, b""), raw[:200])
+        check("its retry, sent to replica B, gets the first answer byte for byte, not processed again",
+              status == 200 and response_body(raw) == first, raw[:200])
 
         redis.kill()
         redis.wait(timeout=10)
@@ -334,9 +469,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--server", required=True, help="the example server's binary")
     parser.add_argument("--redis", action="store_true", help="also the two-replica test with redis-server")
+    parser.add_argument("--routes", default="/callback", help="the routes the server has, comma-separated")
     args = parser.parse_args()
     print(f"e2e: {args.server}")
+    run_configuration(args.server, args.routes.split(","))
     run_single(args.server)
+    run_under_attack(args.server)
     if args.redis:
         run_redis(args.server)
     print(f"e2e: {passed} passed, {len(failures)} failed")

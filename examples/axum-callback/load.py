@@ -42,7 +42,8 @@ def free_port():
 
 
 def start_server(env):
-    proc = subprocess.Popen([SERVER], env={**os.environ, "BIND": "127.0.0.1:0", **env},
+    # Both routes on the official sample credentials, which the load generator uses.
+    proc = subprocess.Popen([SERVER], env={**os.environ, "BIND": "127.0.0.1:0", "WXBIZ_DEMO": "1", **env},
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     line = proc.stdout.readline()
     assert line.startswith("listening on "), line
@@ -157,11 +158,12 @@ def main():
               f"{median(path, mode, 'cpu_per_request_us'):.1f} |")
     print()
     for path in ("/callback", "/aibot"):
-        cost = 1 - median(path, "memory", "rate") / median(path, "off", "rate")
-        tail = median(path, "memory", "p999") / median(path, "off", "p999")
-        verdict = "met" if cost <= 0.10 and tail <= 1.5 else "MISSED"
-        print(f"- {path}: in-memory de-duplication costs {cost:.1%} throughput (target ≤ 10%) and "
-              f"{tail:.2f}× p99.9 (target ≤ 1.5×): {verdict}")
+        for mode, against in (("memory", "off"), ("redis", "memory")):
+            cost = 1 - median(path, mode, "rate") / median(path, against, "rate")
+            tail = median(path, mode, "p999") / median(path, against, "p999")
+            verdict = "met" if cost <= 0.10 and tail <= 1.5 else "MISSED"
+            print(f"- {path}: {mode} against {against} costs {cost:.1%} throughput (target ≤ 10%) and "
+                  f"{tail:.2f}× p99.9 (target ≤ 1.5×): {verdict}")
         if shares[path] is not None:
             own, with_deps = shares[path]
             print(f"- {path}: the crate's share of the server's CPU samples: {own:.1f}% in its own code, "

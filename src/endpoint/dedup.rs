@@ -9,14 +9,15 @@
 //! *released* at once, so that WeCom's next retry is handled; a process that dies leaves its
 //! claim to expire with the lease.
 
+use std::collections::HashMap;
 use std::error::Error as StdError;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::future::{Future, ready};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hmac::{KeyInit, Mac};
-use zeroize::Zeroize;
 
 use crate::message::DedupKey;
 
@@ -96,6 +97,11 @@ impl StoreKey {
         std::str::from_utf8(&self.hex).unwrap_or_default()
     }
 
+    /// The key as one number, for tables.
+    fn bits(&self) -> u128 {
+        u128::from_le_bytes(self.bytes)
+    }
+
     /// The key's 16 bytes.
     ///
     /// # Example
@@ -135,13 +141,17 @@ fn hex16(bytes: [u8; 16]) -> [u8; 32] {
     hex
 }
 
-/// The secret store keys are made with, wiped on drop.
+/// The secret store keys are made with: HMAC-SHA-256 keyed with it, the keyed state kept (and
+/// wiped on drop, with `hmac`'s `zeroize`) so that each key costs two compressions, not four.
 #[derive(Clone)]
-pub(crate) struct DedupSecret(Vec<u8>);
+pub(crate) struct DedupSecret(Option<hmac::Hmac<sha2::Sha256>>);
 
 impl DedupSecret {
     pub(crate) fn new(secret: &[u8]) -> DedupSecret {
-        DedupSecret(secret.to_vec())
+        // HMAC takes a key of any length.
+        let keyed = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret).ok();
+        debug_assert!(keyed.is_some(), "HMAC accepts keys of any length");
+        DedupSecret(keyed)
     }
 
     pub(crate) fn store_key(&self, key: &DedupKey) -> StoreKey {
@@ -149,26 +159,17 @@ impl DedupSecret {
     }
 
     fn mac(&self, key: &DedupKey) -> [u8; 32] {
-        // HMAC takes a key of any length.
-        match <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(&self.0) {
-            Ok(mut mac) => {
+        match &self.0 {
+            Some(keyed) => {
+                let mut mac = keyed.clone();
                 mac.update(key.as_str().as_bytes());
                 mac.finalize().into_bytes().into()
             }
-            Err(_) => {
-                debug_assert!(false, "HMAC accepts keys of any length");
-                // Fail closed: a digest of the key under no secret would reveal what it holds;
-                // an all-zero key makes every callback the same, so that nothing is handled
-                // twice and the store error shows at once.
-                [0; 32]
-            }
+            // Fail closed: a digest under no secret would reveal what the key holds; one
+            // all-zero key makes every callback the same, so nothing is handled twice, and
+            // the first duplicate shows that something is wrong.
+            None => [0; 32],
         }
-    }
-}
-
-impl Drop for DedupSecret {
-    fn drop(&mut self) {
-        self.0.zeroize();
     }
 }
 
@@ -474,7 +475,9 @@ pub struct MemoryDedup {
 /// The records of one shard: by key, and in the order they were made.
 #[derive(Default)]
 struct Shard {
-    records: std::collections::HashMap<[u8; 16], Record>,
+    /// Keyed by the store key's own bits: keyed digests, which a sender cannot aim at a bucket
+    /// without the service's secret (so no SipHash on top).
+    records: HashMap<u128, Record, BuildHasherDefault<KeyBits>>,
     order: std::collections::VecDeque<Queued>,
     /// What the queued records cost, in bytes.
     bytes: usize,
@@ -495,7 +498,7 @@ enum State {
 }
 
 struct Queued {
-    key: [u8; 16],
+    key: u128,
     seq: u64,
     expires_at_ms: u64,
     cost: usize,
@@ -617,7 +620,8 @@ impl MemoryDedup {
         let Some(shard) = self.shard_of(key) else { return Claim::InProgress };
         let mut shard = lock(shard);
         shard.drop_expired(now);
-        if let Some(record) = shard.records.get(key.as_bytes())
+        let bits = key.bits();
+        if let Some(record) = shard.records.get(&bits)
             && record.expires_at_ms > now
         {
             return match &record.state {
@@ -626,7 +630,7 @@ impl MemoryDedup {
             };
         }
         let expires_at_ms = now.saturating_add(as_millis(lease).max(1));
-        shard.record(*key.as_bytes(), State::InProgress(token.hex), expires_at_ms, self.shard_capacity);
+        shard.record(bits, State::InProgress(token.hex), expires_at_ms, self.shard_capacity);
         Claim::Claimed
     }
 
@@ -670,7 +674,8 @@ impl MemoryDedup {
         let shard = self.shard_of(key).ok_or_else(|| StoreError::new("no shard for the key"))?;
         let mut shard = lock(shard);
         shard.drop_expired(now);
-        let ours = match shard.records.get(key.as_bytes()) {
+        let bits = key.bits();
+        let ours = match shard.records.get(&bits) {
             None => true,
             Some(record) if record.expires_at_ms <= now => true,
             Some(record) => matches!(&record.state, State::InProgress(held) if *held == token.hex),
@@ -678,7 +683,7 @@ impl MemoryDedup {
         if ours {
             let expires_at_ms = now.saturating_add(as_millis(ttl).max(1));
             let state = State::Done(answer.into());
-            shard.record(*key.as_bytes(), state, expires_at_ms, self.shard_capacity);
+            shard.record(bits, state, expires_at_ms, self.shard_capacity);
         }
         Ok(())
     }
@@ -703,13 +708,14 @@ impl MemoryDedup {
     pub fn release_now(&self, key: &StoreKey, token: &ClaimToken) {
         let Some(shard) = self.shard_of(key) else { return };
         let mut shard = lock(shard);
+        let bits = key.bits();
         let ours = shard
             .records
-            .get(key.as_bytes())
+            .get(&bits)
             .is_some_and(|record| matches!(&record.state, State::InProgress(held) if *held == token.hex));
         if ours {
             // Its queued place stays counted until it leaves the queue.
-            shard.records.remove(key.as_bytes());
+            shard.records.remove(&bits);
         }
     }
 
@@ -727,14 +733,21 @@ impl MemoryDedup {
 impl Shard {
     /// Records `state` for `key`, counted against `capacity`, and drops the oldest records
     /// until the shard is within it again.
-    fn record(&mut self, key: [u8; 16], state: State, expires_at_ms: u64, capacity: usize) {
+    fn record(&mut self, key: u128, state: State, expires_at_ms: u64, capacity: usize) {
         let cost = ENTRY_OVERHEAD.saturating_add(match &state {
             State::InProgress(_) => 0,
             State::Done(answer) => answer.len(),
         });
         let seq = self.next;
         self.next = self.next.wrapping_add(1);
-        self.records.insert(key, Record { state, expires_at_ms, seq });
+        let record = Record { state, expires_at_ms, seq };
+        match self.records.get_mut(&key) {
+            // In place: no second hash, no growth.
+            Some(kept) => *kept = record,
+            None => {
+                self.records.insert(key, record);
+            }
+        }
         self.order.push_back(Queued { key, seq, expires_at_ms, cost });
         self.bytes = self.bytes.saturating_add(cost);
         while self.bytes > capacity && self.drop_oldest() {}
@@ -755,6 +768,28 @@ impl Shard {
             self.records.remove(&queued.key);
         }
         true
+    }
+}
+
+/// Hashes a `u128` store key by its high 64 bits, as they are.
+#[derive(Default)]
+struct KeyBits(u64);
+
+impl Hasher for KeyBits {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u128` is called (a `u128` key); fold anything else in all the same.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u128(&mut self, n: u128) {
+        // The high half: the shard was chosen by the low bits.
+        self.0 = (n >> 64) as u64;
     }
 }
 

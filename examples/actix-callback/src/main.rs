@@ -1,71 +1,155 @@
 //! A WeCom callback service on actix-web 4, built on `wxbizmsgcrypt`'s endpoint and its
 //! `actix-web` adapter: the same XML service as `examples/axum-callback` at `/callback`, with
-//! the same variables and start-up line.
+//! the same variables, start-up line and guarantees.
 //!
 //! ```text
-//! cargo run --manifest-path examples/actix-callback/Cargo.toml
+//! WXBIZ_DEMO=1 cargo run --manifest-path examples/actix-callback/Cargo.toml
 //! ```
+//!
+//! The route is mounted only when all of its variables are set; with none set the service
+//! exits with status 2 and names them. There are no default credentials: `WXBIZ_DEMO=1` serves
+//! the official sample credentials (public: for trying it out, never in production) and says
+//! so on stderr.
 //!
 //! | variable | default | |
 //! |---|---|---|
-//! | `WXBIZ_TOKEN`, `WXBIZ_AES_KEY`, `WXBIZ_RECEIVE_ID` | the official sample | the app at `/callback` |
+//! | `WXBIZ_TOKEN`, `WXBIZ_AES_KEY`, `WXBIZ_RECEIVE_ID` | none | the app at `/callback` |
+//! | `WXBIZ_DEMO` | unset | `1`: the official sample if the variables are unset |
 //! | `BIND` | `127.0.0.1:3000` | printed as `listening on ADDR` once bound |
+//! | `REDIS_URL` | unset: in memory | de-duplication shared by every replica |
+//! | `WXBIZ_REDIS_PREFIX` | `wxbiz` | starts every Redis key |
 //! | `WXBIZ_HEADER_TIMEOUT_MS` | 5000 | to read a request's head (408 past it) |
 //! | `WXBIZ_IDLE_TIMEOUT_MS` | 5000 | an idle keep-alive connection is closed |
-//! | `WXBIZ_REQUEST_TIMEOUT_MS` | 10000 | for the body and the handler (408 past it) |
-//! | `WXBIZ_MAX_CONNECTIONS` | 1024 | per worker |
-//!
-//! De-duplication is in memory here; for several replicas see the axum example's Redis store
-//! (the `DedupStore` trait is the same).
+//! | `WXBIZ_BODY_TIMEOUT_MS` | 5000 | to read a request's body (408 past it), before any permit |
+//! | `WXBIZ_HANDLER_TIMEOUT_MS` | 4500 | for the handler, waiting for a permit included (503 past it) |
+//! | `WXBIZ_MAX_CONCURRENT` | 512 | handlers running at once |
+//! | `WXBIZ_MAX_CONNECTIONS` | 1024 | connections open at once, per worker |
 
+use std::process::ExitCode;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
 use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::KeepAlive;
 use actix_web::middleware::{Next, from_fn};
-use actix_web::{App, HttpServer};
-use wxbizmsgcrypt::endpoint::{Callback, Endpoint, MemoryDedup, Response, Service};
+use actix_web::{App, HttpServer, web};
+use tokio::sync::Semaphore;
+use wxbizmsgcrypt::endpoint::{
+    Callback, Claim, ClaimToken, DEFAULT_MAX_BODY, DedupStore, Endpoint, MemoryDedup, Response,
+    Service, StoreError, StoreKey,
+};
 use wxbizmsgcrypt::message::{Event, Instruction, Kind};
+use wxbizmsgcrypt::redis::{Redis, RedisDedup};
 use wxbizmsgcrypt::reply::Reply;
 use wxbizmsgcrypt::{Error, MsgCrypt};
 
-#[actix_web::main]
-async fn main() -> std::io::Result<()> {
-    let env =
-        |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
-    let millis = |name: &str, default: u64| {
-        Duration::from_millis(
-            std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default),
-        )
+/// The route's variables, and the official sample's values for `WXBIZ_DEMO=1`.
+const VARIABLES: [&str; 3] = ["WXBIZ_TOKEN", "WXBIZ_AES_KEY", "WXBIZ_RECEIVE_ID"];
+const SAMPLE: [&str; 3] =
+    ["QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7"];
+
+fn main() -> ExitCode {
+    let crypt = match credentials() {
+        Ok(crypt) => crypt,
+        Err(message) => {
+            eprintln!("actix-callback: {message}");
+            return ExitCode::from(2);
+        }
     };
-    // The official WeCom sample (developer.work.weixin.qq.com, 加解密方案说明).
-    let crypt = MsgCrypt::new(
-        &env("WXBIZ_TOKEN", "QDG6eK"),
-        &env("WXBIZ_AES_KEY", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"),
-        &env("WXBIZ_RECEIVE_ID", "wx5823bf96d3bd56c7"),
-    )
-    .map_err(|e| std::io::Error::other(format!("bad WXBIZ_* configuration: {e} ({})", e.code())))?;
-    let log = Arc::new(RateLimited::new(Duration::from_secs(1), 20));
+    let dedup = match std::env::var("REDIS_URL") {
+        Ok(url) => match Redis::open(&url) {
+            Ok(redis) => {
+                let prefix = std::env::var("WXBIZ_REDIS_PREFIX").unwrap_or_else(|_| "wxbiz".into());
+                Dedup::Redis(redis.dedup(&format!("{prefix}:callback")))
+            }
+            Err(err) => {
+                eprintln!("actix-callback: REDIS_URL: {err}");
+                return ExitCode::from(2);
+            }
+        },
+        Err(_) => Dedup::Memory(Arc::new(MemoryDedup::new(64 << 20))),
+    };
+    match actix_web::rt::System::new().block_on(serve(crypt, dedup)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("actix-callback: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The route's credentials: all variables set, or none and `WXBIZ_DEMO=1`.
+fn credentials() -> Result<MsgCrypt, String> {
+    let values = VARIABLES.map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()));
+    let demo = std::env::var("WXBIZ_DEMO").is_ok_and(|v| v == "1");
+    let [token, key, receive_id] = match values {
+        [Some(token), Some(key), Some(receive_id)] => [token, key, receive_id],
+        [None, None, None] if demo => {
+            eprintln!(
+                "WXBIZ_DEMO=1: serving the official sample credentials, which are public: never in production"
+            );
+            SAMPLE.map(str::to_owned)
+        }
+        [None, None, None] => {
+            return Err(format!(
+                "nothing to serve: set {} for /callback (or WXBIZ_DEMO=1 to try the service with the official sample credentials)",
+                VARIABLES.join(", ")
+            ));
+        }
+        values => {
+            let missing: Vec<&str> = VARIABLES
+                .iter()
+                .zip(&values)
+                .filter(|(_, v)| v.is_none())
+                .map(|(n, _)| *n)
+                .collect();
+            return Err(format!("/callback needs {} too", missing.join(", ")));
+        }
+    };
+    MsgCrypt::new(&token, &key, &receive_id)
+        .map_err(|e| format!("/callback: {e} ({}); {}", e.code(), e.hint().unwrap_or_default()))
+}
+
+fn millis(name: &str, default: u64) -> Duration {
+    Duration::from_millis(std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default))
+}
+
+fn count(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+async fn serve(crypt: MsgCrypt, dedup: Dedup) -> std::io::Result<()> {
+    let handler_timeout = millis("WXBIZ_HANDLER_TIMEOUT_MS", 4_500);
+    let body_timeout = millis("WXBIZ_BODY_TIMEOUT_MS", 5_000);
+    let refusals = Arc::new(RateLimited::new(Duration::from_secs(1), 20));
+    let store_errors = Arc::new(RateLimited::new(Duration::from_secs(10), 5));
     let service = Arc::new(
-        Service::new(Endpoint::xml(crypt), MemoryDedup::new(1_000_000))
-            .on_refusal(move |err| log.refusal(err)),
+        Service::new(Endpoint::xml(crypt), dedup)
+            .with_deadline(handler_timeout)
+            .on_refusal(move |err| refusals.refusal(err))
+            .on_store_error(move |err| store_errors.line(&format!("de-duplication: {err}"))),
     );
-    let request_timeout = millis("WXBIZ_REQUEST_TIMEOUT_MS", 10_000);
+    // Shared by every worker: handlers running at once, in all.
+    let permits = Arc::new(Semaphore::new(count("WXBIZ_MAX_CONCURRENT", 512).max(1)));
 
     let server = HttpServer::new(move || {
+        let permits = Arc::clone(&permits);
+        // The last `wrap` is the outermost: the body is read first, under its own deadline and
+        // before anything else; then the handler's deadline starts, covering the wait for a
+        // permit and the handler. A slow client holds a connection, never a permit.
         App::new()
-            .wrap(from_fn(move |request, next| deadline(request_timeout, request, next)))
+            .app_data(web::PayloadConfig::new(DEFAULT_MAX_BODY))
             .service(wxbizmsgcrypt::actix::resource("/callback", Arc::clone(&service), answer))
+            .wrap(from_fn(move |request, next| permit(Arc::clone(&permits), request, next)))
+            .wrap(from_fn(move |request, next| deadline(handler_timeout, request, next)))
+            .wrap(from_fn(move |request, next| read_body(body_timeout, request, next)))
     })
     .client_request_timeout(millis("WXBIZ_HEADER_TIMEOUT_MS", 5_000))
     .keep_alive(KeepAlive::Timeout(millis("WXBIZ_IDLE_TIMEOUT_MS", 5_000)))
     .client_disconnect_timeout(Duration::from_secs(1))
-    .max_connections(
-        std::env::var("WXBIZ_MAX_CONNECTIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(1024),
-    )
-    .bind(env("BIND", "127.0.0.1:3000"))?;
+    .max_connections(count("WXBIZ_MAX_CONNECTIONS", 1024))
+    .bind(std::env::var("BIND").unwrap_or_else(|_| "127.0.0.1:3000".to_owned()))?;
     for addr in server.addrs() {
         // The end-to-end tests read this line to find the port when BIND ends in :0.
         println!("listening on {addr}");
@@ -73,8 +157,23 @@ async fn main() -> std::io::Result<()> {
     server.run().await
 }
 
-/// The whole request, body and handler, bounded in time: past `limit`, 408 and the
-/// connection's resources back. (`client_request_timeout` covers only the request head.)
+/// Reads the whole body within `limit` (408 past it; 413 past 1 MiB), then hands the request
+/// on with the body in memory.
+async fn read_body(
+    limit: Duration,
+    mut request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let body = match tokio::time::timeout(limit, request.extract::<web::Bytes>()).await {
+        Ok(body) => body?,
+        Err(_) => return Err(actix_web::error::ErrorRequestTimeout("")),
+    };
+    request.set_payload(Payload::from(body));
+    next.call(request).await.map(ServiceResponse::map_into_boxed_body)
+}
+
+/// The handler, waiting for a permit included, bounded in time: past `limit`, 503 (WeCom
+/// retries), and the handler's future is dropped, which frees its claim.
 async fn deadline(
     limit: Duration,
     request: ServiceRequest,
@@ -83,8 +182,19 @@ async fn deadline(
     // (No clone of the request may be held across `next.call`: the router needs it unshared.)
     match tokio::time::timeout(limit, next.call(request)).await {
         Ok(response) => response.map(ServiceResponse::map_into_boxed_body),
-        Err(_) => Err(actix_web::error::ErrorRequestTimeout("")),
+        Err(_) => Err(actix_web::error::ErrorServiceUnavailable("")),
     }
+}
+
+/// One of `permits` for the handler.
+async fn permit(
+    permits: Arc<Semaphore>,
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let _permit =
+        permits.acquire().await.map_err(|_| actix_web::error::ErrorServiceUnavailable(""))?;
+    next.call(request).await.map(ServiceResponse::map_into_boxed_body)
 }
 
 /// What to say to each fresh, first-time callback: as in the axum example.
@@ -112,6 +222,56 @@ async fn answer(callback: Callback) -> Response {
     })
 }
 
+/// De-duplication in memory, or in Redis for several replicas.
+#[derive(Clone)]
+enum Dedup {
+    Memory(Arc<MemoryDedup>),
+    Redis(RedisDedup),
+}
+
+impl DedupStore for Dedup {
+    async fn claim(
+        &self,
+        key: &StoreKey,
+        token: &ClaimToken,
+        lease: Duration,
+        now: SystemTime,
+    ) -> Result<Claim, StoreError> {
+        match self {
+            Dedup::Memory(store) => store.claim(key, token, lease, now).await,
+            Dedup::Redis(store) => store.claim(key, token, lease, now).await,
+        }
+    }
+
+    async fn complete(
+        &self,
+        key: &StoreKey,
+        token: &ClaimToken,
+        answer: &[u8],
+        ttl: Duration,
+        now: SystemTime,
+    ) -> Result<(), StoreError> {
+        match self {
+            Dedup::Memory(store) => store.complete(key, token, answer, ttl, now).await,
+            Dedup::Redis(store) => store.complete(key, token, answer, ttl, now).await,
+        }
+    }
+
+    async fn release(&self, key: &StoreKey, token: &ClaimToken) -> Result<(), StoreError> {
+        match self {
+            Dedup::Memory(store) => store.release(key, token).await,
+            Dedup::Redis(store) => store.release(key, token).await,
+        }
+    }
+
+    fn abandon(&self, key: &StoreKey, token: &ClaimToken) {
+        match self {
+            Dedup::Memory(store) => store.abandon(key, token),
+            Dedup::Redis(store) => store.abandon(key, token),
+        }
+    }
+}
+
 /// At most `burst` log lines per `period`: anyone can send bad requests.
 struct RateLimited {
     period: Duration,
@@ -125,6 +285,11 @@ impl RateLimited {
     }
 
     fn refusal(&self, err: &Error) {
+        let hint = err.hint().map(|hint| format!("; {hint}")).unwrap_or_default();
+        self.line(&format!("refused callback: {err} ({}){hint}", err.code()));
+    }
+
+    fn line(&self, line: &str) {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let (start, written, dropped) = &mut *state;
         if start.elapsed() >= self.period {
@@ -139,7 +304,6 @@ impl RateLimited {
             eprintln!("({dropped} log lines dropped)");
             *dropped = 0;
         }
-        let hint = err.hint().map(|hint| format!("; {hint}")).unwrap_or_default();
-        eprintln!("refused callback: {err} ({}){hint}", err.code());
+        eprintln!("{line}");
     }
 }

@@ -7,80 +7,115 @@
 //! - `/aibot`: the WeCom AI bot's JSON callbacks (`aibot.rs`): a streamed echo.
 //!
 //! Hardened for the open internet: refusals that all look alike after the signature (the
-//! adapter's), freshness and retry de-duplication (in memory, or in Redis across replicas),
-//! header-read, idle and request timeouts, a concurrency limit, the 1 MiB body limit, and
-//! refusals logged rate-limited with their detail and hint.
+//! adapter's), freshness, delivery that loses nothing (in memory, or in Redis across
+//! replicas), a header-read and idle timeout, the body read under its own deadline *before* a
+//! concurrency permit is taken (so slow clients hold no permit), a deadline for the handler,
+//! caps on connections and concurrent handlers, the 1 MiB body limit, and refusals logged
+//! rate-limited with their detail and hint.
 //!
 //! ```text
-//! cargo run --manifest-path examples/axum-callback/Cargo.toml
+//! WXBIZ_DEMO=1 cargo run --manifest-path examples/axum-callback/Cargo.toml
 //! ```
 //!
-//! Configuration from the environment, each with a default (the official WeCom sample
-//! credentials, so the official GET vector works out of the box):
+//! Configuration from the environment. A route is mounted only when all of its variables are
+//! set; with none set the service exits with status 2 and names them. There are no default
+//! credentials: `WXBIZ_DEMO=1` mounts the routes whose variables are unset with the official
+//! sample credentials (public: for trying it out, never in production) and says so on stderr.
 //!
 //! | variable | default | |
 //! |---|---|---|
-//! | `WXBIZ_TOKEN`, `WXBIZ_AES_KEY`, `WXBIZ_RECEIVE_ID` | the official sample | the app at `/callback` |
-//! | `WXBIZ_BOT_TOKEN`, `WXBIZ_BOT_AES_KEY` | the official sample | the AI bot at `/aibot` (receive id empty) |
+//! | `WXBIZ_TOKEN`, `WXBIZ_AES_KEY`, `WXBIZ_RECEIVE_ID` | none | the app at `/callback` |
+//! | `WXBIZ_BOT_TOKEN`, `WXBIZ_BOT_AES_KEY` | none | the AI bot at `/aibot` (receive id empty) |
+//! | `WXBIZ_DEMO` | unset | `1`: the official sample for the routes not configured |
 //! | `BIND` | `127.0.0.1:3000` | printed as `listening on ADDR` once bound |
-//! | `REDIS_URL` | unset: in memory | de-duplication shared by every replica |
+//! | `REDIS_URL` | unset: in memory | de-duplication and streams shared by every replica |
+//! | `WXBIZ_REDIS_PREFIX` | `wxbiz` | starts every Redis key: one per service on a shared Redis |
 //! | `WXBIZ_DEDUP` | `redis` with `REDIS_URL`, else `memory` | or `off`: every delivery processed (benchmarks) |
 //! | `WXBIZ_HEADER_TIMEOUT_MS` | 5000 | to read a request's head; also closes idle connections |
-//! | `WXBIZ_REQUEST_TIMEOUT_MS` | 10000 | for the whole request, body included (408 past it) |
-//! | `WXBIZ_MAX_CONCURRENT` | 512 | requests handled at once |
+//! | `WXBIZ_BODY_TIMEOUT_MS` | 5000 | to read a request's body (408 past it), before any permit |
+//! | `WXBIZ_HANDLER_TIMEOUT_MS` | 4500 | for the handler, waiting for a permit included (503 past it, and WeCom retries) |
+//! | `WXBIZ_MAX_CONCURRENT` | 512 | handlers running at once |
+//! | `WXBIZ_MAX_CONNECTIONS` | 1024 | connections open at once (more wait in the listen backlog) |
 
 mod aibot;
+mod config;
 mod log;
 mod store;
 mod wecom;
 
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{StatusCode, header};
+use axum::middleware::{Next, from_fn};
+use axum::response::{IntoResponse, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
+use tokio::sync::Semaphore;
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
-use wxbizmsgcrypt::MsgCrypt;
-use wxbizmsgcrypt::endpoint::{Endpoint, Service};
+use wxbizmsgcrypt::endpoint::{DEFAULT_MAX_BODY, Endpoint, Service};
 
-use crate::store::Dedup;
+use crate::config::Config;
+use crate::store::{Dedup, Stores};
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let env =
-        |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
-    let millis = |name: &str, default: u64| {
-        Duration::from_millis(
-            std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default),
-        )
+fn main() -> ExitCode {
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(message) => {
+            eprintln!("axum-callback: {message}");
+            return ExitCode::from(2);
+        }
     };
-    // The official WeCom sample (developer.work.weixin.qq.com, 加解密方案说明).
-    let app_crypt = MsgCrypt::new(
-        &env("WXBIZ_TOKEN", "QDG6eK"),
-        &env("WXBIZ_AES_KEY", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"),
-        &env("WXBIZ_RECEIVE_ID", "wx5823bf96d3bd56c7"),
-    )
-    .map_err(|e| format!("bad WXBIZ_* configuration: {e} ({})", e.code()))?;
-    // The AI bot has credentials of its own, and an empty receive id.
-    let bot_crypt = MsgCrypt::new(
-        &env("WXBIZ_BOT_TOKEN", "QDG6eK"),
-        &env("WXBIZ_BOT_AES_KEY", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"),
-        "",
-    )
-    .map_err(|e| format!("bad WXBIZ_BOT_* configuration: {e} ({})", e.code()))?;
+    let stores = match Stores::from_env(
+        std::env::var("REDIS_URL").ok(),
+        std::env::var("WXBIZ_DEDUP").ok(),
+        std::env::var("WXBIZ_REDIS_PREFIX").ok(),
+    ) {
+        Ok(stores) => stores,
+        Err(message) => {
+            eprintln!("axum-callback: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("axum-callback: no runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve(config, stores)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("axum-callback: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
 
-    let dedup =
-        Dedup::from_env(std::env::var("REDIS_URL").ok(), std::env::var("WXBIZ_DEDUP").ok()).await?;
+fn millis(name: &str, default: u64) -> Duration {
+    Duration::from_millis(std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default))
+}
+
+fn count(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+async fn serve(config: Config, stores: Stores) -> Result<(), Box<dyn std::error::Error>> {
+    let handler_timeout = millis("WXBIZ_HANDLER_TIMEOUT_MS", 4_500);
     // Two budgets: a flood of bad requests must not hide that the store is down.
     let refusal_log = Arc::new(log::RateLimited::new(Duration::from_secs(1), 20));
     let store_log = Arc::new(log::RateLimited::new(Duration::from_secs(10), 5));
-    let service = |endpoint: Endpoint| {
+    let service = |endpoint: Endpoint, dedup: Dedup| {
         let (refusals, store_errors) = (Arc::clone(&refusal_log), Arc::clone(&store_log));
         Arc::new(
-            Service::new(endpoint, dedup.clone())
+            Service::new(endpoint, dedup)
+                .with_deadline(handler_timeout)
                 .on_refusal(move |err| refusals.refusal(err))
                 .on_store_error(move |err| {
                     store_errors
@@ -88,37 +123,81 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }),
         )
     };
-    let app = Router::new()
-        .route(
-            "/callback",
-            wxbizmsgcrypt::axum::route(service(Endpoint::xml(app_crypt)), wecom::answer),
-        )
-        .route("/aibot", aibot::route(service(Endpoint::aibot(bot_crypt))))
-        // The last layer is the outermost: the timeout covers the wait for a permit, the body and
-        // the handler. (A permit is held while the body is read: slow bodies can occupy at most
-        // WXBIZ_MAX_CONCURRENT permits for WXBIZ_REQUEST_TIMEOUT_MS each.)
-        .layer(GlobalConcurrencyLimitLayer::new(
-            std::env::var("WXBIZ_MAX_CONCURRENT").ok().and_then(|v| v.parse().ok()).unwrap_or(512),
-        ))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            millis("WXBIZ_REQUEST_TIMEOUT_MS", 10_000),
-        ));
+    let mut app = Router::new();
+    let mut mounted = Vec::new();
+    if let Some(crypt) = config.app {
+        let wecom = service(Endpoint::xml(crypt), stores.dedup("callback"));
+        app = app.route("/callback", wxbizmsgcrypt::axum::route(wecom, wecom::answer));
+        mounted.push("/callback");
+    }
+    if let Some(crypt) = config.bot {
+        let bot = service(Endpoint::aibot(crypt), stores.dedup("aibot"));
+        let streams = stores.streams("aibot");
+        app = app.route("/aibot", aibot::route(bot, streams, Arc::clone(&store_log)));
+        mounted.push("/aibot");
+    }
+    let body_timeout = millis("WXBIZ_BODY_TIMEOUT_MS", 5_000);
+    // The last layer is the outermost. A request's body is read first, under its own deadline
+    // and before anything else; then the handler's deadline starts, covering the wait for a
+    // permit and the handler; then the permit is taken. A slow client holds a connection, never
+    // a permit.
+    let app = app
+        .layer(GlobalConcurrencyLimitLayer::new(count("WXBIZ_MAX_CONCURRENT", 512)))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, handler_timeout))
+        .layer(from_fn(move |request, next| read_body(body_timeout, request, next)));
 
-    let listener = tokio::net::TcpListener::bind(env("BIND", "127.0.0.1:3000")).await?;
+    let listener = tokio::net::TcpListener::bind(
+        std::env::var("BIND").unwrap_or_else(|_| "127.0.0.1:3000".to_owned()),
+    )
+    .await?;
+    eprintln!("serving {}", mounted.join(", "));
     // The end-to-end tests read this line to find the port when BIND ends in :0.
     println!("listening on {}", listener.local_addr()?);
-    serve(listener, app, millis("WXBIZ_HEADER_TIMEOUT_MS", 5_000)).await;
+    accept(
+        listener,
+        app,
+        millis("WXBIZ_HEADER_TIMEOUT_MS", 5_000),
+        count("WXBIZ_MAX_CONNECTIONS", 1024),
+    )
+    .await;
     Ok(())
+}
+
+/// Reads the whole body within `deadline` (408 past it; 413 past the endpoint's 1 MiB), then
+/// hands the request on with the body in memory.
+async fn read_body(deadline: Duration, request: Request, next: Next) -> Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > DEFAULT_MAX_BODY as u64) {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    }
+    let (parts, body) = request.into_parts();
+    match tokio::time::timeout(deadline, axum::body::to_bytes(body, DEFAULT_MAX_BODY)).await {
+        Ok(Ok(bytes)) => next.run(Request::from_parts(parts, Body::from(bytes))).await,
+        // Cut off, or longer than it said.
+        Ok(Err(_)) => StatusCode::BAD_REQUEST.into_response(),
+        Err(_) => StatusCode::REQUEST_TIMEOUT.into_response(),
+    }
 }
 
 /// The accept loop, with what `axum::serve` (0.8) does not have: a timer, so that a connection
 /// that sends no complete request head within `header_timeout` (at the start, or idle between
-/// keep-alive requests) is closed. HTTP/1.1 only, as WeCom and WeChat call.
-async fn serve(listener: tokio::net::TcpListener, app: Router, header_timeout: Duration) {
+/// keep-alive requests) is closed; and a cap on open connections (the rest wait in the listen
+/// backlog). HTTP/1.1 only, as WeCom and WeChat call.
+async fn accept(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    header_timeout: Duration,
+    max_connections: usize,
+) {
+    let connections = Arc::new(Semaphore::new(max_connections.max(1)));
     let shutdown = tokio::signal::ctrl_c();
     tokio::pin!(shutdown);
     loop {
+        let Ok(permit) = Arc::clone(&connections).acquire_owned().await else { return };
         let (socket, _peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -134,6 +213,7 @@ async fn serve(listener: tokio::net::TcpListener, app: Router, header_timeout: D
                 .header_read_timeout(header_timeout)
                 .serve_connection(TokioIo::new(socket), service)
                 .await;
+            drop(permit);
         });
     }
 }

@@ -1,119 +1,148 @@
-//! Where de-duplication keys live: in memory for one process, in Redis for several replicas.
+//! Where de-duplication keys and the bot's streams live: in memory for one process, in Redis
+//! (the crate's `redis` feature) for several replicas.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use wxbizmsgcrypt::endpoint::{DedupStore, MemoryDedup, NoDedup, StoreError};
-use wxbizmsgcrypt::message::DedupKey;
+use wxbizmsgcrypt::aibot::{MemoryStreams, StreamState, StreamStore};
+use wxbizmsgcrypt::endpoint::{
+    Claim, ClaimToken, DedupStore, MemoryDedup, NoDedup, StoreError, StoreKey,
+};
+use wxbizmsgcrypt::redis::{Redis, RedisDedup, RedisStreams};
 
-/// The store chosen at start-up.
+/// What the stores are made from, chosen at start-up.
+pub struct Stores {
+    mode: Mode,
+    redis: Option<Redis>,
+    prefix: String,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Off,
+    Memory,
+    Redis,
+}
+
+impl Stores {
+    /// `mode` (`WXBIZ_DEDUP`) `off`, `memory` or `redis`; by default Redis when `redis_url`
+    /// (`REDIS_URL`) is set, else in memory. `prefix` (`WXBIZ_REDIS_PREFIX`) starts every key.
+    pub fn from_env(
+        redis_url: Option<String>,
+        mode: Option<String>,
+        prefix: Option<String>,
+    ) -> Result<Stores, String> {
+        let mode = match (mode.as_deref(), &redis_url) {
+            (Some("off"), _) => Mode::Off,
+            (Some("memory"), _) | (None, None) => Mode::Memory,
+            (Some("redis") | None, Some(_)) => Mode::Redis,
+            (Some("redis"), None) => return Err("WXBIZ_DEDUP=redis needs REDIS_URL".into()),
+            (Some(other), _) => return Err(format!("WXBIZ_DEDUP={other}: off, memory or redis")),
+        };
+        let redis = match redis_url {
+            Some(url) => Some(Redis::open(&url).map_err(|e| format!("REDIS_URL: {e}"))?),
+            None => None,
+        };
+        Ok(Stores { mode, redis, prefix: prefix.unwrap_or_else(|| "wxbiz".to_owned()) })
+    }
+
+    /// The de-duplication store of the route `name`.
+    pub fn dedup(&self, name: &str) -> Dedup {
+        match (self.mode, &self.redis) {
+            (Mode::Off, _) => Dedup::Off,
+            (Mode::Redis, Some(redis)) => {
+                Dedup::Redis(redis.dedup(&format!("{}:{name}", self.prefix)))
+            }
+            // 64 MiB: some 100,000 callbacks with their answers.
+            _ => Dedup::Memory(Arc::new(MemoryDedup::new(64 << 20))),
+        }
+    }
+
+    /// The stream store of the bot at `name`: in Redis whenever there is one (a poll may reach
+    /// any replica), else in memory.
+    pub fn streams(&self, name: &str) -> Streams {
+        match &self.redis {
+            Some(redis) => Streams::Redis(redis.streams(&format!("{}:{name}", self.prefix))),
+            // 16 MiB: some 700 streams of the longest content, far more of the usual.
+            None => Streams::Memory(Arc::new(MemoryStreams::new(16 << 20))),
+        }
+    }
+}
+
+/// One route's de-duplication store.
 #[derive(Clone)]
 pub enum Dedup {
     Off,
-    Memory(std::sync::Arc<MemoryDedup>),
-    Redis(Redis),
-}
-
-impl Dedup {
-    /// `mode` (`WXBIZ_DEDUP`) `off`, `memory` or `redis`; by default Redis when `redis_url`
-    /// (`REDIS_URL`) is set, else in memory.
-    pub async fn from_env(
-        redis_url: Option<String>,
-        mode: Option<String>,
-    ) -> Result<Dedup, Box<dyn std::error::Error>> {
-        let memory = || Dedup::Memory(std::sync::Arc::new(MemoryDedup::new(1_000_000)));
-        Ok(match (mode.as_deref(), redis_url) {
-            (Some("off"), _) => Dedup::Off,
-            (Some("memory"), _) => memory(),
-            (Some("redis") | None, Some(url)) => Dedup::Redis(Redis::connect(&url)?),
-            (Some("redis"), None) => return Err("WXBIZ_DEDUP=redis needs REDIS_URL".into()),
-            (None, None) => memory(),
-            (Some(other), _) => {
-                return Err(format!("WXBIZ_DEDUP={other}: off, memory or redis").into());
-            }
-        })
-    }
+    Memory(Arc<MemoryDedup>),
+    Redis(RedisDedup),
 }
 
 impl DedupStore for Dedup {
-    async fn first_time(
+    async fn claim(
         &self,
-        key: &DedupKey,
+        key: &StoreKey,
+        token: &ClaimToken,
+        lease: Duration,
+        now: SystemTime,
+    ) -> Result<Claim, StoreError> {
+        match self {
+            Dedup::Off => NoDedup.claim(key, token, lease, now).await,
+            Dedup::Memory(store) => store.claim(key, token, lease, now).await,
+            Dedup::Redis(store) => store.claim(key, token, lease, now).await,
+        }
+    }
+
+    async fn complete(
+        &self,
+        key: &StoreKey,
+        token: &ClaimToken,
+        answer: &[u8],
         ttl: Duration,
         now: SystemTime,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<(), StoreError> {
         match self {
-            Dedup::Off => NoDedup.first_time(key, ttl, now).await,
-            Dedup::Memory(store) => store.first_time(key, ttl, now).await,
-            Dedup::Redis(store) => store.first_time(key, ttl, now).await,
+            Dedup::Off => NoDedup.complete(key, token, answer, ttl, now).await,
+            Dedup::Memory(store) => store.complete(key, token, answer, ttl, now).await,
+            Dedup::Redis(store) => store.complete(key, token, answer, ttl, now).await,
         }
     }
 
-    async fn forget(&self, key: &DedupKey) -> Result<(), StoreError> {
+    async fn release(&self, key: &StoreKey, token: &ClaimToken) -> Result<(), StoreError> {
         match self {
-            Dedup::Off => NoDedup.forget(key).await,
-            Dedup::Memory(store) => store.forget(key).await,
-            Dedup::Redis(store) => store.forget(key).await,
+            Dedup::Off => NoDedup.release(key, token).await,
+            Dedup::Memory(store) => store.release(key, token).await,
+            Dedup::Redis(store) => store.release(key, token).await,
+        }
+    }
+
+    fn abandon(&self, key: &StoreKey, token: &ClaimToken) {
+        match self {
+            Dedup::Off => NoDedup.abandon(key, token),
+            Dedup::Memory(store) => store.abandon(key, token),
+            Dedup::Redis(store) => store.abandon(key, token),
         }
     }
 }
 
-/// Keys in Redis, shared by every replica: `SET wxbizmsgcrypt:<key> 1 NX EX <ttl>`, atomic, so
-/// that of two replicas receiving the same retry at once exactly one handles it.
-///
-/// Bounded in time: a Redis that does not answer within 300 ms is an error, and the service
-/// then handles the callback anyway (fail open: processing a retry twice is better than
-/// losing a message WeCom will not send again).
+/// The bot's stream store.
 #[derive(Clone)]
-pub struct Redis {
-    connection: ConnectionManager,
+pub enum Streams {
+    Memory(Arc<MemoryStreams>),
+    Redis(RedisStreams),
 }
 
-impl Redis {
-    /// Connects lazily: the service starts, and serves, while Redis is down.
-    pub fn connect(url: &str) -> Result<Redis, redis::RedisError> {
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_millis(300)))
-            .set_response_timeout(Some(Duration::from_millis(300)))
-            .set_number_of_retries(1);
-        let connection = redis::Client::open(url)?.get_connection_manager_lazy(config)?;
-        Ok(Redis { connection })
-    }
-}
-
-impl DedupStore for Redis {
-    async fn first_time(
-        &self,
-        key: &DedupKey,
-        ttl: Duration,
-        _now: SystemTime,
-    ) -> Result<bool, StoreError> {
-        let mut connection = self.connection.clone();
-        let mut command = redis::cmd("SET");
-        command
-            .arg(format!("wxbizmsgcrypt:{key}"))
-            .arg(1)
-            .arg("NX")
-            .arg("EX")
-            .arg(ttl.as_secs().max(1));
-        let set = command.query_async::<Option<String>>(&mut connection);
-        // Belt and braces: bounded whatever the client does.
-        match tokio::time::timeout(Duration::from_millis(500), set).await {
-            Ok(Ok(reply)) => Ok(reply.is_some()),
-            Ok(Err(err)) => Err(StoreError::new(err)),
-            Err(_) => Err(StoreError::new("redis did not answer within 500 ms")),
+impl StreamStore for Streams {
+    async fn load(&self, id: &str, now: SystemTime) -> Result<Option<StreamState>, StoreError> {
+        match self {
+            Streams::Memory(store) => store.load(id, now).await,
+            Streams::Redis(store) => store.load(id, now).await,
         }
     }
 
-    async fn forget(&self, key: &DedupKey) -> Result<(), StoreError> {
-        let mut connection = self.connection.clone();
-        let mut command = redis::cmd("DEL");
-        command.arg(format!("wxbizmsgcrypt:{key}"));
-        let del = command.query_async::<i64>(&mut connection);
-        match tokio::time::timeout(Duration::from_millis(500), del).await {
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(err)) => Err(StoreError::new(err)),
-            Err(_) => Err(StoreError::new("redis did not answer within 500 ms")),
+    async fn save(&self, stream: &StreamState, now: SystemTime) -> Result<(), StoreError> {
+        match self {
+            Streams::Memory(store) => store.save(stream, now).await,
+            Streams::Redis(store) => store.save(stream, now).await,
         }
     }
 }

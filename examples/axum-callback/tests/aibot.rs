@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use common::Server;
 use serde_json::{Value, json};
 
-/// The server's default bot credentials (the official sample's token and key; receive id "").
+/// The bot's credentials under `WXBIZ_DEMO=1` (the official sample's token and key; receive id "").
 const TOKEN: &str = "QDG6eK";
 const KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
 

@@ -1,0 +1,79 @@
+//! What the service serves, from the environment: a route is mounted only when every one of
+//! its variables is set; there are no defaults for credentials.
+
+use wxbizmsgcrypt::MsgCrypt;
+
+/// The official WeCom sample's Token and EncodingAESKey (developer.work.weixin.qq.com,
+/// 加解密方案说明): public, so only for `WXBIZ_DEMO=1`.
+const SAMPLE_TOKEN: &str = "QDG6eK";
+const SAMPLE_KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
+const SAMPLE_CORP: &str = "wx5823bf96d3bd56c7";
+
+/// The routes and their credentials.
+pub struct Config {
+    /// `/callback`: a WeCom app (XML).
+    pub app: Option<MsgCrypt>,
+    /// `/aibot`: the WeCom AI bot (JSON, receive id "").
+    pub bot: Option<MsgCrypt>,
+}
+
+/// A route's variables, in the order they are named.
+const APP: [&str; 3] = ["WXBIZ_TOKEN", "WXBIZ_AES_KEY", "WXBIZ_RECEIVE_ID"];
+const BOT: [&str; 2] = ["WXBIZ_BOT_TOKEN", "WXBIZ_BOT_AES_KEY"];
+
+impl Config {
+    /// Reads the environment. An error names what is missing or wrong; the caller exits 2.
+    pub fn from_env() -> Result<Config, String> {
+        let demo = std::env::var("WXBIZ_DEMO").is_ok_and(|v| v == "1");
+        let app =
+            route("/callback", &APP, demo.then_some([SAMPLE_TOKEN, SAMPLE_KEY, SAMPLE_CORP]))?
+                .map(|[token, key, receive_id]| crypt("/callback", &token, &key, &receive_id))
+                .transpose()?;
+        let bot = route("/aibot", &BOT, demo.then_some([SAMPLE_TOKEN, SAMPLE_KEY]))?
+            .map(|[token, key]| crypt("/aibot", &token, &key, ""))
+            .transpose()?;
+        if app.is_none() && bot.is_none() {
+            return Err(format!(
+                "nothing to serve: set {} for /callback, or {} for /aibot \
+                 (or WXBIZ_DEMO=1 to try the service with the official sample credentials)",
+                APP.join(", "),
+                BOT.join(", ")
+            ));
+        }
+        if demo {
+            eprintln!(
+                "WXBIZ_DEMO=1: routes without their variables serve the official sample \
+                 credentials, which are public: never in production"
+            );
+        }
+        Ok(Config { app, bot })
+    }
+}
+
+/// A route's values: all set, none set (`None`, or the demo's), or an error naming the
+/// missing ones.
+fn route<const N: usize>(
+    path: &str,
+    names: &[&str; N],
+    demo: Option<[&str; N]>,
+) -> Result<Option<[String; N]>, String> {
+    let values = names.map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()));
+    if values.iter().all(Option::is_some) {
+        return Ok(Some(values.map(Option::unwrap_or_default)));
+    }
+    if values.iter().all(Option::is_none) {
+        return Ok(demo.map(|sample| sample.map(str::to_owned)));
+    }
+    let missing: Vec<&str> =
+        names.iter().zip(&values).filter(|(_, v)| v.is_none()).map(|(n, _)| *n).collect();
+    Err(format!(
+        "{path} needs {} too (set all of {}, or none)",
+        missing.join(", "),
+        names.join(", ")
+    ))
+}
+
+fn crypt(path: &str, token: &str, key: &str, receive_id: &str) -> Result<MsgCrypt, String> {
+    MsgCrypt::new(token, key, receive_id)
+        .map_err(|e| format!("{path}: {e} ({}); {}", e.code(), e.hint().unwrap_or_default()))
+}
