@@ -559,7 +559,12 @@ fn a_reply_envelope_is_rendered_only_if_it_reads_back() {
         xml::encrypt_reply(&decrypted, "hi", &ampersands, "n"),
         Err(Error::ReplyFieldNotRepresentable)
     );
-    for (timestamp, nonce) in [("17&00", "a<b"), ("1700000000", "]]>]]>"), ("1\r2", "&&&")] {
+    // Found by the same target after the budget tightened: quotes are escaped too (`&apos;`,
+    // `&quot;`), and a timestamp of 100 apostrophes is as much markup.
+    let quotes = format!("1700000000{}", "'".repeat(100));
+    let sent = crypt.encrypt_msg("hi", &quotes, "1700000001").unwrap();
+    assert_eq!(xml::render_reply(&sent), Err(Error::ReplyFieldNotRepresentable));
+    for (timestamp, nonce) in [("17&00", "a<b"), ("1700000000", "]]>]]>"), ("1\r2", "&&&"), ("1'2\"3", "n")] {
         let sent = crypt.encrypt_msg("hi", timestamp, nonce).unwrap();
         let body = xml::render_reply(&sent).unwrap();
         assert_eq!(xml::read_encrypt(&body).unwrap(), sent.encrypt(), "{timestamp:?} {nonce:?}");

@@ -63,12 +63,14 @@ pub fn render_reply(msg: &EncryptedMsg) -> Result<String, Error> {
 }
 
 /// Checks that a body whose timestamp or nonce had to be escaped reads back: escaped values
-/// are markup (a reference per `&`, `<`, `>` or carriage return), and the envelope reader
-/// bounds markup before the signature is checked, so a value made mostly of them would give a
-/// body no reader of this crate takes. Ordinary values (digits, letters) skip the check.
+/// are markup (a reference per `&`, `<`, `>`, `'`, `"` or carriage return, as quick-xml's
+/// `escape` and [`push_text`] write them), and the envelope reader bounds markup before the
+/// signature is checked, so a value made mostly of them would give a body no reader of this
+/// crate takes. Ordinary values (digits, letters) skip the check.
 pub(super) fn ensure_readable(body: &str, timestamp: &str, nonce: &str) -> Result<(), Error> {
-    let plain =
-        |value: &str| !value.bytes().any(|b| matches!(b, b'&' | b'<' | b'>' | b'\r' | b']'));
+    let plain = |value: &str| {
+        !value.bytes().any(|b| matches!(b, b'&' | b'<' | b'>' | b'\'' | b'"' | b'\r' | b']'))
+    };
     if plain(timestamp) && plain(nonce) {
         return Ok(());
     }
