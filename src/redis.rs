@@ -280,7 +280,9 @@ impl DedupStore for RedisDedup {
             None => Ok(Claim::Claimed),
             Some([b'p', ..]) => Ok(Claim::InProgress),
             Some([b'd', answer @ ..]) => Ok(Claim::Done(answer.to_vec())),
-            Some(_) => Err(StoreError::new("a de-duplication key holds what this crate never writes")),
+            Some(_) => {
+                Err(StoreError::new("a de-duplication key holds what this crate never writes"))
+            }
         }
     }
 
@@ -348,7 +350,11 @@ impl StreamStore for RedisStreams {
         let json = serde_json::to_vec(stream).map_err(StoreError::new)?;
         let mut connection = self.redis.connection()?;
         let mut command = redis::cmd("SET");
-        command.arg(format!("{}{}", self.prefix, stream.id())).arg(json).arg("PX").arg(millis(STREAM_TTL));
+        command
+            .arg(format!("{}{}", self.prefix, stream.id()))
+            .arg(json)
+            .arg("PX")
+            .arg(millis(STREAM_TTL));
         let _ok: String = self.redis.bounded(command.query_async(&mut connection)).await?;
         Ok(())
     }

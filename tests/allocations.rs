@@ -197,9 +197,10 @@ fn the_memory_store_holds_about_its_capacity_whatever_the_calls() {
     const CAPACITY: usize = 1 << 20;
     let keys: Vec<StoreKey> = (0..5000)
         .map(|n| {
-            let key = Message::parse(&format!("<xml><MsgType>text</MsgType><MsgId>{n}</MsgId></xml>"))
-                .unwrap()
-                .dedup_key();
+            let key =
+                Message::parse(&format!("<xml><MsgType>text</MsgType><MsgId>{n}</MsgId></xml>"))
+                    .unwrap()
+                    .dedup_key();
             StoreKey::new(b"secret", &key)
         })
         .collect();
@@ -241,7 +242,10 @@ fn the_memory_store_holds_about_its_capacity_whatever_the_calls() {
     most = most.max(live() - before);
     assert!(store.bytes() <= store.capacity());
     // What it holds: the records as counted, and the tables' spare room.
-    assert!(most as usize <= CAPACITY + CAPACITY / 4, "{most} bytes held for a capacity of {CAPACITY}");
+    assert!(
+        most as usize <= CAPACITY + CAPACITY / 4,
+        "{most} bytes held for a capacity of {CAPACITY}"
+    );
     println!("held at most {most} bytes for a capacity of {CAPACITY}");
     drop(store);
 }

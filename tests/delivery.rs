@@ -99,7 +99,9 @@ impl<D: DedupStore + 'static> Under<D> {
                     open.notified().await;
                 }
                 match app {
-                    App::Reply => callback.reply(&Reply::text(&format!("收到 {run}")), now()).unwrap(),
+                    App::Reply => {
+                        callback.reply(&Reply::text(&format!("收到 {run}")), now()).unwrap()
+                    }
                     App::Acknowledge => callback.acknowledge(),
                     App::RetryLater => callback.retry_later(),
                     App::Hang => {
@@ -166,9 +168,10 @@ async fn every_scenario<D: DedupStore + 'static>(store: impl Fn() -> D) {
     let under = Under::new(store());
     let service = Arc::clone(&under.service);
     let runs = Arc::clone(&under.runs);
-    let panicked = tokio::spawn(async move {
-        Under { service, runs }.deliver(5, "a", App::Panic, None).await
-    });
+    let panicked =
+        tokio::spawn(
+            async move { Under { service, runs }.deliver(5, "a", App::Panic, None).await },
+        );
     assert!(panicked.await.unwrap_err().is_panic());
     settle().await;
     let second = under.deliver(5, "b", App::Reply, None).await;
@@ -243,7 +246,8 @@ async fn a_claim_left_by_a_dead_process_expires_with_its_lease() {
     let (query, body) = delivery(9, "a");
     let endpoint = Endpoint::xml(crypt());
     let request = Request { method: "POST", query: &query, body: body.as_bytes() };
-    let wxbizmsgcrypt::endpoint::Outcome::Callback(callback) = endpoint.handle(request, now()) else {
+    let wxbizmsgcrypt::endpoint::Outcome::Callback(callback) = endpoint.handle(request, now())
+    else {
         panic!("a callback")
     };
     let key: StoreKey = callback.store_key().clone();
@@ -264,7 +268,10 @@ async fn streams_are_kept<S: wxbizmsgcrypt::aibot::StreamStore>(reader: &S, writ
     let id = format!("s-{}", rand_id());
     let mut stream = StreamState::new(&id, SENT_AT);
     writer.save(&stream, now()).await.unwrap();
-    assert_eq!(reader.load(&id, now()).await.unwrap().unwrap().reply(SENT_AT), Reply::stream(&id, "", false));
+    assert_eq!(
+        reader.load(&id, now()).await.unwrap().unwrap().reply(SENT_AT),
+        Reply::stream(&id, "", false)
+    );
     stream.push_str("你好").unwrap();
     stream.finish();
     writer.save(&stream, now()).await.unwrap();
@@ -292,7 +299,13 @@ mod redis {
     /// A prefix of its own for each store, so that the scenarios share no key.
     fn fresh(redis: &Redis) -> impl Fn() -> wxbizmsgcrypt::redis::RedisDedup + '_ {
         let count = AtomicUsize::new(0);
-        move || redis.dedup(&format!("test-{}-{}", std::process::id(), count.fetch_add(1, Ordering::SeqCst)))
+        move || {
+            redis.dedup(&format!(
+                "test-{}-{}",
+                std::process::id(),
+                count.fetch_add(1, Ordering::SeqCst)
+            ))
+        }
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -308,7 +321,10 @@ mod redis {
     fn without_a_runtime_a_command_is_an_error() {
         use wxbizmsgcrypt::endpoint::{ClaimToken, StoreKey};
         let store = Redis::open("redis://127.0.0.1:1/").unwrap().dedup("x");
-        let key = StoreKey::new(b"s", &Message::parse("<xml><MsgId>1</MsgId></xml>").unwrap().dedup_key());
+        let key = StoreKey::new(
+            b"s",
+            &Message::parse("<xml><MsgId>1</MsgId></xml>").unwrap().dedup_key(),
+        );
         let token = ClaimToken::random();
         let waker = std::task::Waker::noop();
         let mut context = std::task::Context::from_waker(waker);

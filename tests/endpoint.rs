@@ -482,24 +482,34 @@ fn store_keys_say_nothing_and_agree_across_replicas() {
     assert!(key.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()), "{key}");
     // The clear key, for the application, holds the user id; the store key holds nothing.
     assert!(first.dedup_key().as_str().contains("sys"));
-    for field in ["zhangsan", "13800000000", "sys", "update_user", "change_contact", CORP, "1700000000"] {
+    for field in
+        ["zhangsan", "13800000000", "sys", "update_user", "change_contact", CORP, "1700000000"]
+    {
         assert!(!key.contains(field), "{key} holds {field}");
     }
     assert_eq!(deliver(&replica_b, "b").store_key().as_str(), key, "a retry on another replica");
     // Another secret, another key: given, or derived from another EncodingAESKey.
     let given = Endpoint::xml(crypt()).with_dedup_secret(b"another secret");
     assert_ne!(deliver(&given, "c").store_key().as_str(), key);
-    let other_key = MsgCrypt::new(TOKEN, "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", CORP).unwrap();
+    let other_key =
+        MsgCrypt::new(TOKEN, "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", CORP).unwrap();
     let sent = other_key.encrypt_msg(sparse, "1700000000", "d").unwrap();
     let query = format!("msg_signature={}&timestamp=1700000000&nonce=d", sent.msg_signature());
     let body = xml::render_reply(&sent).unwrap();
-    let other = callback(handle(&Endpoint::xml(other_key), "POST", &query, body.as_bytes(), at(1_700_000_000)));
+    let other = callback(handle(
+        &Endpoint::xml(other_key),
+        "POST",
+        &query,
+        body.as_bytes(),
+        at(1_700_000_000),
+    ));
     assert_eq!(other.dedup_key(), first.dedup_key(), "the same callback");
     assert_ne!(other.store_key().as_str(), key, "under another service's secret");
     // The secret is HMAC-SHA-256's key (checked against an independent computation).
     let expected = {
         use hmac::{KeyInit, Mac};
-        let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(b"another secret").unwrap();
+        let mut mac =
+            <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(b"another secret").unwrap();
         mac.update(first.dedup_key().as_str().as_bytes());
         let digest = mac.finalize().into_bytes();
         digest[..16].iter().map(|b| format!("{b:02x}")).collect::<String>()
@@ -536,12 +546,23 @@ fn the_memory_store_expires_keys_after_their_ttl() {
     let done = Claim::Done(b"ok".to_vec());
     assert_eq!(handled_once(&store, 1, ttl, t0), Claim::Claimed);
     assert_eq!(handled_once(&store, 1, ttl, t0 + Duration::from_secs(659)), done);
-    assert_eq!(handled_once(&store, 1, ttl, t0 + Duration::from_secs(660)), Claim::Claimed, "expired at its ttl");
-    assert_eq!(handled_once(&store, 1, ttl, t0 + Duration::from_secs(661)), done, "and recorded again");
+    assert_eq!(
+        handled_once(&store, 1, ttl, t0 + Duration::from_secs(660)),
+        Claim::Claimed,
+        "expired at its ttl"
+    );
+    assert_eq!(
+        handled_once(&store, 1, ttl, t0 + Duration::from_secs(661)),
+        done,
+        "and recorded again"
+    );
     // A claim expires with its lease.
     let lease = Duration::from_secs(7);
     assert_eq!(store.claim_now(&key(2), &ClaimToken::random(), lease, t0), Claim::Claimed);
-    assert_eq!(store.claim_now(&key(2), &ClaimToken::random(), lease, t0 + Duration::from_secs(6)), Claim::InProgress);
+    assert_eq!(
+        store.claim_now(&key(2), &ClaimToken::random(), lease, t0 + Duration::from_secs(6)),
+        Claim::InProgress
+    );
     assert_eq!(store.claim_now(&key(2), &ClaimToken::random(), lease, t0 + lease), Claim::Claimed);
     // Expired keys are dropped as time passes, not kept until the capacity is reached.
     for n in 3..50 {

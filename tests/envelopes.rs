@@ -564,7 +564,9 @@ fn a_reply_envelope_is_rendered_only_if_it_reads_back() {
     let quotes = format!("1700000000{}", "'".repeat(100));
     let sent = crypt.encrypt_msg("hi", &quotes, "1700000001").unwrap();
     assert_eq!(xml::render_reply(&sent), Err(Error::ReplyFieldNotRepresentable));
-    for (timestamp, nonce) in [("17&00", "a<b"), ("1700000000", "]]>]]>"), ("1\r2", "&&&"), ("1'2\"3", "n")] {
+    for (timestamp, nonce) in
+        [("17&00", "a<b"), ("1700000000", "]]>]]>"), ("1\r2", "&&&"), ("1'2\"3", "n")]
+    {
         let sent = crypt.encrypt_msg("hi", timestamp, nonce).unwrap();
         let body = xml::render_reply(&sent).unwrap();
         assert_eq!(xml::read_encrypt(&body).unwrap(), sent.encrypt(), "{timestamp:?} {nonce:?}");

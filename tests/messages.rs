@@ -1086,7 +1086,8 @@ fn event_keys_do_not_depend_on_element_order() {
         .dedup_key()
     };
     let (user, mobile) = ("<UserID>zhangsan</UserID>", "<Mobile>13800000000</Mobile>");
-    let (dept, dept2) = ("<Item><Id>1</Id><Name>a</Name></Item>", "<Item><Id>2</Id><Name>b</Name></Item>");
+    let (dept, dept2) =
+        ("<Item><Id>1</Id><Name>a</Name></Item>", "<Item><Id>2</Id><Name>b</Name></Item>");
     let nested = |a: &str, b: &str| format!("<Departments>{a}{b}</Departments>");
     assert_eq!(event(&[user, mobile]), event(&[mobile, user]));
     assert_eq!(
@@ -1097,10 +1098,16 @@ fn event_keys_do_not_depend_on_element_order() {
     assert_ne!(event(&[user, mobile]), event(&[user]));
     // The same texts under other names, or moved between elements, are another callback.
     assert_ne!(
-        event(&[&nested("<Item><Id>1</Id><Name>b</Name></Item>", "<Item><Id>2</Id><Name>a</Name></Item>")]),
+        event(&[&nested(
+            "<Item><Id>1</Id><Name>b</Name></Item>",
+            "<Item><Id>2</Id><Name>a</Name></Item>"
+        )]),
         event(&[&nested(dept, dept2)])
     );
-    assert_ne!(event(&["<UserID>13800000000</UserID><Mobile>zhangsan</Mobile>"]), event(&[user, mobile]));
+    assert_ne!(
+        event(&["<UserID>13800000000</UserID><Mobile>zhangsan</Mobile>"]),
+        event(&[user, mobile])
+    );
 }
 
 #[test]

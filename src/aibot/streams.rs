@@ -186,7 +186,9 @@ impl MemoryStreams {
             .saturating_add(stream.content().len())
             .saturating_add(stream.image_bytes());
         if cost > self.capacity / 4 {
-            return Err(StoreError::new(format!("a stream of {cost} bytes is more than this store keeps")));
+            return Err(StoreError::new(format!(
+                "a stream of {cost} bytes is more than this store keeps"
+            )));
         }
         let now = seconds(now);
         let expires = now.saturating_add(STREAM_TTL.as_secs());

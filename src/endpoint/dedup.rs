@@ -12,8 +12,8 @@
 use std::collections::HashMap;
 use std::error::Error as StdError;
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::future::{Future, ready};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -709,10 +709,9 @@ impl MemoryDedup {
         let Some(shard) = self.shard_of(key) else { return };
         let mut shard = lock(shard);
         let bits = key.bits();
-        let ours = shard
-            .records
-            .get(&bits)
-            .is_some_and(|record| matches!(&record.state, State::InProgress(held) if *held == token.hex));
+        let ours = shard.records.get(&bits).is_some_and(
+            |record| matches!(&record.state, State::InProgress(held) if *held == token.hex),
+        );
         if ours {
             // Its queued place stays counted until it leaves the queue.
             shard.records.remove(&bits);

@@ -85,10 +85,10 @@ mod service;
 
 use std::time::{Duration, SystemTime};
 
+use self::dedup::DedupSecret;
 pub use self::dedup::{
     Claim, ClaimToken, DedupStore, ENTRY_OVERHEAD, MemoryDedup, NoDedup, StoreError, StoreKey,
 };
-use self::dedup::DedupSecret;
 pub use self::service::{DEFAULT_DEADLINE, LEASE_MARGIN, Service};
 use crate::error::{EnvelopeFault, Error, ReplyFault};
 use crate::message::{self, DedupKey};
@@ -526,7 +526,12 @@ impl Response {
             _ => return None,
         };
         let body = String::from_utf8(body.to_vec()).ok()?;
-        Some(Response { status: u16::from_be_bytes([high, low]), content_type, body, refusal: None })
+        Some(Response {
+            status: u16::from_be_bytes([high, low]),
+            content_type,
+            body,
+            refusal: None,
+        })
     }
 
     /// The HTTP status.

@@ -110,7 +110,13 @@ impl<D: DedupStore> Service<D> {
     /// ```
     #[must_use]
     pub fn new(endpoint: Endpoint, store: D) -> Service<D> {
-        Service { endpoint, store, deadline: DEFAULT_DEADLINE, on_refusal: None, on_store_error: None }
+        Service {
+            endpoint,
+            store,
+            deadline: DEFAULT_DEADLINE,
+            on_refusal: None,
+            on_store_error: None,
+        }
     }
 
     /// Tells the service how long the application may take on a callback
@@ -266,7 +272,9 @@ impl<D: DedupStore> Service<D> {
             Ok(Claim::Done(stored)) => match Response::from_stored(&stored) {
                 Some(first) => return first,
                 // Not an answer this crate stored: hand the callback on (fail open).
-                None => self.store_error(StoreError::new("the store returned an unreadable answer")),
+                None => {
+                    self.store_error(StoreError::new("the store returned an unreadable answer"))
+                }
             },
             Err(error) => {
                 // Fail open: handled without a claim.
