@@ -251,7 +251,7 @@ pub enum Claim {
 }
 
 /// A store of de-duplication keys, shared by every request (and, behind a shared store such
-/// as Redis, by every replica): see the [module docs](self) for the two phases.
+/// as Redis, by every replica): see [`Service`](super::Service) for the two phases.
 ///
 /// Keys are [`StoreKey`]s (keyed digests; nothing in them is the sender's), answers opaque
 /// bytes (the sealed reply as it was sent, with its status: never a plaintext). Every
