@@ -31,9 +31,9 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use common::{Fixture, Floor, NONCE, SIZES, TOKEN, TS, signed};
-use wxbizmsgcrypt::message::Message;
-use wxbizmsgcrypt::reply::Reply;
 use wxbizmsgcrypt::{json, xml};
+use wxbizmsgcrypt_callback::message::Message;
+use wxbizmsgcrypt_callback::reply::Reply;
 
 /// Something to time: one call of a path or of its primitives.
 type Job<'a> = Box<dyn FnMut() + 'a>;
@@ -190,11 +190,9 @@ fn rows<'a>(
             },
             Box::new(move || {
                 let request = xml::decrypt_msg(crypt, signed(sig), black_box(&f.xml_body)).unwrap();
-                let message = request.parse_xml().unwrap();
+                let message = Message::parse(request.message()).unwrap();
                 let answer = Reply::text(REPLY);
-                black_box(
-                    xml::seal_reply(&request, &message, &answer, 1_409_659_814, NONCE).unwrap(),
-                );
+                black_box(answer.seal(&request, &message, 1_409_659_814, NONCE).unwrap());
             }),
         ),
         // Informational: what the owned `Decrypted` costs over the borrowed message of

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes seed corpora for the fuzz targets from ../tests/data/known.json (the known vectors),
-in each target's input format, and the callback bodies of ../tests/data/callbacks/ (for the
+in each target's input format, and the callback bodies of ../callback/tests/data/callbacks/ (for the
 message target), into seeds/<target>/. Run it when the vectors or the bodies change.
 
 With --large DIR it writes instead the hostile bodies of about 1 MiB that
@@ -66,6 +66,6 @@ for v in vectors:
     query = (f"msg_signature={v['msg_signature']}&timestamp={v['timestamp']}&nonce={v['nonce']}"
              f"&echostr={encrypt.replace('+', '%2B').replace('/', '%2F').replace('=', '%3D')}")
     write("query", name, query)
-for body in sorted((HERE.parent / "tests/data/callbacks").glob("*.xml")):
+for body in sorted((HERE.parent / "callback/tests/data/callbacks").glob("*.xml")):
     write("message", body.stem, body.read_bytes())
 print("seeds written to", HERE / "seeds")

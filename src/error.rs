@@ -65,11 +65,10 @@ pub enum Error {
     MalformedEnvelope(EnvelopeFault),
 
     /// A decrypted message (or a plaintext-mode body) is not well-formed XML, declares a
-    /// DOCTYPE, or holds more markup than its size warrants
-    /// ([`message::Message::parse`](crate::message::Message::parse)); or an AI-bot message is
-    /// not a JSON object ([`aibot::Message::parse`](crate::aibot::Message::parse)). Code
-    /// `-40002`, like a malformed envelope. A message of a kind this crate does not know is no
-    /// error.
+    /// DOCTYPE, or holds more markup than its size warrants (`wxbizmsgcrypt-callback`'s
+    /// `message::Message::parse`); or an AI-bot message is not a JSON object (its
+    /// `aibot::Message::parse`). Code `-40002`, like a malformed envelope. A message of a kind
+    /// the toolkit does not know is no error.
     #[error("malformed message: {0}")]
     MalformedMessage(MessageFault),
 
@@ -196,10 +195,9 @@ pub enum Error {
 
     /// A reply breaks a rule of the platform: a passive XML reply's text over 2048 bytes, a news
     /// reply with no article or more than the platform shows, no recipient
-    /// ([`reply::Reply::render`](crate::reply::Reply::render)); an AI-bot reply's stream over
+    /// (`wxbizmsgcrypt-callback`'s `reply::Reply::render`); an AI-bot reply's stream over
     /// 20480 bytes, images where they cannot go, a feedback id, task id or card list over its
-    /// limit ([`aibot::Reply::render`](crate::aibot::Reply::render)); a reply of the other
-    /// format. Code `-40011`, like a reply field XML cannot carry. The reply is refused rather
+    /// limit (its `aibot::Reply::render`); a reply of the other format. Code `-40011`, like a reply field XML cannot carry. The reply is refused rather
     /// than truncated.
     #[error("invalid reply: {0}")]
     InvalidReply(ReplyFault),
@@ -256,18 +254,17 @@ pub enum EnvelopeFault {
 /// # Example
 ///
 /// ```
-/// use wxbizmsgcrypt::{Error, MessageFault, message::Message};
+/// use wxbizmsgcrypt::{Error, MessageFault};
 ///
-/// let err = Message::parse("<xml><Content>a</xml>").unwrap_err();
-/// assert_eq!(err, Error::MalformedMessage(MessageFault::NotWellFormed));
+/// // What `wxbizmsgcrypt-callback`'s `Message::parse("<xml><Content>a</xml>")` answers.
+/// let err = Error::MalformedMessage(MessageFault::NotWellFormed);
 /// assert_eq!(err.code(), -40002);
 /// assert_eq!(err.to_string(), "malformed message: not well-formed");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum MessageFault {
-    /// The message is not well-formed XML (or, for [`aibot::Message`](crate::aibot::Message),
-    /// not JSON).
+    /// The message is not well-formed XML (or, for an AI-bot message, not JSON).
     #[error("not well-formed")]
     NotWellFormed,
     /// The AI-bot message is JSON, but not an object.
@@ -291,13 +288,12 @@ pub enum MessageFault {
 /// # Example
 ///
 /// ```
-/// use wxbizmsgcrypt::{Error, ReplyFault, message::Message, reply::Reply};
+/// use wxbizmsgcrypt::{Error, ReplyFault};
 ///
-/// let to = Message::parse("<xml><ToUserName>gh_1</ToUserName><FromUserName>o1</FromUserName></xml>")?;
-/// let err = Reply::news([]).render(&to, 1700000000).unwrap_err();
-/// assert_eq!(err, Error::InvalidReply(ReplyFault::NoArticles));
+/// // What `wxbizmsgcrypt-callback`'s `Reply::news([]).render(…)` answers.
+/// let err = Error::InvalidReply(ReplyFault::NoArticles);
 /// assert_eq!(err.code(), -40011);
-/// # Ok::<(), Error>(())
+/// assert_eq!(err.to_string(), "invalid reply: a news reply without articles");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -351,7 +347,7 @@ pub enum ReplyFault {
     #[error("a task_id that is empty, too long, or not of digits, letters, _, - and @")]
     InvalidTaskId,
     /// A reply of the other format: a passive XML reply to an AI-bot callback, or an AI-bot
-    /// reply to an XML one ([`endpoint::Callback`](crate::endpoint::Callback)).
+    /// reply to an XML one.
     #[error("a reply of the other format (XML or AI bot)")]
     NotThisFormat,
     /// A template card's list is longer than the platform shows.

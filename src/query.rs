@@ -32,13 +32,60 @@ use crate::signed::Signed;
 /// # Ok::<(), wxbizmsgcrypt::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 pub struct CallbackQuery {
     msg_signature: String,
     timestamp: String,
     nonce: String,
-    #[cfg_attr(feature = "serde", serde(default))]
     echostr: Option<String>,
+}
+
+/// `Deserialize` as the derive would write it (the three required fields, `echostr` optional,
+/// other fields ignored, a field twice refused), on `serde_core` alone: the crate takes no
+/// derive macros.
+#[cfg(feature = "serde")]
+impl<'de> serde_core::Deserialize<'de> for CallbackQuery {
+    fn deserialize<D: serde_core::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde_core::de::{Error as _, IgnoredAny, MapAccess, Visitor};
+
+        const FIELDS: &[&str] = &["msg_signature", "timestamp", "nonce", "echostr"];
+
+        struct Fields;
+
+        impl<'de> Visitor<'de> for Fields {
+            type Value = CallbackQuery;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a callback query: msg_signature, timestamp, nonce, echostr")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<CallbackQuery, A::Error> {
+                let mut values: [Option<String>; 4] = [None, None, None, None];
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    let Some(index) = FIELDS.iter().position(|name| *name == key) else {
+                        map.next_value::<IgnoredAny>()?;
+                        continue;
+                    };
+                    let Some(slot) = values.get_mut(index) else { continue };
+                    if slot.is_some() {
+                        return Err(A::Error::custom(format_args!("duplicate field `{key}`")));
+                    }
+                    *slot = Some(map.next_value()?);
+                }
+                let [msg_signature, timestamp, nonce, echostr] = values;
+                let required = |value: Option<String>, name: &'static str| {
+                    value.ok_or_else(|| A::Error::missing_field(name))
+                };
+                Ok(CallbackQuery {
+                    msg_signature: required(msg_signature, "msg_signature")?,
+                    timestamp: required(timestamp, "timestamp")?,
+                    nonce: required(nonce, "nonce")?,
+                    echostr,
+                })
+            }
+        }
+
+        deserializer.deserialize_struct("CallbackQuery", FIELDS, Fields)
+    }
 }
 
 impl CallbackQuery {

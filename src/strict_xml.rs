@@ -17,7 +17,7 @@
 //! and copy nothing. Whitespace outside the root is checked and dropped; comments and processing
 //! instructions are checked and dropped.
 //!
-//! Used by the envelope reader ([`crate::xml`]) and the message parser ([`crate::message`]);
+//! Used by the envelope reader ([`crate::xml`]) and `wxbizmsgcrypt-callback`'s message parser;
 //! its writer half ([`push_cdata_or_text`]) by the envelope and passive-reply renderers.
 
 use std::borrow::Cow;
@@ -32,7 +32,7 @@ use crate::error::Error;
 
 /// Why a document was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Fault {
+pub enum Fault {
     /// Not well-formed XML (or not namespace-well-formed).
     NotWellFormed,
     /// A DOCTYPE, which callbacks never have: refused, never expanded.
@@ -55,7 +55,7 @@ pub(crate) enum Fault {
 /// costs the reader time and memory in proportion to its size, within a small factor of what
 /// the same size of CDATA costs (`tests/pre_signature.rs`, `benches/interleaved.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Budget {
+pub enum Budget {
     /// At most one item per 32 bytes read, plus 64; markup counts two. A real envelope has
     /// about ten items and no reference; even a ciphertext with each `+` and `/` escaped by a
     /// proxy has fewer than one reference in 32 bytes.
@@ -69,7 +69,7 @@ pub(crate) enum Budget {
 
 /// What an item is, for what it counts against the [`Budget`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Cost {
+pub enum Cost {
     /// A character or entity reference, a CDATA section, the XML declaration: what a
     /// legitimate envelope may hold many of (a ciphertext escaped by a proxy has a reference
     /// in every 64 characters or so).
@@ -93,7 +93,7 @@ impl Budget {
     /// How many items a `cost` counts. In an envelope, markup counts two: a real one has a
     /// handful of tags and nothing else, and each costs the reader several times what a
     /// reference does.
-    pub(crate) fn items(self, cost: Cost) -> usize {
+    pub fn items(self, cost: Cost) -> usize {
         match (self, cost) {
             (_, Cost::Reference) | (Budget::Message, Cost::Markup) => 1,
             (Budget::Envelope, Cost::Markup) => 2,
@@ -111,9 +111,9 @@ impl Budget {
     }
 }
 
-/// One item of a document, as [`Reader::next`] hands them out.
+/// One item of a document, as [`Reader::next_item`] hands them out.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Item<'a> {
+pub enum Item<'a> {
     /// A start tag, or an empty-element tag (followed at once by [`Item::End`]).
     Start {
         /// The name as written (`Encrypt`, `p:Encrypt`).
@@ -134,7 +134,7 @@ pub(crate) enum Item<'a> {
 }
 
 /// A document read item by item; see the module docs.
-pub(crate) struct Reader<'a> {
+pub struct Reader<'a> {
     reader: quick_xml::Reader<&'a [u8]>,
     body: &'a str,
     /// For each open element, how many namespace bindings it added.
@@ -155,7 +155,7 @@ pub(crate) struct Reader<'a> {
 impl<'a> Reader<'a> {
     /// Starts reading `body`, which is first checked to hold only XML 1.0 characters (the
     /// whole document must: markup, text and CDATA alike).
-    pub(crate) fn new(body: &'a str, budget: Budget) -> Result<Reader<'a>, Fault> {
+    pub fn new(body: &'a str, budget: Budget) -> Result<Reader<'a>, Fault> {
         if !all_xml_chars(body) {
             return Err(Fault::NotWellFormed);
         }
@@ -181,12 +181,12 @@ impl<'a> Reader<'a> {
     }
 
     /// How many elements are open.
-    pub(crate) fn depth(&self) -> usize {
+    pub fn depth(&self) -> usize {
         self.scopes.len()
     }
 
     /// The next item, or `None` at the end of a well-formed document.
-    pub(crate) fn next(&mut self) -> Result<Option<Item<'a>>, Fault> {
+    pub fn next_item(&mut self) -> Result<Option<Item<'a>>, Fault> {
         if self.pending_end {
             self.pending_end = false;
             self.close_scope();
@@ -741,7 +741,7 @@ fn well_formed_decl(decl: &BytesDecl<'_>) -> bool {
 
 /// XML 1.0's `Char`: tab, newline, carriage return, and U+0020 up, less the surrogates (which a
 /// `char` never is) and U+FFFE, U+FFFF.
-pub(crate) fn is_xml_char(c: char) -> bool {
+pub fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}')
         || c >= '\u{10000}'
 }
@@ -749,7 +749,7 @@ pub(crate) fn is_xml_char(c: char) -> bool {
 /// Whether every character of `text` is an XML `Char`, in a pass that vectorises: a control
 /// byte other than tab, newline and carriage return, or the UTF-8 of U+FFFE or U+FFFF (`EF BF
 /// BE`, `EF BF BF`), is what can make a Rust string not XML.
-pub(crate) fn all_xml_chars(text: &str) -> bool {
+pub fn all_xml_chars(text: &str) -> bool {
     let bytes = text.as_bytes();
     let no_control = bytes
         .iter()
@@ -771,7 +771,7 @@ fn is_xml_space_char(c: char) -> bool {
 
 /// XML 1.0 §2.11: a literal CR LF, or a CR alone, is a LF. Borrows unless there is a CR (found
 /// with a SIMD search).
-pub(crate) fn normalize_line_ends(text: &str) -> Cow<'_, str> {
+pub fn normalize_line_ends(text: &str) -> Cow<'_, str> {
     if memchr::memchr(b'\r', text.as_bytes()).is_none() {
         return Cow::Borrowed(text);
     }
@@ -781,7 +781,7 @@ pub(crate) fn normalize_line_ends(text: &str) -> Cow<'_, str> {
 // Writing: character data that reads back as it was written.
 
 /// CDATA as the official template has it, unless the value cannot survive CDATA unchanged.
-pub(crate) fn push_cdata_or_text(out: &mut String, value: &str) -> Result<(), Error> {
+pub fn push_cdata_or_text(out: &mut String, value: &str) -> Result<(), Error> {
     // The usual field (a base64 ciphertext, a hex signature, a numeric nonce) passes the first,
     // vectorized test and needs no other: no `]]>`, no carriage return, no control character.
     if !is_printable_ascii_without_bracket(value) {
@@ -798,7 +798,7 @@ pub(crate) fn push_cdata_or_text(out: &mut String, value: &str) -> Result<(), Er
 
 /// Escaped character data. A carriage return is written as `&#13;`, since a parser would turn a
 /// literal one into a newline.
-pub(crate) fn push_text(out: &mut String, value: &str) -> Result<(), Error> {
+pub fn push_text(out: &mut String, value: &str) -> Result<(), Error> {
     check_xml_chars(value)?;
     let escaped = escape(value);
     if escaped.contains('\r') {

@@ -75,18 +75,3 @@ fn errors_from_real_failures_leak_nothing() {
         assert!(!msg.is_empty() && msg.chars().next().unwrap().is_lowercase(), "{msg}");
     }
 }
-
-/// An AI-bot download's `aeskey` opens the file: its `Debug` shows the URL, never the key.
-#[test]
-fn debug_of_a_download_redacts_its_key() {
-    use wxbizmsgcrypt::aibot::{Kind, Message};
-    let json = format!(
-        r#"{{"msgid":"m1","msgtype":"image","image":{{"url":"https://example.com/i","aeskey":"{KEY}"}}}}"#
-    );
-    let message = Message::parse(&json).unwrap();
-    let Kind::Image(image) = message.kind() else { panic!("an image") };
-    assert_eq!(image.aeskey, Some(KEY), "the key is there to use");
-    let dbg = format!("{image:?} {image:#?}");
-    assert_clean(&dbg);
-    assert!(dbg.contains("https://example.com/i") && dbg.contains("redacted"), "{dbg}");
-}

@@ -4,8 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wxbizmsgcrypt::message::{self, Element, Message};
-use wxbizmsgcrypt::reply::{Article, Reply};
+use wxbizmsgcrypt_callback::message::{self, Element, Message};
+use wxbizmsgcrypt_callback::reply::{Article, Reply};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(xml) = std::str::from_utf8(data) else { return };

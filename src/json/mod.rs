@@ -16,7 +16,7 @@ use serde_core::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Seq
 use self::canonical::Check;
 
 use crate::error::{EnvelopeFault, Error};
-use crate::{Decrypted, EncryptedMsg, MsgCrypt, Signed, aibot};
+use crate::{Decrypted, EncryptedMsg, MsgCrypt, Signed};
 
 /// Verifies and decrypts a JSON callback body: reads its `encrypt`/`Encrypt` value with
 /// [`read_encrypt`] and passes it to [`MsgCrypt::decrypt_msg`].
@@ -84,46 +84,6 @@ pub fn encrypt_reply(
     push_json_string(&mut out, nonce)?;
     out.push('}');
     Ok(out)
-}
-
-/// Renders an AI-bot `reply` and encrypts it into the JSON reply envelope, sealed like
-/// [`encrypt_reply`] with the key, receive id and token that opened `request`: the whole
-/// passive reply in one call. Answer with it as `text/plain`, as Tencent's own plugin does.
-///
-/// `timestamp` and `nonce` are returned in the envelope; Tencent's plugin echoes the request's.
-///
-/// # Errors
-///
-/// The errors of [`aibot::Reply::render`] (`-40011`: a reply over the platform's limits), then
-/// those of [`encrypt_reply`].
-///
-/// # Example
-///
-/// ```
-/// use wxbizmsgcrypt::{MsgCrypt, Signed, aibot, json};
-///
-/// // The AI bot: an empty receive id.
-/// let crypt = MsgCrypt::new("tok3n", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "")?;
-/// let sent = crypt.encrypt_msg(r#"{"msgid":"m1","msgtype":"text","text":{"content":"hi"}}"#, "1700000000", "n1")?;
-/// let signed = Signed { msg_signature: sent.msg_signature(), timestamp: "1700000000", nonce: "n1" };
-/// let request = crypt.decrypt_msg(signed, sent.encrypt())?;
-///
-/// let body = json::seal_reply(&request, &aibot::Reply::stream("s1", "", false), "1700000000", "n1")?;
-///
-/// // WeCom's side: the reply decrypts to the stream.
-/// let envelope = aibot::Message::parse(&body)?;
-/// let signed = Signed { msg_signature: envelope.get("msgsignature").unwrap_or_default(), timestamp: "1700000000", nonce: "n1" };
-/// let answer = aibot::Message::parse(json::decrypt_msg(&crypt, signed, &body)?.message())?;
-/// assert_eq!(answer.pointer("/stream/id"), Some("s1"));
-/// # Ok::<(), wxbizmsgcrypt::Error>(())
-/// ```
-pub fn seal_reply(
-    request: &Decrypted,
-    reply: &aibot::Reply,
-    timestamp: &str,
-    nonce: &str,
-) -> Result<String, Error> {
-    encrypt_reply(request, &reply.render()?, timestamp, nonce)
 }
 
 /// Encrypts a reply to `to` like [`encrypt_reply`] and renders it in the WeChat/小程序 form, as

@@ -3,8 +3,11 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::encrypt::{EncryptedMsg, Sealer, fresh_random, sealed_len};
+#[cfg(any(feature = "xml", feature = "json"))]
+use super::encrypt::sealed_len;
+use super::encrypt::{EncryptedMsg, Sealer, fresh_random};
 use super::{Inner, KeyUsed};
+#[cfg(any(feature = "xml", feature = "json"))]
 use crate::crypto::signature::Signature;
 use crate::error::Error;
 
@@ -181,6 +184,7 @@ impl Decrypted {
 
     /// Seals a reply like [`encrypt_reply`](Decrypted::encrypt_reply), appending the base64
     /// ciphertext to `out` (an envelope writer's body) and returning its signature.
+    #[cfg(any(feature = "xml", feature = "json"))]
     pub(crate) fn seal_appending(
         &self,
         reply: &str,
@@ -192,6 +196,7 @@ impl Decrypted {
     }
 
     /// The length of the base64 ciphertext of `reply` sealed for this message.
+    #[cfg(any(feature = "xml", feature = "json"))]
     pub(crate) fn ciphertext_len(&self, reply: &str) -> usize {
         sealed_len(reply.len(), self.receive_id.len())
     }

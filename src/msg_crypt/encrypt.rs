@@ -225,6 +225,7 @@ impl<'a> Sealer<'a> {
 
 /// The length of the base64 ciphertext [`Sealer::seal_appending`] appends for a message and
 /// receive id of these lengths (saturating: a message too large to seal is refused there).
+#[cfg(any(feature = "xml", feature = "json"))]
 pub(crate) fn sealed_len(msg_len: usize, receive_id_len: usize) -> usize {
     let frame_len = msg_len.saturating_add(frame::HEADER_LEN).saturating_add(receive_id_len);
     b64::encoded_len(frame_len.saturating_add(aes_cbc::pad_len(frame_len)))

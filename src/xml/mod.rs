@@ -20,8 +20,6 @@ use self::render::{
     push_timestamp_and_nonce, room_after,
 };
 use crate::error::{EnvelopeFault, Error};
-use crate::message::Message;
-use crate::reply::Reply;
 use crate::strict_xml::{self, Budget, Fault, Item};
 use crate::{Decrypted, MsgCrypt, Signed};
 
@@ -121,82 +119,6 @@ pub fn encrypt_reply(
     Ok(out)
 }
 
-/// Renders `reply` to `message` and encrypts it into the XML reply envelope, sealed like
-/// [`encrypt_reply`] with the key, receive id and token that opened `request`: the whole
-/// passive reply in one call.
-///
-/// `message` is `request`'s message, parsed ([`Decrypted::parse_xml`]); `now` (seconds since
-/// the epoch) is both the reply's `CreateTime` and the envelope's `TimeStamp`.
-///
-/// # Errors
-///
-/// The errors of [`Reply::render`] (`-40011`: a reply over the platform's limits, or a character
-/// XML cannot carry), then those of [`encrypt_reply`].
-///
-/// # Example
-///
-/// ```
-/// use wxbizmsgcrypt::{MsgCrypt, Signed, message::Message, reply::Reply, xml};
-///
-/// let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
-/// // WeCom's side: a text message from zhangsan.
-/// let sent = crypt.encrypt_msg(
-///     "<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName><FromUserName><![CDATA[zhangsan]]></FromUserName>\
-///      <CreateTime>1409659813</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hi]]></Content></xml>",
-///     "1409659813",
-///     "1372623149",
-/// )?;
-/// let signed = Signed { msg_signature: sent.msg_signature(), timestamp: "1409659813", nonce: "1372623149" };
-///
-/// let request = crypt.decrypt_msg(signed, sent.encrypt())?;
-/// let message = request.parse_xml()?;
-/// let body = xml::seal_reply(&request, &message, &Reply::text("你好"), 1409659814, "42")?;
-///
-/// // WeCom's side again: the reply decrypts to a text for zhangsan.
-/// let envelope = Message::parse(&body)?;
-/// let signature = envelope.get("MsgSignature").unwrap_or_default();
-/// let signed = Signed { msg_signature: signature, timestamp: "1409659814", nonce: "42" };
-/// let answer = xml::decrypt_msg(&crypt, signed, &body)?.parse_xml()?;
-/// assert_eq!((answer.to_user_name(), answer.get("Content")), (Some("zhangsan"), Some("你好")));
-/// # Ok::<(), wxbizmsgcrypt::Error>(())
-/// ```
-pub fn seal_reply(
-    request: &Decrypted,
-    message: &Message,
-    reply: &Reply,
-    now: u64,
-    nonce: &str,
-) -> Result<String, Error> {
-    let plaintext = reply.render(message, now)?;
-    encrypt_reply(request, &plaintext, &now.to_string(), nonce)
-}
-
-impl Decrypted {
-    /// Parses the decrypted message as XML: [`Message::parse`] on
-    /// [`message`](Decrypted::message).
-    ///
-    /// # Errors
-    ///
-    /// The errors of [`Message::parse`]: [`Error::MalformedMessage`] (`-40002`) for a message
-    /// that is not well-formed XML.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use wxbizmsgcrypt::{MsgCrypt, Signed};
-    ///
-    /// let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
-    /// let sent = crypt.encrypt_msg("<xml><MsgType>text</MsgType><Content>hi</Content></xml>", "1409659813", "1")?;
-    /// let signed = Signed { msg_signature: sent.msg_signature(), timestamp: "1409659813", nonce: "1" };
-    /// let message = crypt.decrypt_msg(signed, sent.encrypt())?.parse_xml()?;
-    /// assert_eq!(message.get("Content"), Some("hi"));
-    /// # Ok::<(), wxbizmsgcrypt::Error>(())
-    /// ```
-    pub fn parse_xml(&self) -> Result<Message, Error> {
-        Message::parse(self.message())
-    }
-}
-
 /// Reads the `Encrypt` value out of an XML callback body.
 ///
 /// `Encrypt` must be a direct child of the root element, once, not in a namespace (no prefix,
@@ -253,7 +175,7 @@ fn read_encrypt_full(body: &str) -> Result<Cow<'_, str>, Error> {
     let mut value: Option<Value<'_>> = None;
     // The first fault of the envelope's shape, reported once the body is known well-formed.
     let mut shape_fault = None;
-    while let Some(item) = reader.next().map_err(envelope_fault)? {
+    while let Some(item) = reader.next_item().map_err(envelope_fault)? {
         match (item, value.as_mut()) {
             (Item::Start { .. }, Some(_)) => {
                 shape_fault.get_or_insert(EnvelopeFault::EncryptNotText);

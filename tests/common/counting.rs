@@ -75,8 +75,3 @@ pub fn cost_of(f: impl FnOnce()) -> (usize, isize) {
     let allocations = allocations_in(f);
     (allocations, PEAK.with(Cell::get) - start)
 }
-
-/// The bytes this thread holds now.
-pub fn live() -> isize {
-    LIVE.with(Cell::get)
-}

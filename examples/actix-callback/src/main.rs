@@ -35,14 +35,14 @@ use actix_web::http::KeepAlive;
 use actix_web::middleware::{Next, from_fn};
 use actix_web::{App, HttpServer, web};
 use tokio::sync::Semaphore;
-use wxbizmsgcrypt::endpoint::{
+use wxbizmsgcrypt_callback::endpoint::{
     Callback, Claim, ClaimToken, DEFAULT_MAX_BODY, DedupStore, Endpoint, MemoryDedup, Response,
     Service, StoreError, StoreKey,
 };
-use wxbizmsgcrypt::message::{Event, Instruction, Kind};
-use wxbizmsgcrypt::redis::{Redis, RedisDedup};
-use wxbizmsgcrypt::reply::Reply;
-use wxbizmsgcrypt::{Error, MsgCrypt};
+use wxbizmsgcrypt_callback::message::{Event, Instruction, Kind};
+use wxbizmsgcrypt_callback::redis::{Redis, RedisDedup};
+use wxbizmsgcrypt_callback::reply::Reply;
+use wxbizmsgcrypt_callback::{Error, MsgCrypt};
 
 /// The route's variables, and the official sample's values for `WXBIZ_DEMO=1`.
 const VARIABLES: [&str; 3] = ["WXBIZ_TOKEN", "WXBIZ_AES_KEY", "WXBIZ_RECEIVE_ID"];
@@ -140,7 +140,7 @@ async fn serve(crypt: MsgCrypt, dedup: Dedup) -> std::io::Result<()> {
         // permit and the handler. A slow client holds a connection, never a permit.
         App::new()
             .app_data(web::PayloadConfig::new(DEFAULT_MAX_BODY))
-            .service(wxbizmsgcrypt::actix::resource("/callback", Arc::clone(&service), answer))
+            .service(wxbizmsgcrypt_callback::actix::resource("/callback", Arc::clone(&service), answer))
             .wrap(from_fn(move |request, next| permit(Arc::clone(&permits), request, next)))
             .wrap(from_fn(move |request, next| deadline(handler_timeout, request, next)))
             .wrap(from_fn(move |request, next| read_body(body_timeout, request, next)))

@@ -15,8 +15,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::routing::MethodRouter;
-use wxbizmsgcrypt::aibot::{Event, Kind, Reply, StreamState, StreamStore};
-use wxbizmsgcrypt::endpoint::{Callback, Response, Service};
+use wxbizmsgcrypt_callback::aibot::{Event, Kind, Reply, StreamState, StreamStore};
+use wxbizmsgcrypt_callback::endpoint::{Callback, Response, Service};
 
 use crate::log::RateLimited;
 use crate::store::{Dedup, Streams};
@@ -27,7 +27,7 @@ pub fn route(
     streams: Streams,
     log: Arc<RateLimited>,
 ) -> MethodRouter {
-    wxbizmsgcrypt::axum::route(service, move |callback: Callback| {
+    wxbizmsgcrypt_callback::axum::route(service, move |callback: Callback| {
         let (streams, log) = (streams.clone(), Arc::clone(&log));
         async move { answer(streams, log, callback).await }
     })

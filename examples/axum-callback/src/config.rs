@@ -1,7 +1,7 @@
 //! What the service serves, from the environment: a route is mounted only when every one of
 //! its variables is set; there are no defaults for credentials.
 
-use wxbizmsgcrypt::MsgCrypt;
+use wxbizmsgcrypt_callback::MsgCrypt;
 
 /// The official WeCom sample's Token and EncodingAESKey (developer.work.weixin.qq.com,
 /// 加解密方案说明): public, so only for `WXBIZ_DEMO=1`.

@@ -4,7 +4,7 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use wxbizmsgcrypt::Error;
+use wxbizmsgcrypt_callback::Error;
 
 /// At most `burst` lines per `period`; the lines dropped are counted and reported with the
 /// next one that gets through.

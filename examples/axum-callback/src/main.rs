@@ -58,7 +58,7 @@ use hyper_util::service::TowerToHyperService;
 use tokio::sync::Semaphore;
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
-use wxbizmsgcrypt::endpoint::{DEFAULT_MAX_BODY, Endpoint, Service};
+use wxbizmsgcrypt_callback::endpoint::{DEFAULT_MAX_BODY, Endpoint, Service};
 
 use crate::config::Config;
 use crate::store::{Dedup, Stores};
@@ -127,7 +127,7 @@ async fn serve(config: Config, stores: Stores) -> Result<(), Box<dyn std::error:
     let mut mounted = Vec::new();
     if let Some(crypt) = config.app {
         let wecom = service(Endpoint::xml(crypt), stores.dedup("callback"));
-        app = app.route("/callback", wxbizmsgcrypt::axum::route(wecom, wecom::answer));
+        app = app.route("/callback", wxbizmsgcrypt_callback::axum::route(wecom, wecom::answer));
         mounted.push("/callback");
     }
     if let Some(crypt) = config.bot {

@@ -4,11 +4,11 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use wxbizmsgcrypt::aibot::{MemoryStreams, StreamState, StreamStore};
-use wxbizmsgcrypt::endpoint::{
+use wxbizmsgcrypt_callback::aibot::{MemoryStreams, StreamState, StreamStore};
+use wxbizmsgcrypt_callback::endpoint::{
     Claim, ClaimToken, DedupStore, MemoryDedup, NoDedup, StoreError, StoreKey,
 };
-use wxbizmsgcrypt::redis::{Redis, RedisDedup, RedisStreams};
+use wxbizmsgcrypt_callback::redis::{Redis, RedisDedup, RedisStreams};
 
 /// What the stores are made from, chosen at start-up.
 pub struct Stores {

@@ -2,9 +2,9 @@
 
 use std::time::{Duration, SystemTime};
 
-use wxbizmsgcrypt::endpoint::{Callback, Response};
-use wxbizmsgcrypt::message::{Event, Instruction, Kind};
-use wxbizmsgcrypt::reply::Reply;
+use wxbizmsgcrypt_callback::endpoint::{Callback, Response};
+use wxbizmsgcrypt_callback::message::{Event, Instruction, Kind};
+use wxbizmsgcrypt_callback::reply::Reply;
 
 /// The handler the adapter calls with each fresh, first-time callback.
 ///

@@ -10,7 +10,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use common::Server;
 
-use wxbizmsgcrypt::{MsgCrypt, Signed, xml};
+use wxbizmsgcrypt_callback::wxbizmsgcrypt::{Signed, xml};
+use wxbizmsgcrypt_callback::MsgCrypt;
 
 fn sample() -> MsgCrypt {
     MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")

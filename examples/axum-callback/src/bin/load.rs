@@ -12,10 +12,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use wxbizmsgcrypt::{MsgCrypt, json, xml};
+use wxbizmsgcrypt_callback::wxbizmsgcrypt::{json, xml};
+use wxbizmsgcrypt_callback::MsgCrypt;
 
 /// Renders a sender's encrypted message as the envelope of its format.
-type Render = fn(&wxbizmsgcrypt::EncryptedMsg) -> Result<String, wxbizmsgcrypt::Error>;
+type Render = fn(&wxbizmsgcrypt_callback::wxbizmsgcrypt::EncryptedMsg) -> Result<String, wxbizmsgcrypt_callback::Error>;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -1,0 +1,924 @@
+//! A callback endpoint, sans-I/O: the request in, the answer (or the verified callback) out.
+//!
+//! [`Endpoint::handle`] takes what a web framework hands over (the method, the raw query, the
+//! body) and the current time, and answers one of two ways:
+//!
+//! - [`Outcome::Respond`]: a [`Response`] to send as it is: the URL check's echo, or a
+//!   refusal;
+//! - [`Outcome::Callback`]: a verified, decrypted, parsed and fresh [`Callback`], with its
+//!   de-duplication key, for the application; its answer is made from it
+//!   ([`Callback::reply`], [`Callback::reply_aibot`], [`Callback::acknowledge`]).
+//!
+//! [`Service`] adds delivery you can trust: each callback handed to the application once at a
+//! time, handed on again if the application fails, is cancelled or panics, and its retries
+//! answered with the first answer (see [`Service`]). The [`DedupStore`] it records callbacks
+//! in is [`MemoryDedup`] for one process, `RedisDedup` (feature `redis`) for several replicas,
+//! or anything async behind the trait; it sees only [`StoreKey`]s, keyed digests that say
+//! nothing of the message. Hooks report refusals and store errors to the log; the `axum` and
+//! `actix-web` features adapt the service to those frameworks in a few lines each.
+//!
+//! # Refusals
+//!
+//! | status | when | body |
+//! |---|---|---|
+//! | 400 | the request is not a callback: a malformed query or body, a body that is not UTF-8 | empty |
+//! | 401 | `msg_signature` does not verify | empty |
+//! | 403 | **any** fault after the signature verified: base64, padding, frame, receive id, UTF-8, the URL check's echostr shape, a message that does not parse, freshness | empty |
+//! | 405 | a method other than GET and POST | empty |
+//! | 413 | a body over [`Endpoint::with_max_body`]'s bound | empty |
+//!
+//! (Behind the `axum` and `actix-web` adapters, a body the framework cannot read, too large or
+//! cut off, is answered 413 or 400 by the framework, with its own short text; 405 comes with
+//! `Allow: GET, POST`.)
+//!
+//! Every fault after the signature gets the same answer: a sender who holds the token (often
+//! short, and recoverable offline from any logged URL check) and could tell a padding fault
+//! from a frame fault would have a padding oracle that decrypts messages. The fault itself is
+//! in [`Response::refusal`], for the log.
+//!
+//! # Freshness
+//!
+//! A callback is fresh if its time is within the window ([`Endpoint::with_freshness_window`],
+//! 5 minutes by default) of `now`: the message's `CreateTime` (`TimeStamp` for instruction
+//! callbacks, `create_time` for the AI bot), which is inside the ciphertext, where it has one;
+//! else the query's `timestamp`, which the signature does not bind on its own (it sorts its
+//! parts and joins them without separators). A replay inside the window is what
+//! de-duplication catches: keys are kept for [`Endpoint::dedup_ttl`], twice the window plus
+//! WeCom's retry horizon.
+//!
+//! The AI bot's events carry `create_time`, but its messages (text, image, mixed, the
+//! stream-refresh poll) do not: for them freshness falls back to the query's `timestamp`,
+//! which the signature does not bind on its own, so a capture older than the de-duplication
+//! TTL could pass again if its timestamp and nonce can be re-split into a fresh-looking pair.
+//! What a bot should do: keep its de-duplication keys longer than any capture can be re-split
+//! into the window (a longer [freshness window](Endpoint::with_freshness_window) makes a
+//! longer [`dedup_ttl`](Endpoint::dedup_ttl), or a store with a TTL of its own: a day costs a
+//! few hundred bytes per message), make what a message triggers idempotent on its `msgid`,
+//! and never let a bot message alone authorise anything (it is a user's chat line, replayable
+//! by whoever captured it and holds the token).
+//!
+//! ```
+//! use std::time::{Duration, UNIX_EPOCH};
+//! use wxbizmsgcrypt_callback::endpoint::{Endpoint, Outcome, Request};
+//! use wxbizmsgcrypt_callback::{MsgCrypt, reply::Reply};
+//!
+//! let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
+//! let endpoint = Endpoint::xml(crypt);
+//! let now = UNIX_EPOCH + Duration::from_secs(1409659589);
+//!
+//! // The official URL check.
+//! let query = "msg_signature=5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3&timestamp=1409659589&nonce=263014780\
+//!              &echostr=P9nAzCzyDtyTWESHep1vC5X9xho%2FqYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp%2B4RPcs8TgAE7OaBO%2BFZXvnaqQ%3D%3D";
+//! let Outcome::Respond(response) = endpoint.handle(Request { method: "GET", query, body: b"" }, now) else { panic!() };
+//! assert_eq!((response.status(), response.body()), (200, "1616140317555161061"));
+//!
+//! // A forged one.
+//! let forged = query.replace("msg_signature=5", "msg_signature=6");
+//! let Outcome::Respond(response) = endpoint.handle(Request { method: "GET", query: &forged, body: b"" }, now) else { panic!() };
+//! assert_eq!((response.status(), response.body()), (401, ""));
+//! assert_eq!(response.refusal().map(|e| e.code()), Some(-40001)); // for the log
+//! # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+//! ```
+
+mod dedup;
+mod service;
+
+use std::time::{Duration, SystemTime};
+
+use self::dedup::DedupSecret;
+pub use self::dedup::{
+    Claim, ClaimToken, DedupStore, ENTRY_OVERHEAD, MemoryDedup, NoDedup, StoreError, StoreKey,
+};
+pub use self::service::{DEFAULT_DEADLINE, LEASE_MARGIN, Service};
+use crate::message::{self, DedupKey};
+use crate::{aibot, reply};
+use wxbizmsgcrypt::{CallbackQuery, Decrypted, MsgCrypt, check_timestamp, json, xml};
+use wxbizmsgcrypt::{EnvelopeFault, Error, ReplyFault};
+
+/// The freshness window by default: 5 minutes, as the official samples check.
+pub const DEFAULT_FRESHNESS_WINDOW: Duration = Duration::from_secs(300);
+
+/// How long WeCom keeps retrying a callback it got no answer to: three retries, about 5 s
+/// apart, with room to spare.
+pub const RETRY_HORIZON: Duration = Duration::from_secs(60);
+
+/// The largest body accepted by default: 1 MiB (a callback is a few kilobytes).
+pub const DEFAULT_MAX_BODY: usize = 1 << 20;
+
+/// A request, as a web framework hands it over.
+///
+/// # Example
+///
+/// ```
+/// let request = wxbizmsgcrypt_callback::endpoint::Request { method: "POST", query: "msg_signature=…&timestamp=1&nonce=2", body: b"<xml/>" };
+/// # let _ = request;
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// The HTTP method: `GET` for the URL check, `POST` for callbacks.
+    pub method: &'a str,
+    /// The query string exactly as it arrived in the request line (without the `?`).
+    pub query: &'a str,
+    /// The body, as received.
+    pub body: &'a [u8],
+}
+
+/// Which callbacks an endpoint takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Format {
+    /// The XML envelope and XML messages ([`message::Message`]): WeCom apps, WeCom
+    /// instruction callbacks, 公众号, XML-mode 小程序, 开放平台.
+    Xml,
+    /// The JSON envelope and the AI bot's JSON messages ([`aibot::Message`]).
+    AiBot,
+}
+
+/// One callback URL: its credentials, its format, its freshness window.
+///
+/// # Example
+///
+/// See the [module docs](self).
+///
+/// ```
+/// use std::time::Duration;
+/// use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::Endpoint};
+///
+/// // The AI bot: an empty receive id.
+/// let bot = Endpoint::aibot(MsgCrypt::new("tok3n", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "")?)
+///     .with_freshness_window(Duration::from_secs(120));
+/// assert_eq!(bot.dedup_ttl(), Duration::from_secs(2 * 120 + 60));
+/// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Endpoint {
+    crypt: MsgCrypt,
+    format: Format,
+    window: Duration,
+    max_body: usize,
+    secret: DedupSecret,
+}
+
+/// What the de-duplication secret is derived for (`MsgCrypt::derive_secret`).
+const DEDUP_SECRET_PURPOSE: &[u8; 15] = b"dedup store key";
+
+impl Endpoint {
+    /// An endpoint for XML callbacks.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, Format}};
+    /// let endpoint = Endpoint::xml(MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?);
+    /// assert_eq!(endpoint.format(), Format::Xml);
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    #[must_use]
+    pub fn xml(crypt: MsgCrypt) -> Endpoint {
+        Endpoint::new(crypt, Format::Xml)
+    }
+
+    /// An endpoint for the AI bot's JSON callbacks (build `crypt` with an empty receive id).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, Format}};
+    /// let endpoint = Endpoint::aibot(MsgCrypt::new("tok3n", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "")?);
+    /// assert_eq!(endpoint.format(), Format::AiBot);
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    #[must_use]
+    pub fn aibot(crypt: MsgCrypt) -> Endpoint {
+        Endpoint::new(crypt, Format::AiBot)
+    }
+
+    fn new(crypt: MsgCrypt, format: Format) -> Endpoint {
+        let secret = DedupSecret::new(&wxbizmsgcrypt::__private::derive_secret(
+            &crypt,
+            DEDUP_SECRET_PURPOSE,
+        ));
+        Endpoint {
+            crypt,
+            format,
+            window: DEFAULT_FRESHNESS_WINDOW,
+            max_body: DEFAULT_MAX_BODY,
+            secret,
+        }
+    }
+
+    /// Sets the secret that callbacks' [`StoreKey`]s are made with. By default it is derived
+    /// from the current EncodingAESKey (AES over a fixed label: it says nothing of the key),
+    /// so that every replica configured alike makes the same keys; set one of your own to keep
+    /// the keys across a change of EncodingAESKey, or to tell two services' keys apart.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::Endpoint};
+    /// let endpoint = Endpoint::xml(MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?)
+    ///     .with_dedup_secret(b"32 random bytes from the secret store");
+    /// # let _ = endpoint;
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_dedup_secret(mut self, secret: &[u8]) -> Endpoint {
+        self.secret = DedupSecret::new(secret);
+        self
+    }
+
+    /// Sets how far a callback's time may be from now ([`DEFAULT_FRESHNESS_WINDOW`] by
+    /// default).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::Endpoint};
+    /// let endpoint = Endpoint::xml(MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?)
+    ///     .with_freshness_window(Duration::from_secs(60));
+    /// assert_eq!(endpoint.freshness_window(), Duration::from_secs(60));
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_freshness_window(mut self, window: Duration) -> Endpoint {
+        self.window = window;
+        self
+    }
+
+    /// Sets the largest body accepted ([`DEFAULT_MAX_BODY`] by default); larger ones are
+    /// answered 413. Bound the body in the web framework too, so that it is never read whole.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::Endpoint};
+    /// let endpoint = Endpoint::xml(MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?)
+    ///     .with_max_body(64 * 1024);
+    /// assert_eq!(endpoint.max_body(), 64 * 1024);
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_max_body(mut self, max_body: usize) -> Endpoint {
+        self.max_body = max_body;
+        self
+    }
+
+    /// The format it takes.
+    ///
+    /// # Example
+    ///
+    /// See [`Endpoint::xml`].
+    ///
+    /// ```
+    /// # use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, Format}};
+    /// # let endpoint = Endpoint::xml(MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "x")?);
+    /// assert_eq!(endpoint.format(), Format::Xml);
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    #[must_use]
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// The freshness window.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, DEFAULT_FRESHNESS_WINDOW}};
+    /// # let endpoint = Endpoint::xml(MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "x")?);
+    /// assert_eq!(endpoint.freshness_window(), DEFAULT_FRESHNESS_WINDOW);
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    #[must_use]
+    pub fn freshness_window(&self) -> Duration {
+        self.window
+    }
+
+    /// The largest body accepted.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, DEFAULT_MAX_BODY}};
+    /// # let endpoint = Endpoint::xml(MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "x")?);
+    /// assert_eq!(endpoint.max_body(), DEFAULT_MAX_BODY);
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    #[must_use]
+    pub fn max_body(&self) -> usize {
+        self.max_body
+    }
+
+    /// How long a de-duplication key must be kept: twice the freshness window (a callback is
+    /// accepted from a window before its time until a window after) plus [`RETRY_HORIZON`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::Endpoint};
+    /// # let endpoint = Endpoint::xml(MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "x")?);
+    /// assert_eq!(endpoint.dedup_ttl(), Duration::from_secs(2 * 300 + 60));
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    #[must_use]
+    pub fn dedup_ttl(&self) -> Duration {
+        self.window.saturating_mul(2).saturating_add(RETRY_HORIZON)
+    }
+
+    /// Handles one request at `now`: see the [module docs](self) for what it answers.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use wxbizmsgcrypt_callback::endpoint::{Endpoint, Outcome, Request};
+    /// use wxbizmsgcrypt_callback::wxbizmsgcrypt::xml;
+    /// use wxbizmsgcrypt_callback::{MsgCrypt, message::Kind, reply::Reply};
+    ///
+    /// let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
+    /// // WeCom's side: a text message, sent now.
+    /// let plaintext = "<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName><FromUserName><![CDATA[zhangsan]]></FromUserName>\
+    ///                  <CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hi]]></Content><MsgId>1</MsgId></xml>";
+    /// let sent = crypt.encrypt_msg(plaintext, "1700000000", "42")?;
+    /// let query = format!("msg_signature={}&timestamp=1700000000&nonce=42", sent.msg_signature());
+    /// let body = xml::render_reply(&sent)?;
+    ///
+    /// let endpoint = Endpoint::xml(crypt);
+    /// let now = UNIX_EPOCH + Duration::from_secs(1700000001);
+    /// let Outcome::Callback(callback) = endpoint.handle(Request { method: "POST", query: &query, body: body.as_bytes() }, now) else {
+    ///     panic!("a fresh, verified message")
+    /// };
+    /// let message = callback.xml().expect("an XML endpoint");
+    /// assert!(matches!(message.kind(), Kind::Text(text) if text.content == Some("hi")));
+    /// let response = callback.reply(&Reply::text("你好"), now)?;
+    /// assert_eq!((response.status(), response.content_type()), (200, Some("application/xml; charset=utf-8")));
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    #[must_use]
+    pub fn handle(&self, request: Request<'_>, now: SystemTime) -> Outcome {
+        match self.try_handle(request, now) {
+            Ok(outcome) => outcome,
+            Err((status, error)) => Outcome::Respond(Response::refusal_of(status, error)),
+        }
+    }
+
+    fn try_handle(&self, request: Request<'_>, now: SystemTime) -> Result<Outcome, (u16, Error)> {
+        let is_get = request.method.eq_ignore_ascii_case("GET");
+        if !is_get && !request.method.eq_ignore_ascii_case("POST") {
+            return Ok(Outcome::Respond(Response::empty(405)));
+        }
+        if request.body.len() > self.max_body {
+            return Ok(Outcome::Respond(Response::empty(413)));
+        }
+        let query = CallbackQuery::parse(request.query).map_err(refusal)?;
+        if is_get {
+            let echostr = query.echostr().map_err(refusal)?;
+            let echo = self.crypt.verify_url(query.signed(), echostr).map_err(refusal)?;
+            return Ok(Outcome::Respond(Response::text(200, echo)));
+        }
+        let body = std::str::from_utf8(request.body)
+            .map_err(|_| refusal(Error::MalformedEnvelope(EnvelopeFault::NotWellFormed)))?;
+        let (decrypted, message) = match self.format {
+            Format::Xml => {
+                let decrypted =
+                    xml::decrypt_msg(&self.crypt, query.signed(), body).map_err(refusal)?;
+                let message = message::Message::parse(decrypted.message()).map_err(refusal)?;
+                (decrypted, CallbackMessage::Xml(message))
+            }
+            Format::AiBot => {
+                let decrypted =
+                    json::decrypt_msg(&self.crypt, query.signed(), body).map_err(refusal)?;
+                let message = aibot::Message::parse(decrypted.message()).map_err(refusal)?;
+                (decrypted, CallbackMessage::AiBot(message))
+            }
+        };
+        self.check_freshness(&message, query.timestamp(), now).map_err(refusal)?;
+        let dedup_key = match &message {
+            CallbackMessage::Xml(message) => message.dedup_key(),
+            CallbackMessage::AiBot(message) => message.dedup_key(),
+        };
+        let store_key = self.secret.store_key(&dedup_key);
+        Ok(Outcome::Callback(Callback {
+            decrypted,
+            message,
+            dedup_key,
+            store_key,
+            timestamp: query.timestamp().to_owned(),
+            nonce: query.nonce().to_owned(),
+        }))
+    }
+}
+
+impl Endpoint {
+    /// Judges the callback's time: the message's own where it has one, else `query_timestamp`.
+    fn check_freshness(
+        &self,
+        message: &CallbackMessage,
+        query_timestamp: &str,
+        now: SystemTime,
+    ) -> Result<(), Error> {
+        match message {
+            CallbackMessage::Xml(message) => {
+                let time = message.get("CreateTime").or_else(|| message.get("TimeStamp"));
+                check_timestamp(time.unwrap_or(query_timestamp), now, self.window)
+            }
+            CallbackMessage::AiBot(message) => match message.create_time() {
+                Some(time) => check_timestamp(&time.to_string(), now, self.window),
+                // There but no whole number of seconds: refused, not passed over for the
+                // query's timestamp.
+                None if message.has_field("create_time") => Err(Error::InvalidTimestamp),
+                None => check_timestamp(query_timestamp, now, self.window),
+            },
+        }
+    }
+}
+
+/// The status a fault is answered with: see the [module docs](self).
+fn refusal(error: Error) -> (u16, Error) {
+    let status = match error {
+        Error::MalformedQuery(_) | Error::MalformedEnvelope(_) => 400,
+        Error::SignatureMismatch => 401,
+        _ => 403,
+    };
+    (status, error)
+}
+
+/// The content types a [`Response`] has.
+const TEXT: &str = "text/plain; charset=utf-8";
+const XML: &str = "application/xml; charset=utf-8";
+
+/// The version of [`Response::to_stored`]'s layout.
+const STORED_VERSION: u8 = 1;
+
+/// What [`Endpoint::handle`] answers.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Send this response as it is: the URL check's echo, or a refusal.
+    Respond(Response),
+    /// A verified, fresh callback for the application.
+    Callback(Callback),
+}
+
+/// An HTTP response, framework-neutral: status, content type, body; and for a refusal, the
+/// fault behind it (for the log, never for the sender).
+///
+/// # Example
+///
+/// See the [module docs](self).
+///
+/// ```
+/// # use std::time::UNIX_EPOCH;
+/// # use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, Outcome, Request}};
+/// # let endpoint = Endpoint::xml(MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "x")?);
+/// let Outcome::Respond(response) = endpoint.handle(Request { method: "GET", query: "timestamp=1", body: b"" }, UNIX_EPOCH) else { panic!() };
+/// assert_eq!((response.status(), response.body(), response.content_type()), (400, "", None));
+/// assert!(response.refusal().is_some());
+/// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    status: u16,
+    content_type: Option<&'static str>,
+    body: String,
+    refusal: Option<Error>,
+}
+
+impl Response {
+    fn empty(status: u16) -> Response {
+        Response { status, content_type: None, body: String::new(), refusal: None }
+    }
+
+    fn text(status: u16, body: String) -> Response {
+        Response { status, content_type: Some(TEXT), body, refusal: None }
+    }
+
+    fn refusal_of(status: u16, error: Error) -> Response {
+        Response { refusal: Some(error), ..Response::empty(status) }
+    }
+
+    /// The response as a de-duplication store keeps it: a version byte, the status (two bytes,
+    /// big-endian), the content type's code, the body.
+    fn to_stored(&self) -> Vec<u8> {
+        let mut stored = Vec::with_capacity(self.body.len().saturating_add(4));
+        stored.push(STORED_VERSION);
+        stored.extend_from_slice(&self.status.to_be_bytes());
+        stored.push(match self.content_type {
+            None => 0,
+            Some(TEXT) => 1,
+            Some(XML) => 2,
+            Some(_) => {
+                debug_assert!(false, "every content type the crate sets has a code");
+                0
+            }
+        });
+        stored.extend_from_slice(self.body.as_bytes());
+        stored
+    }
+
+    /// A response a store kept ([`to_stored`](Response::to_stored)), or `None` if it is not one.
+    fn from_stored(stored: &[u8]) -> Option<Response> {
+        let (&[version, high, low, content_type], body) = stored.split_first_chunk::<4>()?;
+        if version != STORED_VERSION {
+            return None;
+        }
+        let content_type = match content_type {
+            0 => None,
+            1 => Some(TEXT),
+            2 => Some(XML),
+            _ => return None,
+        };
+        let body = String::from_utf8(body.to_vec()).ok()?;
+        Some(Response {
+            status: u16::from_be_bytes([high, low]),
+            content_type,
+            body,
+            refusal: None,
+        })
+    }
+
+    /// The HTTP status.
+    ///
+    /// # Example
+    ///
+    /// See [`Response`].
+    ///
+    /// ```
+    /// # use std::time::UNIX_EPOCH;
+    /// # use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, Outcome, Request}};
+    /// # let endpoint = Endpoint::xml(MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "x")?);
+    /// let Outcome::Respond(response) = endpoint.handle(Request { method: "PUT", query: "", body: b"" }, UNIX_EPOCH) else { panic!() };
+    /// assert_eq!(response.status(), 405);
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    #[must_use]
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The `Content-Type`, if the body has one (an empty body has none).
+    ///
+    /// # Example
+    ///
+    /// See [`Endpoint::handle`].
+    ///
+    /// ```
+    /// # use std::time::UNIX_EPOCH;
+    /// # use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, Outcome, Request}};
+    /// # let endpoint = Endpoint::xml(MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "x")?);
+    /// let Outcome::Respond(response) = endpoint.handle(Request { method: "GET", query: "", body: b"" }, UNIX_EPOCH) else { panic!() };
+    /// assert_eq!(response.content_type(), None);
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    #[must_use]
+    pub fn content_type(&self) -> Option<&'static str> {
+        self.content_type
+    }
+
+    /// The body.
+    ///
+    /// # Example
+    ///
+    /// See the [module docs](self).
+    ///
+    /// ```
+    /// # use std::time::UNIX_EPOCH;
+    /// # use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, Outcome, Request}};
+    /// # let endpoint = Endpoint::xml(MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "x")?);
+    /// let Outcome::Respond(response) = endpoint.handle(Request { method: "GET", query: "", body: b"" }, UNIX_EPOCH) else { panic!() };
+    /// assert_eq!(response.body(), "");
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    #[must_use]
+    pub fn body(&self) -> &str {
+        &self.body
+    }
+
+    /// The body, owned.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use std::time::UNIX_EPOCH;
+    /// # use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, Outcome, Request}};
+    /// # let endpoint = Endpoint::xml(MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "x")?);
+    /// let Outcome::Respond(response) = endpoint.handle(Request { method: "GET", query: "", body: b"" }, UNIX_EPOCH) else { panic!() };
+    /// assert_eq!(response.into_body(), "");
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    #[must_use]
+    pub fn into_body(self) -> String {
+        self.body
+    }
+
+    /// For a refusal, the fault behind it: for the log ([`Error::code`], its `Display`,
+    /// [`Error::hint`] carry no secret), never for the sender.
+    ///
+    /// # Example
+    ///
+    /// See the [module docs](self).
+    ///
+    /// ```
+    /// # use std::time::UNIX_EPOCH;
+    /// # use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, Outcome, Request}};
+    /// # let endpoint = Endpoint::xml(MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "x")?);
+    /// let Outcome::Respond(response) = endpoint.handle(Request { method: "GET", query: "", body: b"" }, UNIX_EPOCH) else { panic!() };
+    /// assert_eq!(response.refusal().map(|e| e.code()), Some(-40002));
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    #[must_use]
+    pub fn refusal(&self) -> Option<&Error> {
+        self.refusal.as_ref()
+    }
+}
+
+/// A verified, decrypted, parsed and fresh callback: the message, its de-duplication key, and
+/// what its answer is made from.
+#[derive(Debug)]
+pub struct Callback {
+    decrypted: Decrypted,
+    message: CallbackMessage,
+    dedup_key: DedupKey,
+    store_key: StoreKey,
+    timestamp: String,
+    nonce: String,
+}
+
+/// The message of a [`Callback`], by the endpoint's format.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum CallbackMessage {
+    /// An XML message ([`Format::Xml`]).
+    Xml(message::Message),
+    /// An AI-bot message ([`Format::AiBot`]).
+    AiBot(aibot::Message),
+}
+
+impl Callback {
+    /// The message.
+    ///
+    /// # Example
+    ///
+    /// See [`Endpoint::handle`]; [`Callback::xml`] and [`Callback::aibot`] pick one format.
+    ///
+    /// ```
+    /// # use std::time::{Duration, UNIX_EPOCH};
+    /// # use wxbizmsgcrypt_callback::wxbizmsgcrypt::xml;
+    /// # use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{CallbackMessage, Endpoint, Outcome, Request}};
+    /// # let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
+    /// # let sent = crypt.encrypt_msg("<xml><CreateTime>1700000000</CreateTime></xml>", "1700000000", "1")?;
+    /// # let query = format!("msg_signature={}&timestamp=1700000000&nonce=1", sent.msg_signature());
+    /// # let body = xml::render_reply(&sent)?;
+    /// # let Outcome::Callback(callback) = Endpoint::xml(crypt).handle(wxbizmsgcrypt_callback::endpoint::Request { method: "POST", query: &query, body: body.as_bytes() }, UNIX_EPOCH + Duration::from_secs(1700000000)) else { panic!() };
+    /// assert!(matches!(callback.message(), CallbackMessage::Xml(_)));
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    #[must_use]
+    pub fn message(&self) -> &CallbackMessage {
+        &self.message
+    }
+
+    /// The XML message, on an XML endpoint.
+    ///
+    /// # Example
+    ///
+    /// See [`Endpoint::handle`].
+    ///
+    /// ```
+    /// # use std::time::{Duration, UNIX_EPOCH};
+    /// # use wxbizmsgcrypt_callback::wxbizmsgcrypt::xml;
+    /// # use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, Outcome, Request}};
+    /// # let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
+    /// # let sent = crypt.encrypt_msg("<xml><CreateTime>1700000000</CreateTime><MsgType>text</MsgType></xml>", "1700000000", "1")?;
+    /// # let query = format!("msg_signature={}&timestamp=1700000000&nonce=1", sent.msg_signature());
+    /// # let body = xml::render_reply(&sent)?;
+    /// # let Outcome::Callback(callback) = Endpoint::xml(crypt).handle(Request { method: "POST", query: &query, body: body.as_bytes() }, UNIX_EPOCH + Duration::from_secs(1700000000)) else { panic!() };
+    /// assert_eq!(callback.xml().and_then(|m| m.msg_type()), Some("text"));
+    /// assert!(callback.aibot().is_none());
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    #[must_use]
+    pub fn xml(&self) -> Option<&message::Message> {
+        match &self.message {
+            CallbackMessage::Xml(message) => Some(message),
+            CallbackMessage::AiBot(_) => None,
+        }
+    }
+
+    /// The AI-bot message, on an AI-bot endpoint.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use std::time::{Duration, UNIX_EPOCH};
+    /// # use wxbizmsgcrypt_callback::wxbizmsgcrypt::json;
+    /// # use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, Outcome, Request}};
+    /// # let crypt = MsgCrypt::new("tok3n", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "")?;
+    /// # let sent = crypt.encrypt_msg(r#"{"msgid":"m1","msgtype":"text","text":{"content":"hi"}}"#, "1700000000", "1")?;
+    /// # let query = format!("msg_signature={}&timestamp=1700000000&nonce=1", sent.msg_signature());
+    /// # let body = json::render_reply(&sent)?;
+    /// # let Outcome::Callback(callback) = Endpoint::aibot(crypt).handle(Request { method: "POST", query: &query, body: body.as_bytes() }, UNIX_EPOCH + Duration::from_secs(1700000000)) else { panic!() };
+    /// assert_eq!(callback.aibot().and_then(|m| m.msgid()), Some("m1"));
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    #[must_use]
+    pub fn aibot(&self) -> Option<&aibot::Message> {
+        match &self.message {
+            CallbackMessage::AiBot(message) => Some(message),
+            CallbackMessage::Xml(_) => None,
+        }
+    }
+
+    /// The decrypted request: its receive id, the key that opened it.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use std::time::{Duration, UNIX_EPOCH};
+    /// # use wxbizmsgcrypt_callback::wxbizmsgcrypt::xml;
+    /// # use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, Outcome, Request}};
+    /// # let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
+    /// # let sent = crypt.encrypt_msg("<xml><CreateTime>1700000000</CreateTime></xml>", "1700000000", "1")?;
+    /// # let query = format!("msg_signature={}&timestamp=1700000000&nonce=1", sent.msg_signature());
+    /// # let body = xml::render_reply(&sent)?;
+    /// # let Outcome::Callback(callback) = Endpoint::xml(crypt).handle(Request { method: "POST", query: &query, body: body.as_bytes() }, UNIX_EPOCH + Duration::from_secs(1700000000)) else { panic!() };
+    /// assert_eq!(callback.decrypted().receive_id(), "wx5823bf96d3bd56c7");
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    #[must_use]
+    pub fn decrypted(&self) -> &Decrypted {
+        &self.decrypted
+    }
+
+    /// The key the de-duplication store sees for this callback: [`dedup_key`](Callback::dedup_key)
+    /// keyed with the endpoint's secret, so that it says nothing of the message. Log this one.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use std::time::{Duration, UNIX_EPOCH};
+    /// # use wxbizmsgcrypt_callback::wxbizmsgcrypt::xml;
+    /// # use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, Outcome, Request}};
+    /// # let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
+    /// # let sent = crypt.encrypt_msg("<xml><ToUserName>ww1</ToUserName><CreateTime>1700000000</CreateTime><MsgType>text</MsgType><MsgId>7</MsgId></xml>", "1700000000", "1")?;
+    /// # let query = format!("msg_signature={}&timestamp=1700000000&nonce=1", sent.msg_signature());
+    /// # let body = xml::render_reply(&sent)?;
+    /// # let Outcome::Callback(callback) = Endpoint::xml(crypt).handle(Request { method: "POST", query: &query, body: body.as_bytes() }, UNIX_EPOCH + Duration::from_secs(1700000000)) else { panic!() };
+    /// assert_eq!(callback.store_key().as_str().len(), 32);
+    /// assert!(!callback.store_key().as_str().contains("ww1"));
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    #[must_use]
+    pub fn store_key(&self) -> &StoreKey {
+        &self.store_key
+    }
+
+    /// The key to de-duplicate the callback on ([`message::Message::dedup_key`],
+    /// [`aibot::Message::dedup_key`]): its fields in clear, for the application; stores and
+    /// logs get [`store_key`](Callback::store_key).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use std::time::{Duration, UNIX_EPOCH};
+    /// # use wxbizmsgcrypt_callback::wxbizmsgcrypt::xml;
+    /// # use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, Outcome, Request}};
+    /// # let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
+    /// # let sent = crypt.encrypt_msg("<xml><ToUserName>ww1</ToUserName><CreateTime>1700000000</CreateTime><MsgType>text</MsgType><MsgId>7</MsgId></xml>", "1700000000", "1")?;
+    /// # let query = format!("msg_signature={}&timestamp=1700000000&nonce=1", sent.msg_signature());
+    /// # let body = xml::render_reply(&sent)?;
+    /// # let Outcome::Callback(callback) = Endpoint::xml(crypt).handle(Request { method: "POST", query: &query, body: body.as_bytes() }, UNIX_EPOCH + Duration::from_secs(1700000000)) else { panic!() };
+    /// assert_eq!(callback.dedup_key().as_str(), "msg:ww1::7");
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    #[must_use]
+    pub fn dedup_key(&self) -> &DedupKey {
+        &self.dedup_key
+    }
+
+    /// The answer that says "received, nothing to reply": `success` (as `text/plain`) to an
+    /// instruction callback (an XML message with an `InfoType` and no `MsgType`: WeCom
+    /// third-party apps, 开放平台), which Tencent requires; an empty 200 to anything else.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use std::time::{Duration, UNIX_EPOCH};
+    /// # use wxbizmsgcrypt_callback::wxbizmsgcrypt::xml;
+    /// # use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, Outcome, Request}};
+    /// # let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "ww4asffe99e54c0fxxxx")?;
+    /// // A suite_ticket: answered "success".
+    /// # let sent = crypt.encrypt_msg("<xml><SuiteId>ww4asffe99e54c0fxxxx</SuiteId><InfoType>suite_ticket</InfoType><TimeStamp>1700000000</TimeStamp></xml>", "1700000000", "1")?;
+    /// # let query = format!("msg_signature={}&timestamp=1700000000&nonce=1", sent.msg_signature());
+    /// # let body = xml::render_reply(&sent)?;
+    /// # let Outcome::Callback(callback) = Endpoint::xml(crypt).handle(Request { method: "POST", query: &query, body: body.as_bytes() }, UNIX_EPOCH + Duration::from_secs(1700000000)) else { panic!() };
+    /// let response = callback.acknowledge();
+    /// assert_eq!((response.status(), response.body()), (200, "success"));
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    #[must_use]
+    pub fn acknowledge(&self) -> Response {
+        match &self.message {
+            CallbackMessage::Xml(message)
+                if message.msg_type().is_none() && message.info_type().is_some() =>
+            {
+                Response::text(200, "success".to_owned())
+            }
+            CallbackMessage::Xml(_) | CallbackMessage::AiBot(_) => Response::empty(200),
+        }
+    }
+
+    /// The answer that says "could not handle it now": an empty 503. Through a
+    /// [`Service`], it also frees the callback's claim, so that WeCom's retry (within
+    /// seconds, up to three times) is handed on again.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use std::time::{Duration, UNIX_EPOCH};
+    /// # use wxbizmsgcrypt_callback::wxbizmsgcrypt::xml;
+    /// # use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, Outcome, Request}};
+    /// # let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
+    /// # let sent = crypt.encrypt_msg("<xml><CreateTime>1700000000</CreateTime></xml>", "1700000000", "1")?;
+    /// # let query = format!("msg_signature={}&timestamp=1700000000&nonce=1", sent.msg_signature());
+    /// # let body = xml::render_reply(&sent)?;
+    /// # let Outcome::Callback(callback) = Endpoint::xml(crypt).handle(Request { method: "POST", query: &query, body: body.as_bytes() }, UNIX_EPOCH + Duration::from_secs(1700000000)) else { panic!() };
+    /// let response = callback.retry_later(); // the database is down, say
+    /// assert_eq!((response.status(), response.body()), (503, ""));
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    #[must_use]
+    pub fn retry_later(&self) -> Response {
+        Response::empty(503)
+    }
+
+    /// A passive reply to an XML message: `reply` rendered for it at `now` and sealed with the
+    /// request's key and receive id ([`reply::Reply::seal`]), answering with the request's nonce.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidReply`] (`-40011`) with [`ReplyFault::NotThisFormat`] on an AI-bot
+    /// callback; the errors of [`reply::Reply::seal`] (a reply over Tencent's limits). Answer
+    /// with [`acknowledge`](Callback::acknowledge) then, or nothing reaches the user.
+    ///
+    /// # Example
+    ///
+    /// See [`Endpoint::handle`].
+    ///
+    /// ```
+    /// # use std::time::{Duration, UNIX_EPOCH};
+    /// # use wxbizmsgcrypt_callback::wxbizmsgcrypt::xml;
+    /// # use wxbizmsgcrypt_callback::{MsgCrypt, reply::Reply, endpoint::{Endpoint, Outcome, Request}};
+    /// # let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
+    /// # let sent = crypt.encrypt_msg("<xml><FromUserName>u1</FromUserName><CreateTime>1700000000</CreateTime></xml>", "1700000000", "1")?;
+    /// # let query = format!("msg_signature={}&timestamp=1700000000&nonce=1", sent.msg_signature());
+    /// # let body = xml::render_reply(&sent)?;
+    /// # let now = UNIX_EPOCH + Duration::from_secs(1700000000);
+    /// # let Outcome::Callback(callback) = Endpoint::xml(crypt).handle(Request { method: "POST", query: &query, body: body.as_bytes() }, now) else { panic!() };
+    /// let response = callback.reply(&Reply::text("收到"), now)?;
+    /// assert!(response.body().starts_with("<xml>\n<Encrypt><![CDATA["));
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    pub fn reply(&self, reply: &reply::Reply, now: SystemTime) -> Result<Response, Error> {
+        let Some(message) = self.xml() else {
+            return Err(Error::InvalidReply(ReplyFault::NotThisFormat));
+        };
+        let now = now.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let body = reply.seal(&self.decrypted, message, now, &self.nonce)?;
+        Ok(Response { status: 200, content_type: Some(XML), body, refusal: None })
+    }
+
+    /// A reply to an AI-bot message ([`aibot::Reply::seal`]), echoing the request's timestamp and
+    /// nonce and sent as `text/plain`, as Tencent's own plugin does.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidReply`] (`-40011`) with [`ReplyFault::NotThisFormat`] on an XML
+    /// callback; the errors of [`aibot::Reply::render`] (a reply over Tencent's limits).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use std::time::{Duration, UNIX_EPOCH};
+    /// # use wxbizmsgcrypt_callback::wxbizmsgcrypt::json;
+    /// # use wxbizmsgcrypt_callback::{MsgCrypt, aibot::Reply, endpoint::{Endpoint, Outcome, Request}};
+    /// # let crypt = MsgCrypt::new("tok3n", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "")?;
+    /// # let sent = crypt.encrypt_msg(r#"{"msgid":"m1","msgtype":"text","text":{"content":"hi"}}"#, "1700000000", "1")?;
+    /// # let query = format!("msg_signature={}&timestamp=1700000000&nonce=1", sent.msg_signature());
+    /// # let body = json::render_reply(&sent)?;
+    /// # let Outcome::Callback(callback) = Endpoint::aibot(crypt).handle(Request { method: "POST", query: &query, body: body.as_bytes() }, UNIX_EPOCH + Duration::from_secs(1700000000)) else { panic!() };
+    /// let response = callback.reply_aibot(&Reply::stream("s1", "", false))?;
+    /// assert_eq!(response.content_type(), Some("text/plain; charset=utf-8"));
+    /// assert!(response.body().starts_with(r#"{"encrypt":""#));
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    pub fn reply_aibot(&self, reply: &aibot::Reply) -> Result<Response, Error> {
+        if self.aibot().is_none() {
+            return Err(Error::InvalidReply(ReplyFault::NotThisFormat));
+        }
+        let body = reply.seal(&self.decrypted, &self.timestamp, &self.nonce)?;
+        Ok(Response::text(200, body))
+    }
+}

@@ -1,0 +1,671 @@
+//! The sans-I/O endpoint and the service around it: every answer by status and body, the
+//! post-signature faults indistinguishable, freshness on the time inside the ciphertext, and
+//! de-duplication (the in-memory store's bounds, expiry and concurrent use). Faulty requests
+//! are built with the independent helpers of `tests/common` (RustCrypto directly).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod common;
+
+use std::cell::Cell;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use wxbizmsgcrypt::{Error, MsgCrypt, Signed, json, xml};
+use wxbizmsgcrypt_callback::endpoint::{
+    Callback, Claim, ClaimToken, DedupStore, Endpoint, MemoryDedup, NoDedup, Outcome, Request,
+    Response, Service, StoreError, StoreKey,
+};
+use wxbizmsgcrypt_callback::message::Message;
+use wxbizmsgcrypt_callback::reply::Reply;
+
+const TOKEN: &str = "QDG6eK";
+const KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
+const CORP: &str = "wx5823bf96d3bd56c7";
+
+fn crypt() -> MsgCrypt {
+    MsgCrypt::new(TOKEN, KEY, CORP).unwrap()
+}
+
+fn at(secs: u64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(secs)
+}
+
+/// Drives a future that never waits (the stores here answer at once).
+fn block_on<F: Future>(future: F) -> F::Output {
+    let waker = std::task::Waker::noop();
+    let mut context = std::task::Context::from_waker(waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut context) {
+            return output;
+        }
+    }
+}
+
+fn text_message(create_time: u64, msg_id: u64) -> String {
+    format!(
+        "<xml><ToUserName><![CDATA[{CORP}]]></ToUserName><FromUserName><![CDATA[zhangsan]]></FromUserName>\
+         <CreateTime>{create_time}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hi]]></Content>\
+         <MsgId>{msg_id}</MsgId><AgentID>1</AgentID></xml>"
+    )
+}
+
+/// A POST as WeCom sends it: (query, body).
+fn post(plaintext: &str, timestamp: &str, nonce: &str) -> (String, String) {
+    let sent = crypt().encrypt_msg(plaintext, timestamp, nonce).unwrap();
+    let query =
+        format!("msg_signature={}&timestamp={timestamp}&nonce={nonce}", sent.msg_signature());
+    (query, xml::render_reply(&sent).unwrap())
+}
+
+fn handle(endpoint: &Endpoint, method: &str, query: &str, body: &[u8], now: SystemTime) -> Outcome {
+    endpoint.handle(Request { method, query, body }, now)
+}
+
+fn respond(outcome: Outcome) -> Response {
+    match outcome {
+        Outcome::Respond(response) => response,
+        Outcome::Callback(callback) => panic!("expected a response, got {callback:?}"),
+    }
+}
+
+fn callback(outcome: Outcome) -> Callback {
+    match outcome {
+        Outcome::Callback(callback) => callback,
+        Outcome::Respond(response) => panic!("expected a callback, got {response:?}"),
+    }
+}
+
+const GET_VECTOR: &str = "msg_signature=5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3&timestamp=1409659589&nonce=263014780&echostr=P9nAzCzyDtyTWESHep1vC5X9xho%2FqYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp%2B4RPcs8TgAE7OaBO%2BFZXvnaqQ%3D%3D";
+
+#[test]
+fn the_url_check_answers_the_official_echo_and_refuses_the_rest_by_status() {
+    let endpoint = Endpoint::xml(crypt());
+    let now = at(1_409_659_589);
+    let ok = respond(handle(&endpoint, "GET", GET_VECTOR, b"", now));
+    assert_eq!(
+        (ok.status(), ok.body(), ok.content_type()),
+        (200, "1616140317555161061", Some("text/plain; charset=utf-8"))
+    );
+    assert!(ok.refusal().is_none());
+    // The URL check is not judged on freshness: WeCom's console sends it when the admin saves.
+    assert_eq!(respond(handle(&endpoint, "GET", GET_VECTOR, b"", at(2_000_000_000))).status(), 200);
+
+    let forged = GET_VECTOR.replace("msg_signature=5c45", "msg_signature=0c45");
+    let cases: [(&str, &str, u16, Option<i32>); 6] = [
+        ("GET", &forged, 401, Some(-40001)),
+        ("GET", "timestamp=1&nonce=2&echostr=x", 400, Some(-40002)),
+        ("GET", "", 400, Some(-40002)),
+        ("GET", "msg_signature=a&timestamp=1&nonce=2&echostr=x#frag", 400, Some(-40002)),
+        ("PUT", GET_VECTOR, 405, None),
+        ("DELETE", "", 405, None),
+    ];
+    for (method, query, status, code) in cases {
+        let response = respond(handle(&endpoint, method, query, b"", now));
+        assert_eq!(
+            (response.status(), response.body(), response.content_type()),
+            (status, "", None),
+            "{method} {query}"
+        );
+        assert_eq!(response.refusal().map(Error::code), code, "{method} {query}");
+    }
+}
+
+#[test]
+fn malformed_bodies_are_400_and_oversized_ones_413() {
+    let endpoint = Endpoint::xml(crypt()).with_max_body(1024);
+    let (query, _) = post(&text_message(1_700_000_000, 1), "1700000000", "1");
+    let now = at(1_700_000_000);
+    for body in [&b"not xml"[..], b"", b"<xml><Nothing/></xml>", &[0xFF, 0xFE, b'<']] {
+        let response = respond(handle(&endpoint, "POST", &query, body, now));
+        assert_eq!((response.status(), response.body()), (400, ""), "{body:?}");
+    }
+    let huge = vec![b' '; 1025];
+    assert_eq!(respond(handle(&endpoint, "POST", &query, &huge, now)).status(), 413);
+    // A body with a valid envelope but a ciphertext that is not the signed one: 401.
+    let response =
+        respond(handle(&endpoint, "POST", &query, b"<xml><Encrypt>AAAA</Encrypt></xml>", now));
+    assert_eq!(response.status(), 401);
+}
+
+/// Every fault after the signature, signed with the right token, answered alike: same status,
+/// same body, same headers. Built with the independent frame and padding helpers.
+#[test]
+fn every_fault_after_the_signature_gets_the_same_answer() {
+    let endpoint = Endpoint::xml(crypt());
+    let now = at(1_700_000_000);
+    let (ts, nonce) = ("1700000000", "42");
+    let message = text_message(1_700_000_000, 9).into_bytes();
+    let random = [7u8; 16];
+    let mut faulty: Vec<(&str, String)> = Vec::new();
+    // Padding: a padding byte that differs from the last.
+    let mut bad_padding =
+        common::pkcs7_32(common::frame(&random, message.len() as u32, &message, CORP.as_bytes()));
+    let n = bad_padding.len();
+    if bad_padding[n - 1] >= 2 {
+        bad_padding[n - 2] ^= 0x40;
+    } else {
+        bad_padding.pop();
+        bad_padding.extend([0x40; 32]);
+    }
+    faulty.push(("padding", common::seal_raw(KEY, &bad_padding)));
+    // Frame: a length field past the end.
+    faulty.push((
+        "frame",
+        common::seal_raw(
+            KEY,
+            &common::pkcs7_32(common::frame(&random, 100_000, &message, CORP.as_bytes())),
+        ),
+    ));
+    // Receive id: another company's.
+    faulty.push((
+        "receive id",
+        common::seal_raw(
+            KEY,
+            &common::pkcs7_32(common::frame(&random, message.len() as u32, &message, b"ww-other")),
+        ),
+    ));
+    // UTF-8: a message that is not.
+    let not_utf8 = [0xC3u8, 0x28];
+    faulty.push((
+        "utf-8",
+        common::seal_raw(
+            KEY,
+            &common::pkcs7_32(common::frame(&random, 2, &not_utf8, CORP.as_bytes())),
+        ),
+    ));
+    // A message that does not parse, and a stale one.
+    for (name, plaintext) in
+        [("not xml", "not xml".to_owned()), ("stale", text_message(1_400_000_000, 9))]
+    {
+        let bytes = plaintext.into_bytes();
+        faulty.push((
+            name,
+            common::seal_raw(
+                KEY,
+                &common::pkcs7_32(common::frame(
+                    &random,
+                    bytes.len() as u32,
+                    &bytes,
+                    CORP.as_bytes(),
+                )),
+            ),
+        ));
+    }
+    // Base64 that does not decode (signed as it is).
+    faulty.push(("base64", "A!B=".to_owned()));
+    let mut answers = Vec::new();
+    for (name, encrypt) in &faulty {
+        let signature = common::sign(&[TOKEN, ts, nonce, encrypt]);
+        let query = format!("msg_signature={signature}&timestamp={ts}&nonce={nonce}");
+        let body = format!(
+            "<xml><ToUserName><![CDATA[{CORP}]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+        );
+        let response = respond(handle(&endpoint, "POST", &query, body.as_bytes(), now));
+        let code = response.refusal().map(Error::code);
+        answers.push((
+            name,
+            (response.status(), response.content_type(), response.body().to_owned()),
+            code,
+        ));
+    }
+    let first = &answers[0].1;
+    for (name, answer, code) in &answers {
+        assert_eq!(answer, first, "{name}");
+        assert!(code.is_some(), "{name}: the fault is kept for the log");
+    }
+    assert_eq!(first, &(403, None, String::new()));
+    // The log tells them apart.
+    let codes: std::collections::HashSet<_> = answers.iter().map(|(_, _, code)| *code).collect();
+    assert!(codes.len() >= 5, "{codes:?}");
+    // A captured POST replayed as a URL check: the same answer, not the plaintext.
+    let (query, body) = post(&text_message(1_700_000_000, 3), ts, nonce);
+    let encrypt = Message::parse(&body).unwrap().get("Encrypt").unwrap().to_owned();
+    let as_url_check = format!(
+        "{query}&echostr={}",
+        encrypt.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D")
+    );
+    let response = respond(handle(&endpoint, "GET", &as_url_check, b"", now));
+    assert_eq!(
+        (response.status(), response.content_type(), response.body().to_owned()),
+        first.clone()
+    );
+    assert_eq!(response.refusal(), Some(&Error::NotAnEchostr));
+}
+
+#[test]
+fn freshness_is_judged_on_create_time_inside_the_ciphertext() {
+    let endpoint = Endpoint::xml(crypt()).with_freshness_window(Duration::from_secs(300));
+    let now = at(1_700_000_000);
+    // Fresh inside, a query timestamp from long ago (the signature does not bind it alone).
+    let (query, body) = post(&text_message(1_700_000_000, 1), "1409659813", "1");
+    callback(handle(&endpoint, "POST", &query, body.as_bytes(), now));
+    // Stale inside, a query timestamp of now: refused.
+    let (query, body) = post(&text_message(1_699_999_000, 2), "1700000000", "1");
+    let response = respond(handle(&endpoint, "POST", &query, body.as_bytes(), now));
+    assert_eq!((response.status(), response.refusal()), (403, Some(&Error::TimestampOutOfWindow)));
+    // The window's edges.
+    for (created, fresh) in [
+        (1_699_999_700, true),
+        (1_699_999_699, false),
+        (1_700_000_300, true),
+        (1_700_000_301, false),
+    ] {
+        let (query, body) = post(&text_message(created, 3), "1700000000", "1");
+        let outcome = handle(&endpoint, "POST", &query, body.as_bytes(), now);
+        assert_eq!(matches!(outcome, Outcome::Callback(_)), fresh, "{created}");
+    }
+    // Instruction callbacks carry TimeStamp; a message with neither is judged on the query.
+    let ticket = "<xml><SuiteId>s</SuiteId><InfoType>suite_ticket</InfoType><TimeStamp>1699990000</TimeStamp></xml>";
+    let (query, body) = post(ticket, "1700000000", "1");
+    assert_eq!(respond(handle(&endpoint, "POST", &query, body.as_bytes(), now)).status(), 403);
+    let timeless = "<xml><MsgType>event</MsgType><Event>future</Event></xml>";
+    let (query, body) = post(timeless, "1700000000", "1");
+    callback(handle(&endpoint, "POST", &query, body.as_bytes(), now));
+    let (query, body) = post(timeless, "1699990000", "1");
+    assert_eq!(respond(handle(&endpoint, "POST", &query, body.as_bytes(), now)).status(), 403);
+}
+
+#[test]
+fn callbacks_are_answered_from_the_request() {
+    let endpoint = Endpoint::xml(crypt());
+    let now = at(1_700_000_001);
+    let (query, body) = post(&text_message(1_700_000_000, 1), "1700000000", "n1");
+    let callback = callback(handle(&endpoint, "POST", &query, body.as_bytes(), now));
+    assert_eq!(callback.dedup_key().as_str(), format!("msg:{CORP}:1:1"));
+    let ack = callback.acknowledge();
+    assert_eq!((ack.status(), ack.body(), ack.content_type()), (200, "", None));
+    let reply = callback.reply(&Reply::text("收到"), now).unwrap();
+    assert_eq!(
+        (reply.status(), reply.content_type()),
+        (200, Some("application/xml; charset=utf-8"))
+    );
+    // WeCom's side: the reply decrypts, with the request's nonce and now's timestamp.
+    let envelope = Message::parse(reply.body()).unwrap();
+    assert_eq!(
+        (envelope.get("TimeStamp"), envelope.get("Nonce")),
+        (Some("1700000001"), Some("n1"))
+    );
+    let signed = Signed {
+        msg_signature: envelope.get("MsgSignature").unwrap(),
+        timestamp: "1700000001",
+        nonce: "n1",
+    };
+    let answer =
+        Message::parse(xml::decrypt_msg(&crypt(), signed, reply.body()).unwrap().message())
+            .unwrap();
+    assert_eq!((answer.to_user_name(), answer.get("Content")), (Some("zhangsan"), Some("收到")));
+    // The other format's reply is refused, and a reply over the limit too.
+    assert_eq!(
+        callback.reply_aibot(&wxbizmsgcrypt_callback::aibot::Reply::text("x")).unwrap_err(),
+        Error::InvalidReply(wxbizmsgcrypt::ReplyFault::NotThisFormat)
+    );
+    assert!(callback.reply(&Reply::text(&"x".repeat(2049)), now).is_err());
+    // Instruction callbacks are acknowledged with "success"; unknown events reach the app.
+    let ticket = "<xml><SuiteId>s</SuiteId><InfoType>suite_ticket</InfoType><TimeStamp>1700000000</TimeStamp></xml>";
+    let (query, body) = post(ticket, "1700000000", "1");
+    let ack = callback_of(&endpoint, &query, &body, now).acknowledge();
+    assert_eq!(
+        (ack.status(), ack.body(), ack.content_type()),
+        (200, "success", Some("text/plain; charset=utf-8"))
+    );
+    let unknown = "<xml><MsgType>event</MsgType><Event>brand_new</Event><CreateTime>1700000000</CreateTime></xml>";
+    let (query, body) = post(unknown, "1700000000", "1");
+    assert_eq!(callback_of(&endpoint, &query, &body, now).acknowledge().status(), 200);
+}
+
+fn callback_of(endpoint: &Endpoint, query: &str, body: &str, now: SystemTime) -> Callback {
+    callback(handle(endpoint, "POST", query, body.as_bytes(), now))
+}
+
+#[test]
+fn the_ai_bot_endpoint_takes_json_and_answers_in_json() {
+    let bot = MsgCrypt::new("tok3n", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "").unwrap();
+    let endpoint = Endpoint::aibot(bot.clone());
+    let now = at(1_700_000_000);
+    let plaintext = r#"{"msgid":"m1","aibotid":"b1","chattype":"single","from":{"userid":"u"},"msgtype":"text","text":{"content":"hi"}}"#;
+    let sent = bot.encrypt_msg(plaintext, "1700000000", "n1").unwrap();
+    let query = format!("msg_signature={}&timestamp=1700000000&nonce=n1", sent.msg_signature());
+    let body = json::render_reply(&sent).unwrap();
+    let callback = callback(handle(&endpoint, "POST", &query, body.as_bytes(), now));
+    assert_eq!(callback.dedup_key().as_str(), "aibot:b1:m1");
+    let reply = callback
+        .reply_aibot(&wxbizmsgcrypt_callback::aibot::Reply::stream("s1", "", false))
+        .unwrap();
+    assert_eq!(reply.content_type(), Some("text/plain; charset=utf-8"));
+    let outer: serde_json::Value = serde_json::from_str(reply.body()).unwrap();
+    assert_eq!(
+        (outer["timestamp"].as_str(), outer["nonce"].as_str()),
+        (Some("1700000000"), Some("n1"))
+    );
+    assert!(callback.reply(&Reply::text("x"), now).is_err());
+    // An XML body at the JSON endpoint is malformed.
+    let xml_body = xml::render_reply(&sent).unwrap();
+    assert_eq!(respond(handle(&endpoint, "POST", &query, xml_body.as_bytes(), now)).status(), 400);
+}
+
+// --- the service: de-duplication ------------------------------------------------------------
+
+fn service_run<D: DedupStore>(
+    service: &Service<D>,
+    query: &str,
+    body: &str,
+    now: SystemTime,
+    handled: &Cell<usize>,
+) -> Response {
+    block_on(service.handle(
+        Request { method: "POST", query, body: body.as_bytes() },
+        now,
+        |callback| async move {
+            handled.set(handled.get() + 1);
+            callback.acknowledge()
+        },
+    ))
+}
+
+#[test]
+fn a_retry_gets_the_first_answer_and_a_swapped_replay_is_not_processed() {
+    let refusals = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&refusals);
+    let service =
+        Service::new(Endpoint::xml(crypt()), MemoryDedup::new(1 << 20)).on_refusal(move |_| {
+            counted.fetch_add(1, Ordering::Relaxed);
+        });
+    let handled = Cell::new(0);
+    let plaintext = text_message(1_700_000_000, 77);
+    let now = at(1_700_000_002);
+    // The callback and its three retries (each a new query and a fresh ciphertext): handled
+    // once, and every delivery answered alike.
+    for nonce in ["a", "b", "c", "d"] {
+        let (query, body) = post(&plaintext, "1700000000", nonce);
+        let response = service_run(&service, &query, &body, now, &handled);
+        assert_eq!((response.status(), response.body()), (200, ""));
+    }
+    assert_eq!(handled.get(), 1);
+    // A capture replayed with timestamp and nonce swapped: it verifies, and is answered as
+    // the duplicate it is.
+    let sent = crypt().encrypt_msg(&plaintext, "1700000000", "1700000001").unwrap();
+    let swapped =
+        format!("msg_signature={}&timestamp=1700000001&nonce=1700000000", sent.msg_signature());
+    let body = xml::render_reply(&sent).unwrap();
+    assert_eq!(service_run(&service, &swapped, &body, now, &handled).status(), 200);
+    assert_eq!(handled.get(), 1);
+    // Another message is handled; a refusal goes to the hook, not to the app.
+    let (query, body) = post(&text_message(1_700_000_000, 78), "1700000000", "e");
+    service_run(&service, &query, &body, now, &handled);
+    assert_eq!(handled.get(), 2);
+    assert_eq!(service_run(&service, "nonsense", "", now, &handled).status(), 400);
+    assert_eq!((handled.get(), refusals.load(Ordering::Relaxed)), (2, 1));
+}
+
+/// A store that is down.
+struct Down;
+
+impl DedupStore for Down {
+    async fn claim(
+        &self,
+        _key: &StoreKey,
+        _token: &ClaimToken,
+        _lease: Duration,
+        _now: SystemTime,
+    ) -> Result<Claim, StoreError> {
+        Err(StoreError::new("connection refused"))
+    }
+    async fn complete(
+        &self,
+        _key: &StoreKey,
+        _token: &ClaimToken,
+        _answer: &[u8],
+        _ttl: Duration,
+        _now: SystemTime,
+    ) -> Result<(), StoreError> {
+        Err(StoreError::new("connection refused"))
+    }
+    async fn release(&self, _key: &StoreKey, _token: &ClaimToken) -> Result<(), StoreError> {
+        Err(StoreError::new("connection refused"))
+    }
+    fn abandon(&self, _key: &StoreKey, _token: &ClaimToken) {}
+}
+
+#[test]
+fn a_failing_store_fails_open_and_says_so() {
+    let errors = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&errors);
+    let service = Service::new(Endpoint::xml(crypt()), Down).on_store_error(move |err| {
+        assert!(err.to_string().contains("connection refused"));
+        counted.fetch_add(1, Ordering::Relaxed);
+    });
+    let handled = Cell::new(0);
+    let (query, body) = post(&text_message(1_700_000_000, 5), "1700000000", "a");
+    for _ in 0..2 {
+        assert_eq!(service_run(&service, &query, &body, at(1_700_000_000), &handled).status(), 200);
+    }
+    assert_eq!((handled.get(), errors.load(Ordering::Relaxed)), (2, 2));
+    // Without de-duplication, every delivery is handled.
+    let service = Service::new(Endpoint::xml(crypt()), NoDedup);
+    let handled = Cell::new(0);
+    service_run(&service, &query, &body, at(1_700_000_000), &handled);
+    service_run(&service, &query, &body, at(1_700_000_000), &handled);
+    assert_eq!(handled.get(), 2);
+}
+
+#[test]
+fn an_ai_bot_create_time_that_is_not_whole_seconds_is_refused() {
+    let bot = MsgCrypt::new("tok3n", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "").unwrap();
+    let endpoint = Endpoint::aibot(bot.clone());
+    for create_time in ["1700000000.5", "-1", "true", "\"soon\""] {
+        let plaintext = format!(r#"{{"msgid":"m","msgtype":"text","create_time":{create_time}}}"#);
+        let sent = bot.encrypt_msg(&plaintext, "1700000000", "n").unwrap();
+        let query = format!("msg_signature={}&timestamp=1700000000&nonce=n", sent.msg_signature());
+        let body = json::render_reply(&sent).unwrap();
+        let response =
+            respond(handle(&endpoint, "POST", &query, body.as_bytes(), at(1_700_000_000)));
+        assert_eq!(response.status(), 403, "{create_time}");
+    }
+}
+
+/// What a store and a log see says nothing of the callback: not its user ids, not the new
+/// `Mobile` of a sparse `update_user` (whose unsalted 64-bit digest came back after 345,679
+/// guesses). It is the same for the retries of one callback on every replica configured alike,
+/// and another under another secret.
+#[test]
+fn store_keys_say_nothing_and_agree_across_replicas() {
+    let sparse = "<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName>\
+                  <CreateTime>1700000000</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_contact]]></Event>\
+                  <ChangeType>update_user</ChangeType><UserID><![CDATA[zhangsan]]></UserID><Mobile><![CDATA[13800000000]]></Mobile></xml>";
+    let deliver = |endpoint: &Endpoint, nonce: &str| {
+        let (query, body) = post(sparse, "1700000000", nonce);
+        callback(handle(endpoint, "POST", &query, body.as_bytes(), at(1_700_000_000)))
+    };
+    let (replica_a, replica_b) = (Endpoint::xml(crypt()), Endpoint::xml(crypt()));
+    let first = deliver(&replica_a, "a");
+    let key = first.store_key().as_str().to_owned();
+    assert_eq!(key.len(), 32);
+    assert!(key.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()), "{key}");
+    // The clear key, for the application, holds the user id; the store key holds nothing.
+    assert!(first.dedup_key().as_str().contains("sys"));
+    for field in
+        ["zhangsan", "13800000000", "sys", "update_user", "change_contact", CORP, "1700000000"]
+    {
+        assert!(!key.contains(field), "{key} holds {field}");
+    }
+    assert_eq!(deliver(&replica_b, "b").store_key().as_str(), key, "a retry on another replica");
+    // Another secret, another key: given, or derived from another EncodingAESKey.
+    let given = Endpoint::xml(crypt()).with_dedup_secret(b"another secret");
+    assert_ne!(deliver(&given, "c").store_key().as_str(), key);
+    let other_key =
+        MsgCrypt::new(TOKEN, "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", CORP).unwrap();
+    let sent = other_key.encrypt_msg(sparse, "1700000000", "d").unwrap();
+    let query = format!("msg_signature={}&timestamp=1700000000&nonce=d", sent.msg_signature());
+    let body = xml::render_reply(&sent).unwrap();
+    let other = callback(handle(
+        &Endpoint::xml(other_key),
+        "POST",
+        &query,
+        body.as_bytes(),
+        at(1_700_000_000),
+    ));
+    assert_eq!(other.dedup_key(), first.dedup_key(), "the same callback");
+    assert_ne!(other.store_key().as_str(), key, "under another service's secret");
+    // The secret is HMAC-SHA-256's key (checked against an independent computation).
+    let expected = {
+        use hmac::{KeyInit, Mac};
+        let mut mac =
+            <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(b"another secret").unwrap();
+        mac.update(first.dedup_key().as_str().as_bytes());
+        let digest = mac.finalize().into_bytes();
+        digest[..16].iter().map(|b| format!("{b:02x}")).collect::<String>()
+    };
+    assert_eq!(deliver(&given, "e").store_key().as_str(), expected);
+}
+
+// --- the in-memory store --------------------------------------------------------------------
+
+fn key(n: usize) -> StoreKey {
+    let key = Message::parse(&format!(
+        "<xml><ToUserName>ww1</ToUserName><MsgType>text</MsgType><MsgId>{n}</MsgId></xml>"
+    ))
+    .unwrap()
+    .dedup_key();
+    StoreKey::new(b"the service's secret", &key)
+}
+
+/// A claim that was completed, as a later delivery sees it.
+fn handled_once(store: &MemoryDedup, n: usize, ttl: Duration, now: SystemTime) -> Claim {
+    let token = ClaimToken::random();
+    let claim = store.claim_now(&key(n), &token, Duration::from_secs(7), now);
+    if claim == Claim::Claimed {
+        store.complete_now(&key(n), &token, b"ok", ttl, now).unwrap();
+    }
+    claim
+}
+
+#[test]
+fn the_memory_store_expires_keys_after_their_ttl() {
+    let store = MemoryDedup::new(1 << 20);
+    let ttl = Duration::from_secs(660);
+    let t0 = at(1_700_000_000);
+    let done = Claim::Done(b"ok".to_vec());
+    assert_eq!(handled_once(&store, 1, ttl, t0), Claim::Claimed);
+    assert_eq!(handled_once(&store, 1, ttl, t0 + Duration::from_secs(659)), done);
+    assert_eq!(
+        handled_once(&store, 1, ttl, t0 + Duration::from_secs(660)),
+        Claim::Claimed,
+        "expired at its ttl"
+    );
+    assert_eq!(
+        handled_once(&store, 1, ttl, t0 + Duration::from_secs(661)),
+        done,
+        "and recorded again"
+    );
+    // A claim expires with its lease.
+    let lease = Duration::from_secs(7);
+    assert_eq!(store.claim_now(&key(2), &ClaimToken::random(), lease, t0), Claim::Claimed);
+    assert_eq!(
+        store.claim_now(&key(2), &ClaimToken::random(), lease, t0 + Duration::from_secs(6)),
+        Claim::InProgress
+    );
+    assert_eq!(store.claim_now(&key(2), &ClaimToken::random(), lease, t0 + lease), Claim::Claimed);
+    // Expired keys are dropped as time passes, not kept until the capacity is reached.
+    for n in 3..50 {
+        handled_once(&store, n, ttl, t0);
+    }
+    for n in 100..400 {
+        handled_once(&store, n, ttl, t0 + Duration::from_secs(10_000));
+    }
+    assert_eq!(store.len(), 300, "only the 300 keys of the last hour are kept");
+}
+
+#[test]
+fn the_memory_store_holds_at_most_its_capacity() {
+    let store = MemoryDedup::new(256 << 10);
+    let ttl = Duration::from_secs(3600);
+    let now = at(1_700_000_000);
+    for n in 0..20_000 {
+        assert_eq!(handled_once(&store, n, ttl, now), Claim::Claimed);
+        assert!(store.bytes() <= store.capacity(), "{} > {}", store.bytes(), store.capacity());
+    }
+    assert!(store.capacity() <= 256 << 10, "{}", store.capacity());
+    // The newest keys are still known; the oldest went first.
+    assert_eq!(handled_once(&store, 19_999, ttl, now), Claim::Done(b"ok".to_vec()));
+    assert_eq!(handled_once(&store, 0, ttl, now), Claim::Claimed);
+}
+
+/// The leak of the report: a key claimed and released again and again used to stay in the
+/// expiry queue, beyond the capacity (75 MB for a store of 1,000 keys). Now every record
+/// counts until it leaves the queue.
+#[test]
+fn claims_released_again_and_again_stay_within_the_capacity() {
+    let store = MemoryDedup::new(256 << 10);
+    let now = at(1_700_000_000);
+    let token = ClaimToken::random();
+    for _ in 0..100_000 {
+        assert_eq!(store.claim_now(&key(7), &token, Duration::from_secs(600), now), Claim::Claimed);
+        store.release_now(&key(7), &token);
+        assert!(store.bytes() <= store.capacity());
+    }
+    assert!(store.len() <= 1);
+}
+
+#[test]
+fn the_memory_store_is_exact_under_concurrent_use() {
+    let store = Arc::new(MemoryDedup::new(64 << 20));
+    let lease = Duration::from_secs(600);
+    let now = at(1_700_000_000);
+    let claimed = Arc::new(AtomicUsize::new(0));
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let (store, claimed) = (Arc::clone(&store), Arc::clone(&claimed));
+            std::thread::spawn(move || {
+                // Every thread sees every key: each key is claimed exactly once in all.
+                for n in 0..2000 {
+                    let claim = block_on(store.claim(&key(n), &ClaimToken::random(), lease, now));
+                    if claim.unwrap() == Claim::Claimed {
+                        claimed.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    assert_eq!(claimed.load(Ordering::Relaxed), 2000);
+    assert_eq!(store.len(), 2000);
+}
+
+mod arbitrary {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// Whatever arrives, the endpoint answers (no panic) with one of its statuses, and a
+        /// refusal's body is empty.
+        #[test]
+        fn any_request_gets_one_of_the_documented_answers(
+            method in prop_oneof![Just("GET".to_owned()), Just("POST".to_owned()), "[A-Z]{0,8}"],
+            query in prop_oneof![
+                Just(GET_VECTOR.to_owned()),
+                "(msg_signature=[0-9a-f]{40}&timestamp=[0-9]{10}&nonce=[0-9]{1,10}(&echostr=[A-Za-z0-9%+/=]{0,60})?)",
+                ".{0,80}",
+            ],
+            body in prop_oneof![
+                proptest::collection::vec(any::<u8>(), 0..200),
+                "<xml><Encrypt>[A-Za-z0-9+/=]{0,100}</Encrypt></xml>".prop_map(String::into_bytes),
+            ],
+        ) {
+            for endpoint in [Endpoint::xml(crypt()), Endpoint::aibot(MsgCrypt::new(TOKEN, KEY, "").unwrap())] {
+                if let Outcome::Respond(response) = handle(&endpoint, &method, &query, &body, at(1_409_659_589)) {
+                    prop_assert!([200, 400, 401, 403, 405, 413].contains(&response.status()), "{}", response.status());
+                    if response.status() != 200 {
+                        prop_assert_eq!(response.body(), "");
+                        prop_assert_eq!(response.content_type(), None);
+                    }
+                }
+            }
+        }
+    }
+}
