@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use common::{Fixture, Floor, NONCE, SIZES, TS, signed};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use wxbizmsgcrypt::Stamp;
 use wxbizmsgcrypt::{json, xml};
 
 fn primitives_decrypt(c: &mut Criterion) {
@@ -110,10 +111,12 @@ fn encrypt(c: &mut Criterion) {
         let f = Fixture::new(len, &floor);
         g.throughput(Throughput::Bytes(len as u64));
         g.bench_function(BenchmarkId::new("xml", len), |b| {
-            b.iter(|| xml::encrypt_reply(&f.decrypted, black_box(&f.msg), TS, NONCE))
+            b.iter(|| {
+                xml::encrypt_reply(&f.decrypted, black_box(&f.msg), Stamp::from_parts(TS, NONCE))
+            })
         });
         g.bench_function(BenchmarkId::new("encrypt_reply", len), |b| {
-            b.iter(|| f.decrypted.encrypt_reply(black_box(&f.msg), TS, NONCE))
+            b.iter(|| f.decrypted.encrypt_reply(black_box(&f.msg), Stamp::from_parts(TS, NONCE)))
         });
     }
     g.finish();

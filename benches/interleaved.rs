@@ -31,6 +31,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use common::{Fixture, Floor, NONCE, SIZES, TOKEN, TS, signed};
+use wxbizmsgcrypt::Stamp;
 use wxbizmsgcrypt::{json, xml};
 use wxbizmsgcrypt_callback::message::Message;
 use wxbizmsgcrypt_callback::reply::Reply;
@@ -115,7 +116,12 @@ const REPLY: &str = "收到，正在处理";
 
 /// The plaintext of the reply to `f`'s message: what the whole callback encrypts.
 fn reply_plaintext(f: &Fixture) -> String {
-    Reply::text(REPLY).render(&Message::parse(&f.msg).unwrap(), 1_409_659_814).unwrap()
+    Reply::text(REPLY)
+        .render(
+            &Message::parse(&f.msg).unwrap(),
+            std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_409_659_814),
+        )
+        .unwrap()
 }
 
 fn rows<'a>(
@@ -154,7 +160,14 @@ fn rows<'a>(
             "xml::encrypt_reply / encrypt",
             encrypt_floor(floor, f),
             Box::new(move || {
-                black_box(xml::encrypt_reply(&f.decrypted, black_box(&f.msg), TS, NONCE).unwrap());
+                black_box(
+                    xml::encrypt_reply(
+                        &f.decrypted,
+                        black_box(&f.msg),
+                        Stamp::from_parts(TS, NONCE),
+                    )
+                    .unwrap(),
+                );
             }),
         ),
         (
@@ -164,7 +177,7 @@ fn rows<'a>(
                 black_box(floor.sign_plain_sort(black_box(parts)));
             }),
             Box::new(move || {
-                black_box(crypt.sign(TS, NONCE, black_box(text)));
+                black_box(crypt.sign(Stamp::from_parts(TS, NONCE), black_box(text)));
             }),
         ),
         // Typed messages: parsing the plaintext against decrypting it (the message-model
@@ -192,7 +205,11 @@ fn rows<'a>(
                 let request = xml::decrypt_msg(crypt, signed(sig), black_box(&f.xml_body)).unwrap();
                 let message = Message::parse(request.message()).unwrap();
                 let answer = Reply::text(REPLY);
-                black_box(answer.seal(&request, &message, 1_409_659_814, NONCE).unwrap());
+                black_box(
+                    answer
+                        .seal(&request, &message, Stamp::from_parts("1409659814", NONCE))
+                        .unwrap(),
+                );
             }),
         ),
         // Informational: what the owned `Decrypted` costs over the borrowed message of

@@ -3,9 +3,9 @@
 //! Nothing here is needed to serve callbacks. It exists for known-answer tests and for
 //! reproducing a ciphertext byte for byte.
 
-use crate::MsgCrypt;
 use crate::error::Error;
 use crate::msg_crypt::EncryptedMsg;
+use crate::{MsgCrypt, Stamp};
 
 /// Encrypts like [`MsgCrypt::encrypt_msg`] with the caller's 16 "random" bytes instead of fresh
 /// ones from a CSPRNG: deterministic, for tests and known-answer checks.
@@ -20,11 +20,11 @@ use crate::msg_crypt::EncryptedMsg;
 /// # Example
 ///
 /// ```
-/// use wxbizmsgcrypt::{MsgCrypt, dangerous};
+/// use wxbizmsgcrypt::{MsgCrypt, Stamp, dangerous};
 ///
 /// // The official WeChat Java sample (WXBizMsgCryptTest.testAesEncrypt).
 /// let crypt = MsgCrypt::new("pamtest", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "wxb11529c136998cb6")?;
-/// let sent = dangerous::encrypt_msg_with_random(&crypt, "我是中文abcd123", "1409304348", "xxxxxx", b"aaaabbbbccccdddd")?;
+/// let sent = dangerous::encrypt_msg_with_random(&crypt, "我是中文abcd123", Stamp::from_parts("1409304348", "xxxxxx"), b"aaaabbbbccccdddd")?;
 /// assert_eq!(
 ///     sent.encrypt(),
 ///     "jn1L23DB+6ELqJ+6bruv21Y6MD7KeIfP82D6gU39rmkgczbWwt5+3bnyg5K55bgVtVzd832WzZGMhkP72vVOfg=="
@@ -34,9 +34,8 @@ use crate::msg_crypt::EncryptedMsg;
 pub fn encrypt_msg_with_random(
     crypt: &MsgCrypt,
     msg: &str,
-    timestamp: &str,
-    nonce: &str,
+    stamp: Stamp<'_>,
     random: &[u8; 16],
 ) -> Result<EncryptedMsg, Error> {
-    crypt.sender()?.seal(msg, random, timestamp, nonce)
+    crypt.sender()?.seal(msg, random, stamp)
 }

@@ -197,7 +197,7 @@ pub enum Error {
     /// reply with no article or more than the platform shows, no recipient
     /// (`wxbizmsgcrypt-callback`'s `reply::Reply::render`); an AI-bot reply's stream over
     /// 20480 bytes, images where they cannot go, a feedback id, task id or card list over its
-    /// limit (its `aibot::Reply::render`); a reply of the other format. Code `-40011`, like a reply field XML cannot carry. The reply is refused rather
+    /// limit (its `aibot::Reply::render`). Code `-40011`, like a reply field XML cannot carry. The reply is refused rather
     /// than truncated.
     #[error("invalid reply: {0}")]
     InvalidReply(ReplyFault),
@@ -346,10 +346,6 @@ pub enum ReplyFault {
     /// digits, letters, `_`, `-` and `@`.
     #[error("a task_id that is empty, too long, or not of digits, letters, _, - and @")]
     InvalidTaskId,
-    /// A reply of the other format: a passive XML reply to an AI-bot callback, or an AI-bot
-    /// reply to an XML one.
-    #[error("a reply of the other format (XML or AI bot)")]
-    NotThisFormat,
     /// A template card's list is longer than the platform shows.
     #[error("more than {limit} items in {field}")]
     TooManyCardItems {

@@ -14,6 +14,7 @@ mod msg_crypt;
 mod plain;
 mod query;
 mod signed;
+mod stamp;
 #[cfg(feature = "xml")]
 #[doc(hidden)]
 pub mod strict_xml;
@@ -26,6 +27,7 @@ pub use msg_crypt::{Decrypted, EncryptedMsg, KeyUsed, MsgCrypt, MsgCryptBuilder}
 pub use plain::{check_timestamp, verify_plain_signature};
 pub use query::CallbackQuery;
 pub use signed::Signed;
+pub use stamp::Stamp;
 
 /// What `wxbizmsgcrypt-callback` shares with this crate and users must not rely on: no semver
 /// promise, which is why that crate pins this one's exact version (as serde does its derive).

@@ -117,6 +117,11 @@ impl MediaKey {
     pub fn new(key: &str) -> Result<MediaKey, Error> {
         Ok(MediaKey { key: AesKey::from_media_key(key)? })
     }
+
+    /// The media key of a key already decoded (the one that opened a message).
+    pub(crate) fn from_aes_key(key: AesKey) -> MediaKey {
+        MediaKey { key }
+    }
 }
 
 impl fmt::Debug for MediaKey {

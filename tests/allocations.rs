@@ -13,6 +13,7 @@ fn signed(msg_signature: &str) -> Signed<'_> {
 mod counting;
 
 use counting::{allocations_in, cost_of};
+use wxbizmsgcrypt::Stamp;
 
 #[global_allocator]
 static GLOBAL: counting::Counting = counting::Counting;
@@ -27,7 +28,7 @@ fn fixture(len: usize) -> (MsgCrypt, String, wxbizmsgcrypt::EncryptedMsg) {
     )
     .unwrap();
     let msg: String = "企业微信 hello ".chars().cycle().take(len / 2).collect();
-    let sent = crypt.encrypt_msg(&msg, "1409659813", "1372623149").unwrap();
+    let sent = crypt.encrypt_msg(&msg, Stamp::from_parts("1409659813", "1372623149")).unwrap();
     (crypt, msg, sent)
 }
 
@@ -97,12 +98,21 @@ fn xml_encrypt_reply_allocates_only_the_body_it_returns() {
     let message: Decrypted =
         crypt.decrypt_msg(signed(sent.msg_signature()), sent.encrypt()).unwrap();
     let reply = |len: usize| "回复 reply ".chars().cycle().take(len / 2).collect::<String>();
-    let _ = wxbizmsgcrypt::xml::encrypt_reply(&message, &reply(64 * 1024), "1409659814", "42");
+    let _ = wxbizmsgcrypt::xml::encrypt_reply(
+        &message,
+        &reply(64 * 1024),
+        Stamp::from_parts("1409659814", "42"),
+    );
     for len in SIZES.into_iter().rev() {
         let reply = reply(len);
         let mut body = String::new();
         let n = allocations_in(|| {
-            body = wxbizmsgcrypt::xml::encrypt_reply(&message, &reply, "1409659814", "42").unwrap();
+            body = wxbizmsgcrypt::xml::encrypt_reply(
+                &message,
+                &reply,
+                Stamp::from_parts("1409659814", "42"),
+            )
+            .unwrap();
         });
         assert_eq!(n, 1, "{len} bytes: {n} allocations");
         let encrypt = wxbizmsgcrypt::xml::read_encrypt(&body).unwrap();

@@ -8,6 +8,7 @@ mod common;
 use common::{Plain, bare_ciphertext, frame, pkcs7_32, seal_raw, sign, signed, vectors};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use wxbizmsgcrypt::Stamp;
 use wxbizmsgcrypt::{Error, KeyUsed, MsgCrypt, check_timestamp, json, verify_plain_signature, xml};
 
 const TOKEN: &str = "QDG6eK";
@@ -31,13 +32,13 @@ fn any_of_several_receive_ids_matches_and_others_do_not() {
         .build()
         .unwrap();
     for rid in ["ww-suite", "ww-corp-a"] {
-        let sent = sender(NEW_KEY, rid).encrypt_msg("hi", TS, NONCE).unwrap();
+        let sent = sender(NEW_KEY, rid).encrypt_msg("hi", Stamp::from_parts(TS, NONCE)).unwrap();
         let got =
             crypt.decrypt_msg(signed(sent.msg_signature(), TS, NONCE), sent.encrypt()).unwrap();
         assert_eq!((got.message(), got.receive_id()), ("hi", rid));
     }
     for rid in ["ww-corp-b", "", "ww-suit", "ww-suitee"] {
-        let sent = sender(NEW_KEY, rid).encrypt_msg("hi", TS, NONCE).unwrap();
+        let sent = sender(NEW_KEY, rid).encrypt_msg("hi", Stamp::from_parts(TS, NONCE)).unwrap();
         let err = crypt
             .decrypt_msg(signed(sent.msg_signature(), TS, NONCE), sent.encrypt())
             .plain()
@@ -53,7 +54,7 @@ fn encrypt_msg_writes_the_first_receive_id() {
         .receive_id("ww-second")
         .build()
         .unwrap();
-    let sent = crypt.encrypt_msg("hi", TS, NONCE).unwrap();
+    let sent = crypt.encrypt_msg("hi", Stamp::from_parts(TS, NONCE)).unwrap();
     let plain = common::open_raw(NEW_KEY, sent.encrypt());
     assert_eq!(plain, pkcs7_32(frame(plain[..16].try_into().unwrap(), 2, b"hi", b"ww-first")));
 }
@@ -64,12 +65,12 @@ fn encrypt_msg_writes_the_first_receive_id() {
 fn any_receive_id_returns_it_instead_of_checking_it() {
     let crypt = MsgCrypt::builder(TOKEN, NEW_KEY).any_receive_id().build().unwrap();
     for rid in ["ww-corp-a", "ww-corp-b", "", "企业"] {
-        let sent = sender(NEW_KEY, rid).encrypt_msg("hi", TS, NONCE).unwrap();
+        let sent = sender(NEW_KEY, rid).encrypt_msg("hi", Stamp::from_parts(TS, NONCE)).unwrap();
         let got =
             crypt.decrypt_msg(signed(sent.msg_signature(), TS, NONCE), sent.encrypt()).unwrap();
         assert_eq!((got.message(), got.receive_id()), ("hi", rid));
         // The reply goes back with the receive id of the message it answers.
-        let reply = got.encrypt_reply("ok", "1", "2").unwrap();
+        let reply = got.encrypt_reply("ok", Stamp::from_parts("1", "2")).unwrap();
         assert_eq!(
             sender(NEW_KEY, rid)
                 .decrypt_msg(signed(reply.msg_signature(), "1", "2"), reply.encrypt())
@@ -83,7 +84,7 @@ fn any_receive_id_returns_it_instead_of_checking_it() {
 #[test]
 fn any_receive_id_still_checks_signature_and_frame() {
     let crypt = MsgCrypt::builder(TOKEN, NEW_KEY).any_receive_id().build().unwrap();
-    let sent = sender(NEW_KEY, "ww1").encrypt_msg("hi", TS, NONCE).unwrap();
+    let sent = sender(NEW_KEY, "ww1").encrypt_msg("hi", Stamp::from_parts(TS, NONCE)).unwrap();
     assert_eq!(
         crypt.decrypt_msg(signed(sent.msg_signature(), TS, "other"), sent.encrypt()).plain(),
         Err(Error::SignatureMismatch)
@@ -123,11 +124,11 @@ fn a_receive_id_must_be_configured_or_waived_explicitly() {
     let err = MsgCrypt::builder(TOKEN, NEW_KEY).build().unwrap_err();
     assert_eq!((err.clone(), err.code()), (Error::ReceiveIdRequired, -40005));
     let any = MsgCrypt::builder(TOKEN, NEW_KEY).any_receive_id().build().unwrap();
-    assert_eq!(any.encrypt_msg("hi", TS, NONCE), Err(Error::ReceiveIdRequired));
+    assert_eq!(any.encrypt_msg("hi", Stamp::from_parts(TS, NONCE)), Err(Error::ReceiveIdRequired));
     // With an explicit id as well, encrypt_msg has one to write.
     let both =
         MsgCrypt::builder(TOKEN, NEW_KEY).any_receive_id().receive_id("ww1").build().unwrap();
-    let sent = both.encrypt_msg("hi", TS, NONCE).unwrap();
+    let sent = both.encrypt_msg("hi", Stamp::from_parts(TS, NONCE)).unwrap();
     assert_eq!(
         sender(NEW_KEY, "ww1")
             .decrypt_msg(signed(sent.msg_signature(), TS, NONCE), sent.encrypt())
@@ -145,7 +146,7 @@ fn rotating() -> MsgCrypt {
 
 #[test]
 fn a_message_in_the_current_key_uses_the_current_key() {
-    let sent = sender(NEW_KEY, "ww1").encrypt_msg("hi", TS, NONCE).unwrap();
+    let sent = sender(NEW_KEY, "ww1").encrypt_msg("hi", Stamp::from_parts(TS, NONCE)).unwrap();
     let got =
         rotating().decrypt_msg(signed(sent.msg_signature(), TS, NONCE), sent.encrypt()).unwrap();
     assert_eq!((got.message(), got.key_used()), ("hi", KeyUsed::Current));
@@ -158,7 +159,7 @@ fn a_message_in_the_previous_key_falls_back_and_the_reply_uses_the_previous_key(
     let crypt = rotating();
     for len in [0, 1, 31, 32, 33, 4096] {
         let msg = "m".repeat(len);
-        let sent = old.encrypt_msg(&msg, TS, NONCE).unwrap();
+        let sent = old.encrypt_msg(&msg, Stamp::from_parts(TS, NONCE)).unwrap();
         assert!(
             new_only
                 .decrypt_msg(signed(sent.msg_signature(), TS, NONCE), sent.encrypt())
@@ -176,7 +177,7 @@ fn a_message_in_the_previous_key_falls_back_and_the_reply_uses_the_previous_key(
             msg
         );
 
-        let reply = got.encrypt_reply("reply", "1", "2").unwrap();
+        let reply = got.encrypt_reply("reply", Stamp::from_parts("1", "2")).unwrap();
         assert_eq!(
             old.decrypt_msg(signed(reply.msg_signature(), "1", "2"), reply.encrypt())
                 .plain()
@@ -193,7 +194,7 @@ fn a_message_in_the_previous_key_falls_back_and_the_reply_uses_the_previous_key(
 
 #[test]
 fn rotation_with_a_wrong_signature_is_still_40001() {
-    let sent = sender(OLD_KEY, "ww1").encrypt_msg("hi", TS, NONCE).unwrap();
+    let sent = sender(OLD_KEY, "ww1").encrypt_msg("hi", Stamp::from_parts(TS, NONCE)).unwrap();
     let err = rotating()
         .decrypt_msg(signed(sent.msg_signature(), TS, "other-nonce"), sent.encrypt())
         .plain()
@@ -242,9 +243,9 @@ fn when_both_keys_fail_the_current_keys_error_is_reported() {
 fn a_decrypted_message_replies_with_the_token_of_the_crypt_that_verified_it() {
     let a = MsgCrypt::new("token-a", NEW_KEY, "ww1").unwrap();
     let b = MsgCrypt::new("token-b", NEW_KEY, "ww1").unwrap();
-    let sent = a.encrypt_msg("hi", TS, NONCE).unwrap();
+    let sent = a.encrypt_msg("hi", Stamp::from_parts(TS, NONCE)).unwrap();
     let from_a = a.decrypt_msg(signed(sent.msg_signature(), TS, NONCE), sent.encrypt()).unwrap();
-    let reply = from_a.encrypt_reply("ok", "1", "2").unwrap();
+    let reply = from_a.encrypt_reply("ok", Stamp::from_parts("1", "2")).unwrap();
     // Signed with a's token, checked with the test's own SHA-1.
     assert_eq!(reply.msg_signature(), sign(&["token-a", "1", "2", reply.encrypt()]));
     assert_ne!(reply.msg_signature(), sign(&["token-b", "1", "2", reply.encrypt()]));
@@ -253,7 +254,7 @@ fn a_decrypted_message_replies_with_the_token_of_the_crypt_that_verified_it() {
         Error::SignatureMismatch
     );
     // The envelopes sign with it too.
-    let body = xml::encrypt_reply(&from_a, "ok", "1", "2").unwrap();
+    let body = xml::encrypt_reply(&from_a, "ok", Stamp::from_parts("1", "2")).unwrap();
     let encrypt = xml::read_encrypt(&body).unwrap();
     assert!(body.contains(&sign(&["token-a", "1", "2", &encrypt])));
 }
@@ -262,13 +263,14 @@ fn a_decrypted_message_replies_with_the_token_of_the_crypt_that_verified_it() {
 fn previous_key_with_any_receive_id() {
     let crypt =
         MsgCrypt::builder(TOKEN, NEW_KEY).previous_key(OLD_KEY).any_receive_id().build().unwrap();
-    let sent = sender(OLD_KEY, "ww-corp-z").encrypt_msg("hi", TS, NONCE).unwrap();
+    let sent =
+        sender(OLD_KEY, "ww-corp-z").encrypt_msg("hi", Stamp::from_parts(TS, NONCE)).unwrap();
     let got = crypt.decrypt_msg(signed(sent.msg_signature(), TS, NONCE), sent.encrypt()).unwrap();
     assert_eq!(
         (got.message(), got.receive_id(), got.key_used()),
         ("hi", "ww-corp-z", KeyUsed::Previous)
     );
-    let reply = got.encrypt_reply("ok", "1", "2").unwrap();
+    let reply = got.encrypt_reply("ok", Stamp::from_parts("1", "2")).unwrap();
     let back = sender(OLD_KEY, "ww-corp-z")
         .decrypt_msg(signed(reply.msg_signature(), "1", "2"), reply.encrypt())
         .plain();
@@ -320,12 +322,12 @@ fn adapters_have_the_detailed_and_reply_entry_points() {
     let crypt =
         MsgCrypt::builder(TOKEN, NEW_KEY).previous_key(OLD_KEY).any_receive_id().build().unwrap();
     let old = sender(OLD_KEY, "ww9");
-    let sent = old.encrypt_msg("<xml/>", TS, NONCE).unwrap();
+    let sent = old.encrypt_msg("<xml/>", Stamp::from_parts(TS, NONCE)).unwrap();
 
     let xml_body = xml::render_reply(&sent).unwrap();
     let got = xml::decrypt_msg(&crypt, signed(sent.msg_signature(), TS, NONCE), &xml_body).unwrap();
     assert_eq!((got.receive_id(), got.key_used()), ("ww9", KeyUsed::Previous));
-    let body = xml::encrypt_reply(&got, "r", "1", "2").unwrap();
+    let body = xml::encrypt_reply(&got, "r", Stamp::from_parts("1", "2")).unwrap();
     let encrypt = xml::read_encrypt(&body).unwrap();
     assert_eq!(
         old.decrypt_msg(signed(&sign(&[TOKEN, "1", "2", &encrypt]), "1", "2"), &encrypt)
@@ -340,8 +342,8 @@ fn adapters_have_the_detailed_and_reply_entry_points() {
             .unwrap();
     assert_eq!(got.message(), "<xml/>");
     for body in [
-        json::encrypt_reply(&got, "r", "1", "2").unwrap(),
-        json::encrypt_reply_wechat(&got, "r", "1", "2").unwrap(),
+        json::encrypt_reply(&got, "r", Stamp::from_parts("1", "2")).unwrap(),
+        json::encrypt_reply_wechat(&got, "r", Stamp::from_parts("1", "2")).unwrap(),
     ] {
         let encrypt = json::read_encrypt(&body).unwrap();
         assert_eq!(
@@ -352,7 +354,7 @@ fn adapters_have_the_detailed_and_reply_entry_points() {
         );
     }
     assert_eq!(
-        json::encrypt_reply_wechat(&got, "r", "soon", "2"),
+        json::encrypt_reply_wechat(&got, "r", Stamp::from_parts("soon", "2")),
         Err(Error::ReplyTimestampNotNumeric)
     );
 }
@@ -360,7 +362,9 @@ fn adapters_have_the_detailed_and_reply_entry_points() {
 #[test]
 fn decrypted_and_builder_debug_redact_secrets() {
     let crypt = rotating();
-    let sent = sender(OLD_KEY, "ww1").encrypt_msg("top-secret-message", TS, NONCE).unwrap();
+    let sent = sender(OLD_KEY, "ww1")
+        .encrypt_msg("top-secret-message", Stamp::from_parts(TS, NONCE))
+        .unwrap();
     let got = crypt.decrypt_msg(signed(sent.msg_signature(), TS, NONCE), sent.encrypt()).unwrap();
     let dbg = format!("{got:?} {crypt:?}");
     for secret in ["top-secret-message", TOKEN, NEW_KEY, OLD_KEY] {

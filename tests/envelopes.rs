@@ -8,6 +8,7 @@ mod common;
 use std::borrow::Cow;
 
 use common::{Plain, Vector, signed, vectors};
+use wxbizmsgcrypt::Stamp;
 use wxbizmsgcrypt::{EncryptedMsg, EnvelopeFault, Error, MsgCrypt, json, xml};
 
 fn crypt(v: &Vector) -> MsgCrypt {
@@ -75,8 +76,7 @@ fn the_wechat_miniprogram_reply_vector_renders_to_the_documented_values() {
     let reply = wxbizmsgcrypt::dangerous::encrypt_msg_with_random(
         &crypt(&v),
         &v.expected_plaintext,
-        &v.timestamp,
-        &v.nonce,
+        Stamp::from_parts(&v.timestamp, &v.nonce),
         &random,
     )
     .unwrap();
@@ -139,9 +139,12 @@ fn xml_empty_encrypt_reads_as_empty_and_then_fails_in_the_core() {
         assert_eq!(xml::read_encrypt(body).unwrap(), "", "{body:?}");
     }
     let c = sample();
-    let err =
-        xml::decrypt_msg(&c, signed(&c.sign("1", "2", ""), "1", "2"), "<xml><Encrypt/></xml>")
-            .plain();
+    let err = xml::decrypt_msg(
+        &c,
+        signed(&c.sign(Stamp::from_parts("1", "2"), ""), "1", "2"),
+        "<xml><Encrypt/></xml>",
+    )
+    .plain();
     assert_eq!(err, Err(Error::InvalidCiphertextLength));
 }
 
@@ -272,10 +275,10 @@ fn json_decrypt_reports_a_raw_control_character_as_malformed_even_when_signed() 
     // the signature verifies and only the envelope fault can be reported: -40002, not the
     // -40010 that base64 would give (`decrypt_msg` checks for it only after a failure).
     let c = sample();
-    let sent = c.encrypt_msg("hi", "1409659813", "1372623149").unwrap();
+    let sent = c.encrypt_msg("hi", Stamp::from_parts("1409659813", "1372623149")).unwrap();
     for control in ["\u{1}", "\t", "\n", "\u{1f}"] {
         let text = format!("{}{control}", sent.encrypt());
-        let signature = c.sign("1409659813", "1372623149", &text);
+        let signature = c.sign(Stamp::from_parts("1409659813", "1372623149"), &text);
         let body = format!(r#"{{"encrypt":"{text}"}}"#);
         let expected = Err(fault(EnvelopeFault::NotWellFormed));
         assert_eq!(
@@ -287,7 +290,7 @@ fn json_decrypt_reports_a_raw_control_character_as_malformed_even_when_signed() 
     }
     // The same signed text with the control character escaped is well-formed JSON: base64 refuses it.
     let text = format!("{}\u{1}", sent.encrypt());
-    let signature = c.sign("1409659813", "1372623149", &text);
+    let signature = c.sign(Stamp::from_parts("1409659813", "1372623149"), &text);
     let body = format!(r#"{{"encrypt":"{}\u0001"}}"#, sent.encrypt());
     let got = json::decrypt_msg(&c, signed(&signature, "1409659813", "1372623149"), &body).plain();
     assert_eq!(got, Err(Error::InvalidBase64));
@@ -339,7 +342,11 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
 // --- replies -------------------------------------------------------------------------------
 
 fn reply(c: &MsgCrypt, timestamp: &str, nonce: &str) -> EncryptedMsg {
-    c.encrypt_msg("<xml><Content><![CDATA[回复]]></Content></xml>", timestamp, nonce).unwrap()
+    c.encrypt_msg(
+        "<xml><Content><![CDATA[回复]]></Content></xml>",
+        Stamp::from_parts(timestamp, nonce),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -429,24 +436,26 @@ fn xml_reply_with_hostile_values_is_well_formed_and_reads_back() {
 fn xml_encrypt_writes_what_render_reply_writes() {
     let c = sample();
     let decrypted = {
-        let sent = c.encrypt_msg("question", "1", "2").unwrap();
+        let sent = c.encrypt_msg("question", Stamp::from_parts("1", "2")).unwrap();
         c.decrypt_msg(signed(sent.msg_signature(), "1", "2"), sent.encrypt()).unwrap()
     };
     for value in HOSTILE {
         for (timestamp, nonce) in [("1409659813", value), (value, "1372623149"), (value, value)] {
             for reply_text in ["", "回复", &"x".repeat(5000)] {
                 let bodies = [
-                    c.encrypt_msg(reply_text, timestamp, nonce)
+                    c.encrypt_msg(reply_text, Stamp::from_parts(timestamp, nonce))
                         .and_then(|sent| xml::render_reply(&sent))
                         .unwrap(),
-                    xml::encrypt_reply(&decrypted, reply_text, timestamp, nonce).unwrap(),
+                    xml::encrypt_reply(&decrypted, reply_text, Stamp::from_parts(timestamp, nonce))
+                        .unwrap(),
                 ];
                 for body in bodies {
                     let [encrypt, signature, ts, n] = parse_xml_reply(&body);
                     assert_eq!((ts.as_str(), n.as_str()), (timestamp, nonce));
                     // What render_reply writes after the signature depends on the timestamp
                     // and nonce only; before it, the ciphertext and signature in CDATA.
-                    let other = c.encrypt_msg("placeholder", timestamp, nonce).unwrap();
+                    let other =
+                        c.encrypt_msg("placeholder", Stamp::from_parts(timestamp, nonce)).unwrap();
                     let rendered = xml::render_reply(&other).unwrap();
                     let tail = &rendered[rendered.find("</MsgSignature>").unwrap()..];
                     let expected = format!(
@@ -462,7 +471,8 @@ fn xml_encrypt_writes_what_render_reply_writes() {
     }
     // A field XML cannot carry is refused the same way.
     assert_eq!(
-        c.encrypt_msg("x", "1", "\u{1}").and_then(|sent| xml::render_reply(&sent)),
+        c.encrypt_msg("x", Stamp::from_parts("1", "\u{1}"))
+            .and_then(|sent| xml::render_reply(&sent)),
         Err(Error::ReplyFieldNotRepresentable)
     );
 }
@@ -493,13 +503,14 @@ fn xml_reply_refuses_characters_xml_cannot_carry() {
     let c = sample();
     for value in ["\u{0}", "a\u{1}b", "\u{b}", "\u{1f}", "\u{fffe}"] {
         let err = c
-            .encrypt_msg("hi", "1409659813", value)
+            .encrypt_msg("hi", Stamp::from_parts("1409659813", value))
             .and_then(|sent| xml::render_reply(&sent))
             .unwrap_err();
         assert_eq!(err, Error::ReplyFieldNotRepresentable, "{value:?}");
         assert_eq!(err.code(), -40011);
         assert_eq!(
-            c.encrypt_msg("hi", value, "n").and_then(|sent| xml::render_reply(&sent)),
+            c.encrypt_msg("hi", Stamp::from_parts(value, "n"))
+                .and_then(|sent| xml::render_reply(&sent)),
             Err(Error::ReplyFieldNotRepresentable)
         );
     }
@@ -510,15 +521,17 @@ fn wechat_json_reply_needs_a_canonical_numeric_timestamp() {
     let c = sample();
     for ts in ["", "abc", "0123", "-1", "+1", "1.5", "1e9", " 1", "99999999999999999999999"] {
         let err = c
-            .encrypt_msg("hi", ts, "n")
+            .encrypt_msg("hi", Stamp::from_parts(ts, "n"))
             .and_then(|sent| json::render_reply_wechat(&sent))
             .unwrap_err();
         assert_eq!(err, Error::ReplyTimestampNotNumeric, "{ts:?}");
         assert_eq!(err.code(), -40011);
     }
     for ts in ["0", "1713424427", "18446744073709551615"] {
-        let body =
-            c.encrypt_msg("hi", ts, "n").and_then(|sent| json::render_reply_wechat(&sent)).unwrap();
+        let body = c
+            .encrypt_msg("hi", Stamp::from_parts(ts, "n"))
+            .and_then(|sent| json::render_reply_wechat(&sent))
+            .unwrap();
         assert!(body.contains(&format!("\"TimeStamp\":{ts},")), "{body}");
     }
 }
@@ -526,12 +539,19 @@ fn wechat_json_reply_needs_a_canonical_numeric_timestamp() {
 #[test]
 fn adapter_encrypt_msg_round_trips() {
     let c = sample();
-    let body = c.encrypt_msg("ok", "1", "2").and_then(|sent| xml::render_reply(&sent)).unwrap();
+    let body = c
+        .encrypt_msg("ok", Stamp::from_parts("1", "2"))
+        .and_then(|sent| xml::render_reply(&sent))
+        .unwrap();
     let sig = parse_xml_reply(&body)[1].clone();
     assert_eq!(xml::decrypt_msg(&c, signed(&sig, "1", "2"), &body).plain().unwrap(), "ok");
     for body in [
-        c.encrypt_msg("ok", "1", "2").and_then(|sent| json::render_reply(&sent)).unwrap(),
-        c.encrypt_msg("ok", "1", "2").and_then(|sent| json::render_reply_wechat(&sent)).unwrap(),
+        c.encrypt_msg("ok", Stamp::from_parts("1", "2"))
+            .and_then(|sent| json::render_reply(&sent))
+            .unwrap(),
+        c.encrypt_msg("ok", Stamp::from_parts("1", "2"))
+            .and_then(|sent| json::render_reply_wechat(&sent))
+            .unwrap(),
     ] {
         let parsed: serde_json::Value = serde_json::from_str(&body).unwrap();
         let sig =
@@ -547,7 +567,7 @@ fn adapter_encrypt_msg_round_trips() {
 fn a_reply_envelope_is_rendered_only_if_it_reads_back() {
     let crypt = MsgCrypt::new("tok3n", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "").unwrap();
     let ampersands = format!("1700000000{}", "&".repeat(160));
-    let sent = crypt.encrypt_msg("hi", &ampersands, "1700000001").unwrap();
+    let sent = crypt.encrypt_msg("hi", Stamp::from_parts(&ampersands, "1700000001")).unwrap();
     assert_eq!(xml::render_reply(&sent), Err(Error::ReplyFieldNotRepresentable));
     let signed = wxbizmsgcrypt::Signed {
         msg_signature: sent.msg_signature(),
@@ -556,21 +576,22 @@ fn a_reply_envelope_is_rendered_only_if_it_reads_back() {
     };
     let decrypted = crypt.decrypt_msg(signed, sent.encrypt()).unwrap();
     assert_eq!(
-        xml::encrypt_reply(&decrypted, "hi", &ampersands, "n"),
+        xml::encrypt_reply(&decrypted, "hi", Stamp::from_parts(&ampersands, "n")),
         Err(Error::ReplyFieldNotRepresentable)
     );
     // Found by the same target after the budget tightened: quotes are escaped too (`&apos;`,
     // `&quot;`), and a timestamp of 100 apostrophes is as much markup.
     let quotes = format!("1700000000{}", "'".repeat(100));
-    let sent = crypt.encrypt_msg("hi", &quotes, "1700000001").unwrap();
+    let sent = crypt.encrypt_msg("hi", Stamp::from_parts(&quotes, "1700000001")).unwrap();
     assert_eq!(xml::render_reply(&sent), Err(Error::ReplyFieldNotRepresentable));
     for (timestamp, nonce) in
         [("17&00", "a<b"), ("1700000000", "]]>]]>"), ("1\r2", "&&&"), ("1'2\"3", "n")]
     {
-        let sent = crypt.encrypt_msg("hi", timestamp, nonce).unwrap();
+        let sent = crypt.encrypt_msg("hi", Stamp::from_parts(timestamp, nonce)).unwrap();
         let body = xml::render_reply(&sent).unwrap();
         assert_eq!(xml::read_encrypt(&body).unwrap(), sent.encrypt(), "{timestamp:?} {nonce:?}");
-        let body = xml::encrypt_reply(&decrypted, "hi", timestamp, nonce).unwrap();
+        let body =
+            xml::encrypt_reply(&decrypted, "hi", Stamp::from_parts(timestamp, nonce)).unwrap();
         assert!(xml::read_encrypt(&body).is_ok(), "{timestamp:?} {nonce:?}");
     }
 }

@@ -6,6 +6,7 @@ mod common;
 
 use common::{Plain, Vector, bare_ciphertext, signed, vectors};
 use wxbizmsgcrypt::MsgCrypt;
+use wxbizmsgcrypt::Stamp;
 
 fn crypt(v: &Vector) -> MsgCrypt {
     MsgCrypt::new(&v.token, &v.encoding_aes_key, &v.receive_id)
@@ -64,8 +65,7 @@ fn vectors_with_random_prefix_encrypt_byte_for_byte() {
         let sent = wxbizmsgcrypt::dangerous::encrypt_msg_with_random(
             &crypt(&v),
             &v.expected_plaintext,
-            &v.timestamp,
-            &v.nonce,
+            Stamp::from_parts(&v.timestamp, &v.nonce),
             &random,
         )
         .unwrap_or_else(|e| panic!("{}: {e}", v.name));

@@ -7,6 +7,7 @@ mod common;
 use common::{Plain, signed};
 
 use proptest::prelude::*;
+use wxbizmsgcrypt::Stamp;
 use wxbizmsgcrypt::{CallbackQuery, MsgCrypt, check_timestamp, json, verify_plain_signature, xml};
 
 const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
@@ -32,7 +33,7 @@ proptest! {
     fn core_round_trip(msg in any_message(), rid in ".{0,24}", random in any::<[u8; 16]>(),
                        ts in ".{0,16}", nonce in ".{0,16}") {
         let c = crypt(&rid);
-        let sent = wxbizmsgcrypt::dangerous::encrypt_msg_with_random(&c, &msg, &ts, &nonce, &random).unwrap();
+        let sent = wxbizmsgcrypt::dangerous::encrypt_msg_with_random(&c, &msg, Stamp::from_parts(&ts, &nonce), &random).unwrap();
         // Independently: the wire format is random ‖ len ‖ msg ‖ rid, PKCS#7 to 32 bytes.
         let expected = common::pkcs7_32(common::frame(&random, msg.len() as u32, msg.as_bytes(), rid.as_bytes()));
         prop_assert_eq!(common::open_raw(KEY, sent.encrypt()), expected);
@@ -41,7 +42,7 @@ proptest! {
         let detailed = c.decrypt_msg(signed(sent.msg_signature(), &ts, &nonce), sent.encrypt()).unwrap();
         prop_assert_eq!((detailed.message(), detailed.receive_id()), (msg.as_str(), rid.as_str()));
         // The reply made from it goes back with the same key and receive id, checked independently.
-        let reply = detailed.encrypt_reply(&msg, &ts, &nonce).unwrap();
+        let reply = detailed.encrypt_reply(&msg, Stamp::from_parts(&ts, &nonce)).unwrap();
         let plain = common::open_raw(KEY, reply.encrypt());
         let random: [u8; 16] = plain[..16].try_into().unwrap();
         let expected = common::pkcs7_32(common::frame(&random, msg.len() as u32, msg.as_bytes(), rid.as_bytes()));
@@ -54,9 +55,9 @@ proptest! {
     #[test]
     fn xml_encrypt_reply_is_render_reply_of_the_same_reply(msg in any_message(), ts in ".{0,16}", nonce in ".{0,16}") {
         let c = crypt("ww1");
-        let sent = c.encrypt_msg("<xml/>", "1", "2").unwrap();
+        let sent = c.encrypt_msg("<xml/>", Stamp::from_parts("1", "2")).unwrap();
         let decrypted = c.decrypt_msg(signed(sent.msg_signature(), "1", "2"), sent.encrypt()).unwrap();
-        match xml::encrypt_reply(&decrypted, &msg, &ts, &nonce) {
+        match xml::encrypt_reply(&decrypted, &msg, Stamp::from_parts(&ts, &nonce)) {
             Ok(body) => {
                 let encrypt = xml::read_encrypt(&body).unwrap();
                 let sig = common::sign(&["tok3n", &ts, &nonce, &encrypt]);
@@ -75,7 +76,7 @@ proptest! {
     #[test]
     fn xml_round_trip(msg in any_message(), rid in "[a-z0-9]{0,18}", ts in ".{0,16}", nonce in ".{0,16}") {
         let c = crypt(&rid);
-        let sent = c.encrypt_msg(&msg, &ts, &nonce).unwrap();
+        let sent = c.encrypt_msg(&msg, Stamp::from_parts(&ts, &nonce)).unwrap();
         match xml::render_reply(&sent) {
             Ok(body) => {
                 prop_assert_eq!(xml::read_encrypt(&body).unwrap(), sent.encrypt());
@@ -97,7 +98,7 @@ proptest! {
     #[test]
     fn json_round_trip(msg in any_message(), rid in ".{0,18}", ts in "[0-9]{1,10}", nonce in ".{0,16}") {
         let c = crypt(&rid);
-        let sent = c.encrypt_msg(&msg, &ts, &nonce).unwrap();
+        let sent = c.encrypt_msg(&msg, Stamp::from_parts(&ts, &nonce)).unwrap();
         let body = json::render_reply(&sent).unwrap();
         prop_assert_eq!(json::read_encrypt(&body).unwrap(), sent.encrypt());
         prop_assert_eq!(json::decrypt_msg(&c, signed(sent.msg_signature(), &ts, &nonce), &body).plain().unwrap(), msg.clone());
@@ -128,7 +129,7 @@ proptest! {
             // `decrypt_msg` reads the body as `read_encrypt` does. The signature is over the
             // raw text, so that a text the reader refuses would otherwise verify and reach base64.
             let c = crypt("ww1");
-            let sig = c.sign("1", "2", &content.replace(' ', "+"));
+            let sig = c.sign(Stamp::from_parts("1", "2"), &content.replace(' ', "+"));
             let expected = json::read_encrypt(&body).and_then(|text| c.decrypt_msg(signed(&sig, "1", "2"), &text).plain());
             prop_assert_eq!(json::decrypt_msg(&c, signed(&sig, "1", "2"), &body).plain(), expected, "{}", body);
         }
@@ -144,11 +145,11 @@ proptest! {
             let _ = crypt.decrypt_msg_into(signed(&a, &b, &c), &d, &mut Vec::new());
             let _ = crypt.decrypt_msg(signed(&a, &b, &c), &d);
             // With a correct signature, so that base64, AES and framing see the input too.
-            let sig = crypt.sign(&b, &c, &d.replace(' ', "+"));
+            let sig = crypt.sign(Stamp::from_parts(&b, &c), &d.replace(' ', "+"));
             let _ = crypt.decrypt_msg(signed(&sig, &b, &c), &d).plain();
             let _ = xml::decrypt_msg(&crypt, signed(&a, &b, &c), &d).plain();
             let _ = json::decrypt_msg(&crypt, signed(&a, &b, &c), &d).plain();
-            let _ = crypt.encrypt_msg(&d, &a, &b).map(|sent| (xml::render_reply(&sent), json::render_reply(&sent), json::render_reply_wechat(&sent)));
+            let _ = crypt.encrypt_msg(&d, Stamp::from_parts(&a, &b)).map(|sent| (xml::render_reply(&sent), json::render_reply(&sent), json::render_reply_wechat(&sent)));
         }
         let _ = xml::read_encrypt(&d);
         let _ = json::read_encrypt(&d);
@@ -164,7 +165,7 @@ proptest! {
         use base64::Engine;
         let encrypt = base64::engine::general_purpose::STANDARD.encode(&bytes);
         let c = crypt("ww1");
-        let sig = c.sign("1", "2", &encrypt);
+        let sig = c.sign(Stamp::from_parts("1", "2"), &encrypt);
         let got = c.decrypt_msg(signed(&sig, "1", "2"), &encrypt).plain();
         prop_assert!(got.is_err() || bytes.len() % 16 == 0, "{got:?}");
     }

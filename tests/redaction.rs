@@ -4,6 +4,7 @@
 mod common;
 
 use common::{Plain, frame, pkcs7_32, seal_raw, sign, signed};
+use wxbizmsgcrypt::Stamp;
 use wxbizmsgcrypt::{Error, MsgCrypt};
 
 const TOKEN: &str = "SuperSecretTokenValue";
@@ -40,7 +41,7 @@ fn errors_from_real_failures_leak_nothing() {
         let sig = sign(&[TOKEN, ts, nonce, &encrypt]);
         crypt.decrypt_msg(signed(&sig, ts, nonce), &encrypt).plain().unwrap_err()
     };
-    let good = crypt.encrypt_msg(SECRET_MSG, ts, nonce).unwrap();
+    let good = crypt.encrypt_msg(SECRET_MSG, Stamp::from_parts(ts, nonce)).unwrap();
     let mut errors = vec![
         MsgCrypt::new("", KEY, RID).unwrap_err(),
         MsgCrypt::new(TOKEN, &KEY[..42], RID).unwrap_err(),

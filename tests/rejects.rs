@@ -6,6 +6,7 @@
 mod common;
 
 use common::{Plain, frame, pkcs7_32, seal_raw, sign, signed};
+use wxbizmsgcrypt::Stamp;
 use wxbizmsgcrypt::{Error, MsgCrypt};
 
 const TOKEN: &str = "QDG6eK";
@@ -164,7 +165,7 @@ fn a_signature_over_the_spaces_themselves_does_not_verify() {
     // mismatch (-40001), not an invalid base64 (-40010), although it verifies the text as sent.
     let c = crypt();
     let mangled = ECHOSTR.replace('+', " ");
-    let over_spaces = c.sign(TS, NONCE, &mangled);
+    let over_spaces = c.sign(Stamp::from_parts(TS, NONCE), &mangled);
     assert_eq!(
         c.decrypt_msg(signed(&over_spaces, TS, NONCE), &mangled).plain(),
         Err(Error::SignatureMismatch)
@@ -172,10 +173,10 @@ fn a_signature_over_the_spaces_themselves_does_not_verify() {
     // Spaces in a text that is not base64 after the replacement either: the signature decides.
     let junk = "@@ @";
     assert_eq!(
-        c.decrypt_msg(signed(&c.sign(TS, NONCE, junk), TS, NONCE), junk).plain(),
+        c.decrypt_msg(signed(&c.sign(Stamp::from_parts(TS, NONCE), junk), TS, NONCE), junk).plain(),
         Err(Error::SignatureMismatch)
     );
-    let replaced = c.sign(TS, NONCE, "@@+@");
+    let replaced = c.sign(Stamp::from_parts(TS, NONCE), "@@+@");
     assert_eq!(
         c.decrypt_msg(signed(&replaced, TS, NONCE), junk).plain(),
         Err(Error::InvalidBase64)

@@ -7,6 +7,7 @@ mod common;
 
 use common::{Plain, frame, open_raw, pkcs7_32, signed};
 use wxbizmsgcrypt::MsgCrypt;
+use wxbizmsgcrypt::Stamp;
 
 const TOKEN: &str = "tok3n";
 const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
@@ -39,8 +40,7 @@ fn round_trip_over_boundary_sizes_and_receive_ids() {
             let sent = wxbizmsgcrypt::dangerous::encrypt_msg_with_random(
                 &crypt,
                 &msg,
-                "1700000000",
-                "nonce",
+                Stamp::from_parts("1700000000", "nonce"),
                 &random,
             )
             .unwrap();
@@ -64,8 +64,8 @@ fn round_trip_over_boundary_sizes_and_receive_ids() {
 #[test]
 fn encrypt_msg_draws_fresh_random_bytes() {
     let crypt = MsgCrypt::new(TOKEN, KEY, "ww1").unwrap();
-    let a = crypt.encrypt_msg("same reply", "1", "n").unwrap();
-    let b = crypt.encrypt_msg("same reply", "1", "n").unwrap();
+    let a = crypt.encrypt_msg("same reply", Stamp::from_parts("1", "n")).unwrap();
+    let b = crypt.encrypt_msg("same reply", Stamp::from_parts("1", "n")).unwrap();
     assert_ne!(a.encrypt(), b.encrypt());
     let (ra, rb) = (open_raw(KEY, a.encrypt()), open_raw(KEY, b.encrypt()));
     assert_ne!(ra[..16], rb[..16]);
@@ -87,7 +87,7 @@ fn a_reused_buffer_gives_each_message_back() {
     let mut buf = Vec::new();
     for len in [65536, 0, 33, 4096, 1] {
         let msg = message(len);
-        let sent = crypt.encrypt_msg(&msg, "1", "n").unwrap();
+        let sent = crypt.encrypt_msg(&msg, Stamp::from_parts("1", "n")).unwrap();
         let got = crypt
             .decrypt_msg_into(signed(sent.msg_signature(), "1", "n"), sent.encrypt(), &mut buf)
             .unwrap();
@@ -98,7 +98,7 @@ fn a_reused_buffer_gives_each_message_back() {
 #[test]
 fn clones_share_the_keys_and_work_across_threads() {
     let crypt = MsgCrypt::new(TOKEN, KEY, "ww1").unwrap();
-    let sent = crypt.encrypt_msg("hello", "1", "n").unwrap();
+    let sent = crypt.encrypt_msg("hello", Stamp::from_parts("1", "n")).unwrap();
     let handles: Vec<_> = (0..4)
         .map(|_| {
             let (c, s) = (crypt.clone(), sent.clone());

@@ -6,6 +6,7 @@ use base64::Engine;
 use base64::engine::general_purpose::PAD;
 use base64::engine::{GeneralPurpose, GeneralPurposeConfig, Simd};
 use sha1::{Digest, Sha1};
+use wxbizmsgcrypt::Stamp;
 use wxbizmsgcrypt::{Decrypted, EncryptedMsg, MsgCrypt, Signed};
 
 pub const TOKEN: &str = "QDG6eK";
@@ -90,7 +91,7 @@ impl Fixture {
     /// The fixture of a given message (a reply's plaintext, say).
     pub fn with_message(msg: String, floor: &Floor) -> Fixture {
         let crypt = MsgCrypt::new(TOKEN, KEY, RID).unwrap();
-        let sent = crypt.encrypt_msg(&msg, TS, NONCE).unwrap();
+        let sent = crypt.encrypt_msg(&msg, Stamp::from_parts(TS, NONCE)).unwrap();
         let xml_body = format!(
             "<xml><ToUserName><![CDATA[{RID}]]></ToUserName><Encrypt><![CDATA[{}]]></Encrypt><AgentID><![CDATA[218]]></AgentID></xml>",
             sent.encrypt()

@@ -5,10 +5,12 @@
 //! `{"ok": …}` or `{"code": <error code>}`. Not an API: a test fixture.
 
 use std::io::{BufRead, Write};
+use std::time::{Duration, UNIX_EPOCH};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Value, json};
+use wxbizmsgcrypt::Stamp;
 use wxbizmsgcrypt::{Error, MsgCrypt, Signed, dangerous, json as json_envelope, media, xml};
 use wxbizmsgcrypt_callback::aibot;
 use wxbizmsgcrypt_callback::message::Message;
@@ -84,11 +86,11 @@ fn handle(r: &Value) -> Result<Value, Error> {
         // The reply path: decrypt the peer's request, answer it with `reply`.
         "reply_xml" => {
             let request = xml::decrypt_msg(&crypt, signed, s("body"))?;
-            json!({ "ok": xml::encrypt_reply(&request, s("reply"), reply_ts, reply_nonce)? })
+            json!({ "ok": xml::encrypt_reply(&request, s("reply"), Stamp::from_parts(reply_ts, reply_nonce))? })
         }
         "reply_json" => {
             let request = json_envelope::decrypt_msg(&crypt, signed, s("body"))?;
-            json!({ "ok": json_envelope::encrypt_reply(&request, s("reply"), reply_ts, reply_nonce)? })
+            json!({ "ok": json_envelope::encrypt_reply(&request, s("reply"), Stamp::from_parts(reply_ts, reply_nonce))? })
         }
         // A passive reply to the peer's request, rendered from `reply` (text, or one news
         // article titled with it) and sealed into the XML envelope at `now`.
@@ -99,8 +101,8 @@ fn handle(r: &Value) -> Result<Value, Error> {
                 "news" => Reply::news([Article::new(s("reply")).description(s("reply"))]),
                 _ => Reply::text(s("reply")),
             };
-            let now = r["now"].as_u64().unwrap_or_default();
-            json!({ "ok": reply.seal(&request, &message, now, reply_nonce)? })
+            let now = UNIX_EPOCH + Duration::from_secs(r["now"].as_u64().unwrap_or_default());
+            json!({ "ok": reply.seal(&request, &message, Stamp::new(now, reply_nonce))? })
         }
         // The AI bot: the peer's JSON request answered with a stream (or a text), sealed by
         // aibot::Reply::seal; `content` and `images` (base64) are the reply's.
@@ -109,8 +111,11 @@ fn handle(r: &Value) -> Result<Value, Error> {
             let message = aibot::Message::parse(request.message())?;
             let reply = match message.kind() {
                 aibot::Kind::Text { .. } => {
-                    let mut reply =
-                        aibot::Reply::stream(s("stream_id"), s("reply"), r["finish"] == true);
+                    let mut reply = if r["finish"] == true {
+                        aibot::Reply::stream_finished(s("stream_id"), s("reply"))
+                    } else {
+                        aibot::Reply::stream(s("stream_id"), s("reply"))
+                    };
                     for image in r["images"].as_array().into_iter().flatten() {
                         let Ok(bytes) = BASE64.decode(image.as_str().unwrap_or_default()) else {
                             return Ok(json!({ "bad_request": "images are base64" }));
@@ -121,14 +126,14 @@ fn handle(r: &Value) -> Result<Value, Error> {
                 }
                 _ => aibot::Reply::text(s("reply")),
             };
-            json!({ "ok": reply.seal(&request, reply_ts, reply_nonce)? })
+            json!({ "ok": reply.seal(&request, Stamp::from_parts(reply_ts, reply_nonce))? })
         }
         // A sender's message, as WeCom would send it.
         "encrypt_xml" => {
-            json!({ "ok": xml::render_reply(&crypt.encrypt_msg(s("reply"), ts, nonce)?)? })
+            json!({ "ok": xml::render_reply(&crypt.encrypt_msg(s("reply"), Stamp::from_parts(ts, nonce))?)? })
         }
         "encrypt_json" => {
-            json!({ "ok": json_envelope::render_reply(&crypt.encrypt_msg(s("reply"), ts, nonce)?)? })
+            json!({ "ok": json_envelope::render_reply(&crypt.encrypt_msg(s("reply"), Stamp::from_parts(ts, nonce))?)? })
         }
         "encrypt_with_random" => {
             let random: Vec<u8> = r["random"]
@@ -138,7 +143,12 @@ fn handle(r: &Value) -> Result<Value, Error> {
             let Ok(random) = <[u8; 16]>::try_from(random) else {
                 return Ok(json!({ "bad_request": "random must be 16 bytes" }));
             };
-            let sent = dangerous::encrypt_msg_with_random(&crypt, s("reply"), ts, nonce, &random)?;
+            let sent = dangerous::encrypt_msg_with_random(
+                &crypt,
+                s("reply"),
+                Stamp::from_parts(ts, nonce),
+                &random,
+            )?;
             json!({ "ok": { "encrypt": sent.encrypt(), "msg_signature": sent.msg_signature() } })
         }
         other => json!({ "bad_request": format!("unknown op {other:?}") }),

@@ -16,11 +16,13 @@
 //! (path/96469); `update_button` as WxJava renders it.
 //!
 //! ```
+//! use std::time::{Duration, UNIX_EPOCH};
 //! use wxbizmsgcrypt_callback::message::Message;
 //! use wxbizmsgcrypt_callback::reply::Reply;
 //!
 //! let message = Message::parse("<xml><ToUserName>ww1</ToUserName><FromUserName>zhangsan</FromUserName><MsgType>text</MsgType><Content>hi</Content></xml>")?;
-//! let xml = Reply::text("你好 ]]> <b>").render(&message, 1700000000)?;
+//! let now = UNIX_EPOCH + Duration::from_secs(1700000000);
+//! let xml = Reply::text("你好 ]]> <b>").render(&message, now)?;
 //! assert_eq!(
 //!     xml,
 //!     "<xml><ToUserName><![CDATA[zhangsan]]></ToUserName><FromUserName><![CDATA[ww1]]></FromUserName>\
@@ -31,7 +33,9 @@
 //! ```
 
 use crate::message::Message;
+use std::time::{SystemTime, UNIX_EPOCH};
 use wxbizmsgcrypt::__private::strict_xml::push_cdata_or_text;
+use wxbizmsgcrypt::Stamp;
 use wxbizmsgcrypt::{Decrypted, Error, ReplyFault, xml};
 
 /// Text content is capped at 2048 bytes on both platforms (WeCom path/96469: "最长不超过2048个
@@ -46,8 +50,8 @@ use wxbizmsgcrypt::{Decrypted, Error, ReplyFault, xml};
 ///
 /// assert_eq!(TEXT_MAX_BYTES, 2048);
 /// let message = Message::parse("<xml><ToUserName>gh_1</ToUserName><FromUserName>o1</FromUserName><MsgType>text</MsgType></xml>")?;
-/// assert!(Reply::text(&"a".repeat(TEXT_MAX_BYTES)).render(&message, 1700000000).is_ok());
-/// let err = Reply::text(&"a".repeat(TEXT_MAX_BYTES + 1)).render(&message, 1700000000).unwrap_err();
+/// assert!(Reply::text(&"a".repeat(TEXT_MAX_BYTES)).render(&message, std::time::SystemTime::now()).is_ok());
+/// let err = Reply::text(&"a".repeat(TEXT_MAX_BYTES + 1)).render(&message, std::time::SystemTime::now()).unwrap_err();
 /// assert_eq!(err, Error::InvalidReply(ReplyFault::ContentTooLong { limit: TEXT_MAX_BYTES }));
 /// # Ok::<(), Error>(())
 /// ```
@@ -66,8 +70,8 @@ pub const TEXT_MAX_BYTES: usize = 2048;
 /// // A WeCom message: it has an `AgentID`.
 /// let message = Message::parse("<xml><ToUserName>ww1</ToUserName><FromUserName>zhangsan</FromUserName><AgentID>1</AgentID></xml>")?;
 /// let news = |count: usize| Reply::news((1..=count).map(|i| Article::new(&format!("第{i}条"))));
-/// assert!(news(WECOM_NEWS_MAX_ARTICLES).render(&message, 1700000000).is_ok());
-/// let err = news(WECOM_NEWS_MAX_ARTICLES + 1).render(&message, 1700000000).unwrap_err();
+/// assert!(news(WECOM_NEWS_MAX_ARTICLES).render(&message, std::time::SystemTime::now()).is_ok());
+/// let err = news(WECOM_NEWS_MAX_ARTICLES + 1).render(&message, std::time::SystemTime::now()).unwrap_err();
 /// assert_eq!(err, Error::InvalidReply(ReplyFault::TooManyArticles { limit: WECOM_NEWS_MAX_ARTICLES }));
 /// # Ok::<(), Error>(())
 /// ```
@@ -85,8 +89,8 @@ pub const WECOM_NEWS_MAX_ARTICLES: usize = 8;
 /// assert_eq!(WECHAT_NEWS_MAX_ARTICLES, 1);
 /// // A 公众号 message: no `AgentID`.
 /// let message = Message::parse("<xml><ToUserName>gh_1</ToUserName><FromUserName>o1</FromUserName><MsgType>text</MsgType></xml>")?;
-/// assert!(Reply::news([Article::new("第1条")]).render(&message, 1700000000).is_ok());
-/// let err = Reply::news([Article::new("第1条"), Article::new("第2条")]).render(&message, 1700000000).unwrap_err();
+/// assert!(Reply::news([Article::new("第1条")]).render(&message, std::time::SystemTime::now()).is_ok());
+/// let err = Reply::news([Article::new("第1条"), Article::new("第2条")]).render(&message, std::time::SystemTime::now()).unwrap_err();
 /// assert_eq!(err, Error::InvalidReply(ReplyFault::TooManyArticles { limit: WECHAT_NEWS_MAX_ARTICLES }));
 /// # Ok::<(), Error>(())
 /// ```
@@ -102,7 +106,7 @@ pub const WECHAT_NEWS_MAX_ARTICLES: usize = 1;
 ///
 /// let message = Message::parse("<xml><ToUserName>gh_1</ToUserName><FromUserName>o1</FromUserName><MsgType>text</MsgType></xml>")?;
 /// let reply = Reply::news([Article::new("标题").description("…").url("https://example.com")]);
-/// let xml = reply.render(&message, 1700000000)?;
+/// let xml = reply.render(&message, std::time::SystemTime::now())?;
 /// assert!(xml.contains("<ArticleCount>1</ArticleCount>"));
 /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
 /// ```
@@ -128,18 +132,22 @@ impl Reply {
     /// like [`xml::encrypt_reply`] with the key, receive id and token that opened `request`:
     /// the whole passive reply in one call.
     ///
-    /// `message` is `request`'s message, parsed; `now` (seconds since the epoch) is both the
-    /// reply's `CreateTime` and the envelope's `TimeStamp`.
+    /// `message` is `request`'s message, parsed; `stamp`'s time is both the reply's
+    /// `CreateTime` and the envelope's `TimeStamp` ([`Stamp::new`] at the time of the reply,
+    /// with a nonce: the request's will do).
     ///
     /// # Errors
     ///
-    /// The errors of [`Reply::render`] (`-40011`: a reply over the platform's limits, or a
-    /// character XML cannot carry), then those of [`xml::encrypt_reply`].
+    /// [`Error::ReplyTimestampNotNumeric`] (`-40011`) for a stamp whose timestamp is not a
+    /// number of seconds (one [`Stamp::from_parts`] made of something else); the errors of
+    /// [`Reply::render`] (`-40011`: a reply over the platform's limits, or a character XML
+    /// cannot carry), then those of [`xml::encrypt_reply`].
     ///
     /// # Example
     ///
     /// ```
-    /// use wxbizmsgcrypt_callback::wxbizmsgcrypt::{Signed, xml};
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use wxbizmsgcrypt_callback::wxbizmsgcrypt::{Signed, Stamp, xml};
     /// use wxbizmsgcrypt_callback::{MsgCrypt, message::Message, reply::Reply};
     ///
     /// let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
@@ -147,14 +155,14 @@ impl Reply {
     /// let sent = crypt.encrypt_msg(
     ///     "<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName><FromUserName><![CDATA[zhangsan]]></FromUserName>\
     ///      <CreateTime>1409659813</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hi]]></Content></xml>",
-    ///     "1409659813",
-    ///     "1372623149",
+    ///     Stamp::from_parts("1409659813", "1372623149"),
     /// )?;
     /// let signed = Signed { msg_signature: sent.msg_signature(), timestamp: "1409659813", nonce: "1372623149" };
     ///
     /// let request = crypt.decrypt_msg(signed, sent.encrypt())?;
     /// let message = Message::parse(request.message())?;
-    /// let body = Reply::text("你好").seal(&request, &message, 1409659814, "42")?;
+    /// let now = UNIX_EPOCH + Duration::from_secs(1409659814);
+    /// let body = Reply::text("你好").seal(&request, &message, Stamp::new(now, "42"))?;
     ///
     /// // WeCom's side again: the reply decrypts to a text for zhangsan.
     /// let envelope = Message::parse(&body)?;
@@ -168,11 +176,11 @@ impl Reply {
         &self,
         request: &Decrypted,
         message: &Message,
-        now: u64,
-        nonce: &str,
+        stamp: Stamp<'_>,
     ) -> Result<String, Error> {
+        let now = stamp.time().ok_or(Error::ReplyTimestampNotNumeric)?;
         let plaintext = self.render(message, now)?;
-        xml::encrypt_reply(request, &plaintext, &now.to_string(), nonce)
+        xml::encrypt_reply(request, &plaintext, stamp)
     }
 
     /// A text reply (`MsgType` `text`).
@@ -181,7 +189,7 @@ impl Reply {
     ///
     /// ```
     /// # let message = wxbizmsgcrypt_callback::message::Message::parse("<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName></xml>")?;
-    /// let xml = wxbizmsgcrypt_callback::reply::Reply::text("hi").render(&message, 1)?;
+    /// let xml = wxbizmsgcrypt_callback::reply::Reply::text("hi").render(&message, std::time::SystemTime::now())?;
     /// assert!(xml.contains("<Content><![CDATA[hi]]></Content>"));
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
@@ -196,7 +204,7 @@ impl Reply {
     ///
     /// ```
     /// # let message = wxbizmsgcrypt_callback::message::Message::parse("<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName></xml>")?;
-    /// let xml = wxbizmsgcrypt_callback::reply::Reply::image("m1").render(&message, 1)?;
+    /// let xml = wxbizmsgcrypt_callback::reply::Reply::image("m1").render(&message, std::time::SystemTime::now())?;
     /// assert!(xml.contains("<Image><MediaId><![CDATA[m1]]></MediaId></Image>"));
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
@@ -211,7 +219,7 @@ impl Reply {
     ///
     /// ```
     /// # let message = wxbizmsgcrypt_callback::message::Message::parse("<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName></xml>")?;
-    /// let xml = wxbizmsgcrypt_callback::reply::Reply::voice("m1").render(&message, 1)?;
+    /// let xml = wxbizmsgcrypt_callback::reply::Reply::voice("m1").render(&message, std::time::SystemTime::now())?;
     /// assert!(xml.contains("<Voice><MediaId><![CDATA[m1]]></MediaId></Voice>"));
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
@@ -227,7 +235,7 @@ impl Reply {
     /// ```
     /// use wxbizmsgcrypt_callback::reply::{Reply, Video};
     /// # let message = wxbizmsgcrypt_callback::message::Message::parse("<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName></xml>")?;
-    /// let xml = Reply::video(Video::new("m1").title("t")).render(&message, 1)?;
+    /// let xml = Reply::video(Video::new("m1").title("t")).render(&message, std::time::SystemTime::now())?;
     /// assert!(xml.contains("<Video><MediaId><![CDATA[m1]]></MediaId><Title><![CDATA[t]]></Title></Video>"));
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
@@ -243,7 +251,7 @@ impl Reply {
     /// ```
     /// use wxbizmsgcrypt_callback::reply::{Music, Reply};
     /// # let message = wxbizmsgcrypt_callback::message::Message::parse("<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName></xml>")?;
-    /// let xml = Reply::music(Music::new("thumb1").title("歌").music_url("https://example.com/a.mp3")).render(&message, 1)?;
+    /// let xml = Reply::music(Music::new("thumb1").title("歌").music_url("https://example.com/a.mp3")).render(&message, std::time::SystemTime::now())?;
     /// assert!(xml.contains("<ThumbMediaId><![CDATA[thumb1]]></ThumbMediaId>"));
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
@@ -261,7 +269,7 @@ impl Reply {
     /// use wxbizmsgcrypt_callback::reply::{Article, Reply};
     /// # let message = wxbizmsgcrypt_callback::message::Message::parse("<xml><ToUserName>ww1</ToUserName><FromUserName>b</FromUserName><AgentID>1</AgentID></xml>")?;
     /// let reply = Reply::news((1..=3).map(|i| Article::new(&format!("第{i}条"))));
-    /// assert!(reply.render(&message, 1)?.contains("<ArticleCount>3</ArticleCount>"));
+    /// assert!(reply.render(&message, std::time::SystemTime::now())?.contains("<ArticleCount>3</ArticleCount>"));
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
     #[must_use]
@@ -275,7 +283,7 @@ impl Reply {
     ///
     /// ```
     /// # let message = wxbizmsgcrypt_callback::message::Message::parse("<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName></xml>")?;
-    /// let xml = wxbizmsgcrypt_callback::reply::Reply::transfer_customer_service().render(&message, 1)?;
+    /// let xml = wxbizmsgcrypt_callback::reply::Reply::transfer_customer_service().render(&message, std::time::SystemTime::now())?;
     /// assert!(xml.contains("<MsgType><![CDATA[transfer_customer_service]]></MsgType></xml>"));
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
@@ -290,7 +298,7 @@ impl Reply {
     ///
     /// ```
     /// # let message = wxbizmsgcrypt_callback::message::Message::parse("<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName></xml>")?;
-    /// let xml = wxbizmsgcrypt_callback::reply::Reply::transfer_to_kf_account("kf1@test").render(&message, 1)?;
+    /// let xml = wxbizmsgcrypt_callback::reply::Reply::transfer_to_kf_account("kf1@test").render(&message, std::time::SystemTime::now())?;
     /// assert!(xml.contains("<TransInfo><KfAccount><![CDATA[kf1@test]]></KfAccount></TransInfo>"));
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
@@ -306,7 +314,7 @@ impl Reply {
     ///
     /// ```
     /// # let message = wxbizmsgcrypt_callback::message::Message::parse("<xml><ToUserName>ww1</ToUserName><FromUserName>u1</FromUserName></xml>")?;
-    /// let xml = wxbizmsgcrypt_callback::reply::Reply::update_button("已处理").render(&message, 1)?;
+    /// let xml = wxbizmsgcrypt_callback::reply::Reply::update_button("已处理").render(&message, std::time::SystemTime::now())?;
     /// assert!(xml.contains("<MsgType><![CDATA[update_button]]></MsgType><Button><ReplaceName><![CDATA[已处理]]></ReplaceName></Button>"));
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
@@ -315,8 +323,8 @@ impl Reply {
         Reply { body: Body::UpdateButton(replace_name.to_owned()) }
     }
 
-    /// Renders the reply to `to`, the message it answers, at `create_time` (seconds since the
-    /// epoch): `ToUserName` is the message's `FromUserName` and `FromUserName` its
+    /// Renders the reply to `to`, the message it answers, made at `now` (its `CreateTime`, in
+    /// whole seconds): `ToUserName` is the message's `FromUserName` and `FromUserName` its
     /// `ToUserName`.
     ///
     /// Values are written as CDATA, as the templates have them, unless they hold `]]>` or a
@@ -343,12 +351,13 @@ impl Reply {
     /// let message = Message::parse("<xml><ToUserName>gh_1</ToUserName><FromUserName>o1</FromUserName></xml>")?;
     /// let long = "字".repeat(683); // 2049 bytes
     /// assert_eq!(
-    ///     Reply::text(&long).render(&message, 1),
+    ///     Reply::text(&long).render(&message, std::time::SystemTime::now()),
     ///     Err(Error::InvalidReply(ReplyFault::ContentTooLong { limit: 2048 }))
     /// );
     /// # Ok::<(), Error>(())
     /// ```
-    pub fn render(&self, to: &Message, create_time: u64) -> Result<String, Error> {
+    pub fn render(&self, to: &Message, now: SystemTime) -> Result<String, Error> {
+        let create_time = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let recipient = to
             .from_user_name()
             .filter(|name| !name.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n')).is_empty())

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
+use wxbizmsgcrypt::Stamp;
 use wxbizmsgcrypt::{Error, MessageFault, MsgCrypt, ReplyFault, Signed, json as envelope};
 use wxbizmsgcrypt_callback::aibot::{
     CardType, Event, IMAGE_MAX_BYTES, Kind, Message, MixedItem, Reply, STREAM_CONTENT_MAX_BYTES,
@@ -242,12 +243,12 @@ fn replies_render_the_documented_shapes() {
         json!({"msgtype": "text", "text": {"content": "欢迎"}})
     );
     assert_eq!(
-        parsed(&Reply::stream("s1", "**hi**", false).with_feedback_id("fb")),
+        parsed(&Reply::stream("s1", "**hi**").with_feedback_id("fb")),
         json!({"msgtype": "stream", "stream": {"id": "s1", "finish": false, "content": "**hi**", "feedback": {"id": "fb"}}})
     );
     // An image: base64 and MD5 of the bytes (RFC 1321: MD5("abc") = 900150983cd24fb0d6963f7d28e17f72).
     assert_eq!(
-        parsed(&Reply::stream("s1", "done", true).with_image(b"abc")),
+        parsed(&Reply::stream_finished("s1", "done").with_image(b"abc")),
         json!({"msgtype": "stream", "stream": {"id": "s1", "finish": true, "content": "done",
                "msg_item": [{"msgtype": "image", "image": {"base64": "YWJj", "md5": "900150983cd24fb0d6963f7d28e17f72"}}]}})
     );
@@ -259,7 +260,7 @@ fn replies_render_the_documented_shapes() {
                "main_title": {"title": "T"}, "button_list": [{"text": "OK", "key": "ok"}], "task_id": "t1"}})
     );
     assert_eq!(
-        parsed(&Reply::stream_with_template_card("s1", "", false, card.clone()))["template_card"]["task_id"],
+        parsed(&Reply::stream_with_template_card("s1", "", card.clone()))["template_card"]["task_id"],
         json!("t1")
     );
     assert_eq!(
@@ -280,13 +281,14 @@ fn replies_render_the_documented_shapes() {
 fn every_limit_is_an_error_at_its_boundary() {
     let content = "a".repeat(STREAM_CONTENT_MAX_BYTES);
     assert_eq!(STREAM_CONTENT_MAX_BYTES, 20480);
-    assert!(Reply::stream("s", &content, false).render().is_ok());
+    assert!(Reply::stream("s", &content).render().is_ok());
     assert_eq!(
-        Reply::stream("s", &format!("{content}b"), false).render(),
+        Reply::stream("s", &format!("{content}b")).render(),
         Err(Error::InvalidReply(ReplyFault::ContentTooLong { limit: 20480 }))
     );
     let with_images = |n: usize, finish: bool| {
-        (0..n).fold(Reply::stream("s", "", finish), |reply, i| reply.with_image(&[i as u8]))
+        let stream = if finish { Reply::stream_finished("s", "") } else { Reply::stream("s", "") };
+        (0..n).fold(stream, |reply, i| reply.with_image(&[i as u8]))
     };
     assert_eq!(STREAM_MAX_IMAGES, 10);
     assert!(with_images(10, true).render().is_ok());
@@ -304,16 +306,16 @@ fn every_limit_is_an_error_at_its_boundary() {
     );
     assert_eq!(IMAGE_MAX_BYTES, 10 * 1024 * 1024);
     let big = vec![0u8; IMAGE_MAX_BYTES];
-    assert!(Reply::stream("s", "", true).with_image(&big).render().is_ok());
+    assert!(Reply::stream_finished("s", "").with_image(&big).render().is_ok());
     let bigger = vec![0u8; IMAGE_MAX_BYTES + 1];
     assert_eq!(
-        Reply::stream("s", "", true).with_image(&bigger).render(),
+        Reply::stream_finished("s", "").with_image(&bigger).render(),
         Err(Error::InvalidReply(ReplyFault::ImageTooLarge { limit: IMAGE_MAX_BYTES }))
     );
     let id = "f".repeat(256);
-    assert!(Reply::stream("s", "", false).with_feedback_id(&id).render().is_ok());
+    assert!(Reply::stream("s", "").with_feedback_id(&id).render().is_ok());
     assert_eq!(
-        Reply::stream("s", "", false).with_feedback_id(&format!("{id}f")).render(),
+        Reply::stream("s", "").with_feedback_id(&format!("{id}f")).render(),
         Err(Error::InvalidReply(ReplyFault::FeedbackIdTooLong { limit: 256 }))
     );
     let buttons = |n: usize| {
@@ -346,17 +348,15 @@ fn every_limit_is_an_error_at_its_boundary() {
             Err(Error::InvalidReply(ReplyFault::InvalidTemplateCard))
         );
     }
-    assert_eq!(
-        Reply::stream("s", &format!("{content}b"), false).render().unwrap_err().code(),
-        -40011
-    );
+    assert_eq!(Reply::stream("s", &format!("{content}b")).render().unwrap_err().code(), -40011);
 }
 
 proptest! {
     #[test]
     fn any_content_reads_back_exactly(content in any::<String>(), id in "[ -~]{0,40}", finish in any::<bool>()) {
         prop_assume!(content.len() <= STREAM_CONTENT_MAX_BYTES);
-        let value = parsed(&Reply::stream(&id, &content, finish));
+        let reply = if finish { Reply::stream_finished(&id, &content) } else { Reply::stream(&id, &content) };
+        let value = parsed(&reply);
         prop_assert_eq!(&value["stream"]["content"], &json!(content));
         prop_assert_eq!(&value["stream"]["id"], &json!(id));
         prop_assert_eq!(&value["stream"]["finish"], &json!(finish));
@@ -369,11 +369,11 @@ proptest! {
 #[test]
 fn a_stream_grows_then_finishes_with_its_images() {
     let start = 1_700_000_000;
-    let mut stream = StreamState::with_random_id(start);
+    let mut stream = StreamState::with_random_id(at(start));
     let id = stream.id().to_owned();
     assert!(id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()));
-    assert_ne!(StreamState::with_random_id(start).id(), id);
-    let poll = |stream: &StreamState, now: u64| parsed(&stream.reply(now))["stream"].clone();
+    assert_ne!(StreamState::with_random_id(at(start)).id(), id);
+    let poll = |stream: &StreamState, now: u64| parsed(&stream.reply(at(now)))["stream"].clone();
     assert_eq!(poll(&stream, start), json!({"id": id, "finish": false, "content": ""}));
     stream.push_str("企业").unwrap();
     assert_eq!(poll(&stream, start + 1), json!({"id": id, "finish": false, "content": "企业"}));
@@ -391,13 +391,13 @@ fn a_stream_grows_then_finishes_with_its_images() {
 #[test]
 fn past_six_minutes_a_poll_finishes_the_stream() {
     let start = 1_700_000_000;
-    let mut stream = StreamState::new("s1", start);
+    let mut stream = StreamState::new("s1", at(start));
     stream.push_str("partial").unwrap();
     assert!(!poll_finish(&stream, start + 359));
     assert!(poll_finish(&stream, start + 360));
-    assert!(stream.is_past_horizon(start + 360) && !stream.is_past_horizon(start + 359));
+    assert!(stream.is_past_horizon(at(start + 360)) && !stream.is_past_horizon(at(start + 359)));
     // A clock that went backwards is not past the horizon.
-    assert!(!stream.is_past_horizon(start - 10));
+    assert!(!stream.is_past_horizon(at(start - 10)));
     assert_eq!(
         parsed(&Reply::unknown_stream("gone")),
         json!({"msgtype": "stream", "stream": {"id": "gone", "finish": true, "content": ""}})
@@ -405,12 +405,12 @@ fn past_six_minutes_a_poll_finishes_the_stream() {
 }
 
 fn poll_finish(stream: &StreamState, now: u64) -> bool {
-    parsed(&stream.reply(now))["stream"]["finish"] == json!(true)
+    parsed(&stream.reply(at(now)))["stream"]["finish"] == json!(true)
 }
 
 #[test]
 fn a_stream_refuses_what_its_reply_could_not_carry() {
-    let mut stream = StreamState::new("s1", 0);
+    let mut stream = StreamState::new("s1", at(0));
     stream.push_str(&"a".repeat(20_000)).unwrap();
     assert_eq!(
         stream.push_str(&"b".repeat(481)),
@@ -426,7 +426,7 @@ fn a_stream_refuses_what_its_reply_could_not_carry() {
         Err(Error::InvalidReply(ReplyFault::TooManyImages { limit: 10 }))
     );
     stream.finish();
-    assert!(stream.reply(0).render().is_ok(), "whatever the state accepted, its reply renders");
+    assert!(stream.reply(at(0)).render().is_ok(), "whatever the state accepted, its reply renders");
 }
 
 // --- the one path ----------------------------------------------------------------------------
@@ -436,7 +436,7 @@ fn a_reply_is_sealed_with_the_key_of_the_request_in_the_json_envelope() {
     // The AI bot's receive id is empty.
     let crypt = MsgCrypt::new("tok3n", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "").unwrap();
     let body = std::fs::read_to_string(Path::new(DATA).join("text_group_quote.json")).unwrap();
-    let sent = crypt.encrypt_msg(&body, "1700000000", "n1").unwrap();
+    let sent = crypt.encrypt_msg(&body, Stamp::from_parts("1700000000", "n1")).unwrap();
     let request_body = envelope::render_reply(&sent).unwrap();
     let signed =
         Signed { msg_signature: sent.msg_signature(), timestamp: "1700000000", nonce: "n1" };
@@ -444,8 +444,11 @@ fn a_reply_is_sealed_with_the_key_of_the_request_in_the_json_envelope() {
     let message = Message::parse(request.message()).unwrap();
     assert!(matches!(message.kind(), Kind::Text { content: Some("@RobotA hello robot") }));
 
-    let stream = StreamState::new("s1", 1_700_000_000);
-    let sealed = stream.reply(1_700_000_000).seal(&request, "1700000000", "n1").unwrap();
+    let stream = StreamState::new("s1", at(1_700_000_000));
+    let sealed = stream
+        .reply(at(1_700_000_000))
+        .seal(&request, Stamp::from_parts("1700000000", "n1"))
+        .unwrap();
     let outer: Value = serde_json::from_str(&sealed).unwrap();
     assert_eq!(outer["timestamp"], json!("1700000000"));
     let signed = Signed {
@@ -461,7 +464,7 @@ fn a_reply_is_sealed_with_the_key_of_the_request_in_the_json_envelope() {
         json!({"msgtype": "stream", "stream": {"id": "s1", "finish": false, "content": ""}})
     );
     assert_eq!(
-        Reply::stream("s1", "", false).with_image(b"x").seal(&request, "1", "n"),
+        Reply::stream("s1", "").with_image(b"x").seal(&request, Stamp::from_parts("1", "n")),
         Err(Error::InvalidReply(ReplyFault::ImagesOnlyWhenFinished))
     );
 }
@@ -472,7 +475,7 @@ fn a_reply_is_sealed_with_the_key_of_the_request_in_the_json_envelope() {
 #[cfg(feature = "serde")]
 #[test]
 fn a_stored_stream_is_read_back_within_its_limits() {
-    let mut stream = StreamState::new("s1", 1_700_000_000);
+    let mut stream = StreamState::new("s1", at(1_700_000_000));
     stream.push_str("你好").unwrap();
     stream.add_image(b"\x89PNG").unwrap();
     let stored = serde_json::to_value(&stream).unwrap();
@@ -514,4 +517,9 @@ fn debug_of_a_download_redacts_its_key() {
         assert!(!dbg.contains(std::str::from_utf8(window).unwrap()), "{dbg}");
     }
     assert!(dbg.contains("https://example.com/i") && dbg.contains("redacted"), "{dbg}");
+}
+
+/// A time, from seconds since the Unix epoch.
+fn at(seconds: u64) -> std::time::SystemTime {
+    std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds)
 }

@@ -15,9 +15,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::Notify;
+use wxbizmsgcrypt::Stamp;
 use wxbizmsgcrypt::{MsgCrypt, Signed, xml};
 use wxbizmsgcrypt_callback::endpoint::{
-    DedupStore, Endpoint, MemoryDedup, Request, Response, Service,
+    DedupStore, Endpoint, MemoryDedup, Request, Response, Service, Xml,
 };
 use wxbizmsgcrypt_callback::message::Message;
 use wxbizmsgcrypt_callback::reply::Reply;
@@ -43,7 +44,8 @@ fn delivery(msg_id: u64, nonce: &str) -> (String, String) {
          <CreateTime>{SENT_AT}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hi]]></Content>\
          <MsgId>{msg_id}</MsgId><AgentID>1</AgentID></xml>"
     );
-    let sent = crypt().encrypt_msg(&plaintext, &SENT_AT.to_string(), nonce).unwrap();
+    let sent =
+        crypt().encrypt_msg(&plaintext, Stamp::from_parts(&SENT_AT.to_string(), nonce)).unwrap();
     let query = format!("msg_signature={}&timestamp={SENT_AT}&nonce={nonce}", sent.msg_signature());
     (query, xml::render_reply(&sent).unwrap())
 }
@@ -65,7 +67,7 @@ enum App {
 
 /// One service under test, counting the application's runs.
 struct Under<D> {
-    service: Arc<Service<D>>,
+    service: Arc<Service<Xml, D>>,
     runs: Arc<AtomicUsize>,
 }
 
@@ -74,7 +76,7 @@ impl<D: DedupStore + 'static> Under<D> {
         Under::with_service(Service::new(Endpoint::xml(crypt()), store))
     }
 
-    fn with_service(service: Service<D>) -> Under<D> {
+    fn with_service(service: Service<Xml, D>) -> Under<D> {
         Under { service: Arc::new(service), runs: Arc::new(AtomicUsize::new(0)) }
     }
 
@@ -102,9 +104,7 @@ impl<D: DedupStore + 'static> Under<D> {
                     open.notified().await;
                 }
                 match app {
-                    App::Reply => {
-                        callback.reply(&Reply::text(&format!("收到 {run}")), now()).unwrap()
-                    }
+                    App::Reply => callback.reply(&Reply::text(&format!("收到 {run}"))).unwrap(),
                     App::Acknowledge => callback.acknowledge(),
                     App::RetryLater => callback.retry_later(),
                     App::Hang => {
@@ -272,11 +272,11 @@ async fn a_claim_left_by_a_dead_process_expires_with_its_lease() {
 async fn streams_are_kept<S: wxbizmsgcrypt_callback::aibot::StreamStore>(reader: &S, writer: &S) {
     use wxbizmsgcrypt_callback::aibot::{Reply, StreamState};
     let id = format!("s-{}", rand_id());
-    let mut stream = StreamState::new(&id, SENT_AT);
+    let mut stream = StreamState::new(&id, now());
     writer.save(&stream, now()).await.unwrap();
     assert_eq!(
-        reader.load(&id, now()).await.unwrap().unwrap().reply(SENT_AT),
-        Reply::stream(&id, "", false)
+        reader.load(&id, now()).await.unwrap().unwrap().reply(now()),
+        Reply::stream(&id, "")
     );
     stream.push_str("你好").unwrap();
     stream.finish();

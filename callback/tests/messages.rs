@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::Value;
+use wxbizmsgcrypt::Stamp;
 use wxbizmsgcrypt::{Error, MessageFault, MsgCrypt, Signed};
 use wxbizmsgcrypt_callback::message::{
     ContactChange, Element, Event, ExtAttrValue, Instruction, Kind, Message, PictureSource,
@@ -980,7 +981,7 @@ fn create_time_comes_from_inside_the_ciphertext_and_the_query_timestamp_does_not
     .unwrap();
     let plaintext = "<xml><ToUserName>wx5823bf96d3bd56c7</ToUserName><FromUserName>u1</FromUserName>\
                      <CreateTime>1409659813</CreateTime><MsgType>text</MsgType><Content>hi</Content></xml>";
-    let sent = crypt.encrypt_msg(plaintext, "1409659813", "1372623149").unwrap();
+    let sent = crypt.encrypt_msg(plaintext, Stamp::from_parts("1409659813", "1372623149")).unwrap();
     // The signature sorts the four parts and joins them without separators: the same capture
     // verifies with the timestamp and nonce swapped, so the query's timestamp can say anything
     // an attacker picks among such spellings.
@@ -1008,7 +1009,7 @@ fn create_time_comes_from_inside_the_ciphertext_and_the_query_timestamp_does_not
 /// A callback as WeCom sends it and as it retries: the same plaintext, encrypted afresh, with
 /// a new timestamp and nonce in the query.
 fn deliver(crypt: &MsgCrypt, plaintext: &str, timestamp: &str, nonce: &str) -> Message {
-    let sent = crypt.encrypt_msg(plaintext, timestamp, nonce).unwrap();
+    let sent = crypt.encrypt_msg(plaintext, Stamp::from_parts(timestamp, nonce)).unwrap();
     let signed = Signed { msg_signature: sent.msg_signature(), timestamp, nonce };
     Message::parse(crypt.decrypt_msg(signed, sent.encrypt()).unwrap().message()).unwrap()
 }

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use proptest::prelude::*;
+use wxbizmsgcrypt::Stamp;
 use wxbizmsgcrypt::{Error, MsgCrypt, ReplyFault, Signed, xml};
 use wxbizmsgcrypt_callback::message::{Element, Message};
 use wxbizmsgcrypt_callback::reply::{
@@ -88,7 +89,7 @@ fn ordinary_replies_are_the_official_templates() {
     ];
     for (reply, tail) in cases {
         assert_eq!(
-            reply.render(&mp(), 12_345_678).unwrap(),
+            reply.render(&mp(), at(12_345_678)).unwrap(),
             format!("{header}{tail}"),
             "{}",
             reply.msg_type()
@@ -98,7 +99,7 @@ fn ordinary_replies_are_the_official_templates() {
 
 #[test]
 fn the_reply_goes_back_to_the_sender_from_the_recipient() {
-    let reply = Message::parse(&Reply::text("hi").render(&wecom(), 1).unwrap()).unwrap();
+    let reply = Message::parse(&Reply::text("hi").render(&wecom(), at(1)).unwrap()).unwrap();
     assert_eq!((reply.to_user_name(), reply.from_user_name()), (Some("fromUser"), Some("toUser")));
     assert_eq!((reply.create_time(), reply.msg_type()), (Some(1), Some("text")));
 }
@@ -111,7 +112,7 @@ fn a_message_without_a_sender_cannot_be_answered() {
         "<xml><FromUserName> \n\t</FromUserName></xml>",
     ] {
         let message = Message::parse(xml).unwrap();
-        let err = Reply::text("hi").render(&message, 1).unwrap_err();
+        let err = Reply::text("hi").render(&message, at(1)).unwrap_err();
         assert_eq!(err, Error::InvalidReply(ReplyFault::NoRecipient));
         assert_eq!(err.code(), -40011);
     }
@@ -123,11 +124,11 @@ fn text_is_capped_at_2048_bytes_never_truncated() {
     // 682 three-byte characters and two bytes: 2048 bytes exactly; one more byte is over.
     let at_limit = format!("{}ab", "字".repeat(682));
     assert_eq!(at_limit.len(), 2048);
-    let xml = Reply::text(&at_limit).render(&mp(), 1).unwrap();
+    let xml = Reply::text(&at_limit).render(&mp(), at(1)).unwrap();
     assert_eq!(Message::parse(&xml).unwrap().get("Content"), Some(at_limit.as_str()));
     let over = format!("{at_limit}c");
     assert_eq!(
-        Reply::text(&over).render(&mp(), 1),
+        Reply::text(&over).render(&mp(), at(1)),
         Err(Error::InvalidReply(ReplyFault::ContentTooLong { limit: 2048 }))
     );
 }
@@ -137,7 +138,7 @@ fn news_takes_eight_articles_on_wecom_and_one_on_the_official_account() {
     assert_eq!((WECOM_NEWS_MAX_ARTICLES, WECHAT_NEWS_MAX_ARTICLES), (8, 1));
     let news = |n: usize| Reply::news((0..n).map(|i| Article::new(&format!("t{i}"))));
     for n in 1..=8 {
-        let xml = news(n).render(&wecom(), 1).unwrap();
+        let xml = news(n).render(&wecom(), at(1)).unwrap();
         let doc = roxmltree::Document::parse(&xml).unwrap();
         let root = doc.root_element();
         let count = root.children().find(|c| c.has_tag_name("ArticleCount")).and_then(|c| c.text());
@@ -145,15 +146,15 @@ fn news_takes_eight_articles_on_wecom_and_one_on_the_official_account() {
         assert_eq!((count, items), (Some(n.to_string().as_str()), n));
     }
     assert_eq!(
-        news(9).render(&wecom(), 1),
+        news(9).render(&wecom(), at(1)),
         Err(Error::InvalidReply(ReplyFault::TooManyArticles { limit: 8 }))
     );
-    assert!(news(1).render(&mp(), 1).is_ok());
+    assert!(news(1).render(&mp(), at(1)).is_ok());
     assert_eq!(
-        news(2).render(&mp(), 1),
+        news(2).render(&mp(), at(1)),
         Err(Error::InvalidReply(ReplyFault::TooManyArticles { limit: 1 }))
     );
-    assert_eq!(news(0).render(&wecom(), 1), Err(Error::InvalidReply(ReplyFault::NoArticles)));
+    assert_eq!(news(0).render(&wecom(), at(1)), Err(Error::InvalidReply(ReplyFault::NoArticles)));
 }
 
 #[test]
@@ -161,7 +162,7 @@ fn content_cdata_cannot_carry_is_written_as_text_and_reads_back() {
     for content in
         ["a ]]> b", "]]>", "x]]", "line\r\nbreak\r", "<b>&amp;</b>", "tab\there", " padded "]
     {
-        let xml = Reply::text(content).render(&mp(), 1).unwrap();
+        let xml = Reply::text(content).render(&mp(), at(1)).unwrap();
         assert_eq!(Message::parse(&xml).unwrap().get("Content"), Some(content), "{xml}");
         let doc = roxmltree::Document::parse(&xml).unwrap();
         let text = doc.descendants().find(|n| n.has_tag_name("Content")).and_then(|n| n.text());
@@ -173,15 +174,15 @@ fn content_cdata_cannot_carry_is_written_as_text_and_reads_back() {
 fn a_character_xml_cannot_carry_is_an_error() {
     for content in ["a\u{1}b", "\u{0}", "\u{b}", "\u{fffe}", "\u{ffff}"] {
         assert_eq!(
-            Reply::text(content).render(&mp(), 1),
+            Reply::text(content).render(&mp(), at(1)),
             Err(Error::ReplyFieldNotRepresentable),
             "{content:?}"
         );
     }
     // Also in a recipient's name or a media id.
     let message = Message::parse("<xml><FromUserName>a&#x9;b</FromUserName></xml>").unwrap();
-    assert!(Reply::image("m").render(&message, 1).is_ok());
-    assert_eq!(Reply::image("m\u{1}").render(&mp(), 1), Err(Error::ReplyFieldNotRepresentable));
+    assert!(Reply::image("m").render(&message, at(1)).is_ok());
+    assert_eq!(Reply::image("m\u{1}").render(&mp(), at(1)), Err(Error::ReplyFieldNotRepresentable));
 }
 
 /// Characters XML 1.0 can carry (its `Char` production), weighted towards the ones that need
@@ -215,7 +216,7 @@ proptest! {
             (Reply::video(Video::new("m").description(&content)), "Description"),
         ];
         for (reply, field) in replies {
-            let xml = reply.render(&mp(), 1_700_000_000).unwrap();
+            let xml = reply.render(&mp(), at(1_700_000_000)).unwrap();
             let doc = roxmltree::Document::parse(&xml).unwrap();
             let theirs = doc.descendants().find(|n| n.has_tag_name(field)).map(|n| n.text().unwrap_or(""));
             prop_assert_eq!(theirs, Some(content.as_str()), "roxmltree, {}", xml);
@@ -227,7 +228,7 @@ proptest! {
 
     #[test]
     fn any_string_either_renders_or_is_refused_with_its_code(content in any::<String>()) {
-        match Reply::text(&content).render(&mp(), 1) {
+        match Reply::text(&content).render(&mp(), at(1)) {
             Ok(xml) => {
                 let parsed = Message::parse(&xml).unwrap();
                 prop_assert_eq!(parsed.get("Content"), Some(content.as_str()));
@@ -260,7 +261,8 @@ fn seal_answers_the_request_with_the_key_and_receive_id_that_opened_it() {
     let company =
         MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "ww-company-a")
             .unwrap();
-    let sent = company.encrypt_msg(WECOM_TEXT, "1409659813", "1372623149").unwrap();
+    let sent =
+        company.encrypt_msg(WECOM_TEXT, Stamp::from_parts("1409659813", "1372623149")).unwrap();
     let signed = Signed {
         msg_signature: sent.msg_signature(),
         timestamp: "1409659813",
@@ -268,7 +270,9 @@ fn seal_answers_the_request_with_the_key_and_receive_id_that_opened_it() {
     };
     let request = provider.decrypt_msg(signed, sent.encrypt()).unwrap();
     let message = Message::parse(request.message()).unwrap();
-    let body = Reply::text("收到 ]]>").seal(&request, &message, 1_409_659_814, "42").unwrap();
+    let body = Reply::text("收到 ]]>")
+        .seal(&request, &message, Stamp::from_parts("1409659814", "42"))
+        .unwrap();
 
     // The company's side: the envelope's TimeStamp is the reply's CreateTime.
     let envelope = Message::parse(&body).unwrap();
@@ -296,14 +300,19 @@ fn seal_refuses_an_invalid_reply_before_encrypting() {
         "wx5823bf96d3bd56c7",
     )
     .unwrap();
-    let sent = crypt.encrypt_msg(WECOM_TEXT, "1409659813", "1").unwrap();
+    let sent = crypt.encrypt_msg(WECOM_TEXT, Stamp::from_parts("1409659813", "1")).unwrap();
     let signed =
         Signed { msg_signature: sent.msg_signature(), timestamp: "1409659813", nonce: "1" };
     let request = crypt.decrypt_msg(signed, sent.encrypt()).unwrap();
     let message = Message::parse(request.message()).unwrap();
     let long = "x".repeat(2049);
     assert_eq!(
-        Reply::text(&long).seal(&request, &message, 1, "n"),
+        Reply::text(&long).seal(&request, &message, Stamp::from_parts("1", "n")),
         Err(Error::InvalidReply(ReplyFault::ContentTooLong { limit: 2048 }))
     );
+}
+
+/// A time, from seconds since the Unix epoch.
+fn at(seconds: u64) -> std::time::SystemTime {
+    std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds)
 }

@@ -6,6 +6,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use wxbizmsgcrypt::{Error, MsgCrypt, Signed};
+use wxbizmsgcrypt::Stamp;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
@@ -30,7 +31,7 @@ fuzz_target!(|data: &[u8]| {
     let mut buf = Vec::new();
     for crypt in [&exact, &rotating] {
         // The signature as the core computes it: over the text with spaces read as '+'.
-        let good = crypt.sign(timestamp, nonce, &encrypt.replace(' ', "+"));
+        let good = crypt.sign(Stamp::from_parts(timestamp, nonce), &encrypt.replace(' ', "+"));
         for msg_signature in [sig, good.as_str()] {
             let signed = Signed { msg_signature, timestamp, nonce };
             let decrypted = crypt.decrypt_msg(signed, encrypt);
@@ -51,13 +52,13 @@ fuzz_target!(|data: &[u8]| {
                 (got, want) => panic!("verify_url {got:?} against decrypt_msg {want:?}"),
             }
             if let Ok(decrypted) = decrypted {
-                let _ = decrypted.encrypt_reply("ok", timestamp, nonce);
+                let _ = decrypted.encrypt_reply("ok", Stamp::from_parts(timestamp, nonce));
             }
         }
         // A signature over the spaces themselves verifies the text as sent, yet the scheme
         // signs the '+' form: it is refused as a mismatch, never as bad base64.
         if encrypt.contains(' ') {
-            let over_spaces = crypt.sign(timestamp, nonce, encrypt);
+            let over_spaces = crypt.sign(Stamp::from_parts(timestamp, nonce), encrypt);
             let signed = Signed { msg_signature: &over_spaces, timestamp, nonce };
             assert_eq!(crypt.decrypt_msg(signed, encrypt).err(), Some(Error::SignatureMismatch));
         }

@@ -8,6 +8,7 @@ use aes::cipher::{BlockModeEncrypt, KeyIvInit, array::Array};
 use base64::Engine;
 use libfuzzer_sys::fuzz_target;
 use wxbizmsgcrypt::{Error, MsgCrypt, Signed};
+use wxbizmsgcrypt::Stamp;
 
 const KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
 
@@ -28,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
         MsgCrypt::new("QDG6eK", KEY, "").unwrap(),
         MsgCrypt::builder("QDG6eK", KEY).any_receive_id().build().unwrap(),
     ] {
-        let sig = crypt.sign("1", "2", &encrypt);
+        let sig = crypt.sign(Stamp::from_parts("1", "2"), &encrypt);
         let signed = Signed { msg_signature: &sig, timestamp: "1", nonce: "2" };
         let decrypted = crypt.decrypt_msg(signed, &encrypt);
         match &decrypted {

@@ -5,6 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use wxbizmsgcrypt::{Decrypted, MsgCrypt, Signed, json};
+use wxbizmsgcrypt::Stamp;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(body) = std::str::from_utf8(data) else { return };
@@ -24,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(Some(ours.as_ref()), theirs.and_then(serde_json::Value::as_str));
     }
     if let Ok(encrypt) = read {
-        let sig = crypt.sign(timestamp, nonce, &encrypt.replace(' ', "+"));
+        let sig = crypt.sign(Stamp::from_parts(timestamp, nonce), &encrypt.replace(' ', "+"));
         let signed = Signed { msg_signature: &sig, timestamp, nonce };
         let whole = json::decrypt_msg(&crypt, signed, body).map(Decrypted::into_message);
         assert_eq!(whole, crypt.decrypt_msg(signed, &encrypt).map(Decrypted::into_message));

@@ -5,6 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use wxbizmsgcrypt::{Decrypted, MsgCrypt, Signed, dangerous, json, xml};
+use wxbizmsgcrypt::Stamp;
 
 fuzz_target!(|data: &[u8]| {
     let Some((random, rest)) = data.split_first_chunk::<16>() else { return };
@@ -17,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
         parts.next().unwrap_or_default(),
     );
     let crypt = MsgCrypt::new("tok3n", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", rid).unwrap();
-    let sent = dangerous::encrypt_msg_with_random(&crypt, msg, timestamp, nonce, random).unwrap();
+    let sent = dangerous::encrypt_msg_with_random(&crypt, msg, Stamp::from_parts(timestamp, nonce), random).unwrap();
     let signed = Signed { msg_signature: sent.msg_signature(), timestamp, nonce };
     let decrypted = crypt.decrypt_msg(signed, sent.encrypt()).unwrap();
     assert_eq!((decrypted.message(), decrypted.receive_id()), (msg, rid));
@@ -26,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
         let Ok(body) = body else { return };
         let encrypt = if xml_body { xml::read_encrypt(&body) } else { json::read_encrypt(&body) };
         let encrypt = encrypt.unwrap();
-        let sig = crypt.sign(timestamp, nonce, &encrypt);
+        let sig = crypt.sign(Stamp::from_parts(timestamp, nonce), &encrypt);
         assert!(body.contains(&sig));
         let signed = Signed { msg_signature: &sig, timestamp, nonce };
         let got: Result<Decrypted, _> = if xml_body {
@@ -47,10 +48,10 @@ fuzz_target!(|data: &[u8]| {
 
     // The reply path: the message answered with itself, under the reply's own timestamp and
     // nonce (here the same), through each envelope.
-    let reply = decrypted.encrypt_reply(msg, timestamp, nonce).unwrap();
+    let reply = decrypted.encrypt_reply(msg, Stamp::from_parts(timestamp, nonce)).unwrap();
     let back = Signed { msg_signature: reply.msg_signature(), timestamp, nonce };
     assert_eq!(crypt.decrypt_msg(back, reply.encrypt()).unwrap().message(), msg);
-    open(xml::encrypt_reply(&decrypted, msg, timestamp, nonce), true);
-    open(json::encrypt_reply(&decrypted, msg, timestamp, nonce), false);
-    open(json::encrypt_reply_wechat(&decrypted, msg, timestamp, nonce), false);
+    open(xml::encrypt_reply(&decrypted, msg, Stamp::from_parts(timestamp, nonce)), true);
+    open(json::encrypt_reply(&decrypted, msg, Stamp::from_parts(timestamp, nonce)), false);
+    open(json::encrypt_reply_wechat(&decrypted, msg, Stamp::from_parts(timestamp, nonce)), false);
 });

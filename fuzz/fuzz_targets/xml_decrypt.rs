@@ -4,6 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use wxbizmsgcrypt::{Decrypted, MsgCrypt, Signed, xml};
+use wxbizmsgcrypt::Stamp;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(body) = std::str::from_utf8(data) else { return };
@@ -19,7 +20,7 @@ fuzz_target!(|data: &[u8]| {
         Signed { msg_signature: "477715d11cdb4164915debcba66cb864d751f3e6", timestamp, nonce };
     let _ = xml::decrypt_msg(&crypt, official, body);
     if let Ok(encrypt) = read {
-        let sig = crypt.sign(timestamp, nonce, &encrypt.replace(' ', "+"));
+        let sig = crypt.sign(Stamp::from_parts(timestamp, nonce), &encrypt.replace(' ', "+"));
         let signed = Signed { msg_signature: &sig, timestamp, nonce };
         let whole = xml::decrypt_msg(&crypt, signed, body).map(Decrypted::into_message);
         assert_eq!(whole, crypt.decrypt_msg(signed, &encrypt).map(Decrypted::into_message));

@@ -16,7 +16,7 @@ use serde_core::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Seq
 use self::canonical::Check;
 
 use crate::error::{EnvelopeFault, Error};
-use crate::{Decrypted, EncryptedMsg, MsgCrypt, Signed};
+use crate::{Decrypted, EncryptedMsg, MsgCrypt, Signed, Stamp};
 
 /// Verifies and decrypts a JSON callback body: reads its `encrypt`/`Encrypt` value with
 /// [`read_encrypt`] and passes it to [`MsgCrypt::decrypt_msg`].
@@ -54,28 +54,24 @@ pub fn decrypt_msg(crypt: &MsgCrypt, signed: Signed<'_>, body: &str) -> Result<D
 /// # Example
 ///
 /// ```
-/// use wxbizmsgcrypt::{MsgCrypt, Signed, json};
+/// use wxbizmsgcrypt::{MsgCrypt, Signed, Stamp, json};
 ///
 /// // The WeCom AI bot: an empty receive id.
 /// let crypt = MsgCrypt::new("tok3n", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "")?;
-/// let sent = crypt.encrypt_msg(r#"{"msgtype":"text"}"#, "1700000000", "n1")?; // WeCom's side
+/// let sent = crypt.encrypt_msg(r#"{"msgtype":"text"}"#, Stamp::from_parts("1700000000", "n1"))?; // WeCom's side
 /// let signed = Signed { msg_signature: sent.msg_signature(), timestamp: "1700000000", nonce: "n1" };
 /// let decrypted = crypt.decrypt_msg(signed, sent.encrypt())?;
 ///
-/// let body = json::encrypt_reply(&decrypted, "{}", "1700000001", "n2")?;
+/// let body = json::encrypt_reply(&decrypted, "{}", Stamp::from_parts("1700000001", "n2"))?;
 /// assert!(body.starts_with(r#"{"encrypt":""#));
 /// assert!(body.ends_with(r#"","timestamp":"1700000001","nonce":"n2"}"#));
 /// # Ok::<(), wxbizmsgcrypt::Error>(())
 /// ```
-pub fn encrypt_reply(
-    to: &Decrypted,
-    reply: &str,
-    timestamp: &str,
-    nonce: &str,
-) -> Result<String, Error> {
+pub fn encrypt_reply(to: &Decrypted, reply: &str, stamp: Stamp<'_>) -> Result<String, Error> {
+    let (timestamp, nonce) = (stamp.timestamp(), stamp.nonce());
     let mut out = body_for(to, reply, timestamp, nonce);
     out.push_str(r#"{"encrypt":""#);
-    let signature = to.seal_appending(reply, timestamp, nonce, &mut out)?;
+    let signature = to.seal_appending(reply, stamp, &mut out)?;
     out.push_str(r#"","msgsignature":""#);
     signature.push_to(&mut out);
     out.push_str(r#"","timestamp":"#);
@@ -97,27 +93,27 @@ pub fn encrypt_reply(
 /// # Example
 ///
 /// ```
-/// use wxbizmsgcrypt::{MsgCrypt, Signed, json};
+/// use wxbizmsgcrypt::{MsgCrypt, Signed, Stamp, json};
 ///
 /// let crypt = MsgCrypt::new("AAAAA", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "wxba5fad812f8e6fb9")?;
-/// let sent = crypt.encrypt_msg("{}", "1713424426", "1")?; // WeChat's side
+/// let sent = crypt.encrypt_msg("{}", Stamp::from_parts("1713424426", "1"))?; // WeChat's side
 /// let signed = Signed { msg_signature: sent.msg_signature(), timestamp: "1713424426", nonce: "1" };
 /// let decrypted = crypt.decrypt_msg(signed, sent.encrypt())?;
 ///
-/// let body = json::encrypt_reply_wechat(&decrypted, r#"{"demo_resp":"good luck"}"#, "1713424427", "415670741")?;
+/// let body = json::encrypt_reply_wechat(&decrypted, r#"{"demo_resp":"good luck"}"#, Stamp::from_parts("1713424427", "415670741"))?;
 /// assert!(body.ends_with(r#"","TimeStamp":1713424427,"Nonce":"415670741"}"#));
 /// # Ok::<(), wxbizmsgcrypt::Error>(())
 /// ```
 pub fn encrypt_reply_wechat(
     to: &Decrypted,
     reply: &str,
-    timestamp: &str,
-    nonce: &str,
+    stamp: Stamp<'_>,
 ) -> Result<String, Error> {
+    let (timestamp, nonce) = (stamp.timestamp(), stamp.nonce());
     let time_stamp = numeric_timestamp(timestamp)?;
     let mut out = body_for(to, reply, timestamp, nonce);
     out.push_str(r#"{"Encrypt":""#);
-    let signature = to.seal_appending(reply, timestamp, nonce, &mut out)?;
+    let signature = to.seal_appending(reply, stamp, &mut out)?;
     out.push_str(r#"","MsgSignature":""#);
     signature.push_to(&mut out);
     out.push_str(r#"","TimeStamp":"#);
@@ -220,10 +216,10 @@ fn decrypt_body<T>(body: &str, decrypt: impl Fn(&str) -> Result<T, Error>) -> Re
 /// # Example
 ///
 /// ```
-/// use wxbizmsgcrypt::{MsgCrypt, json};
+/// use wxbizmsgcrypt::{MsgCrypt, Stamp, json};
 ///
 /// let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
-/// let sent = crypt.encrypt_msg("hello", "1409659813", "1372623149")?;
+/// let sent = crypt.encrypt_msg("hello", Stamp::from_parts("1409659813", "1372623149"))?;
 /// assert_eq!(
 ///     json::render_reply(&sent)?,
 ///     format!(
@@ -264,13 +260,13 @@ pub fn render_reply(msg: &EncryptedMsg) -> Result<String, Error> {
 /// # Example
 ///
 /// ```
-/// use wxbizmsgcrypt::{Error, MsgCrypt, json};
+/// use wxbizmsgcrypt::{Error, MsgCrypt, Stamp, json};
 ///
 /// let crypt = MsgCrypt::new("AAAAA", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "wxba5fad812f8e6fb9")?;
-/// let sent = crypt.encrypt_msg("hi", "1713424427", "415670741")?;
+/// let sent = crypt.encrypt_msg("hi", Stamp::from_parts("1713424427", "415670741"))?;
 /// assert!(json::render_reply_wechat(&sent)?.contains(r#""TimeStamp":1713424427,"#));
 ///
-/// let odd = crypt.encrypt_msg("hi", "soon", "415670741")?;
+/// let odd = crypt.encrypt_msg("hi", Stamp::from_parts("soon", "415670741"))?;
 /// assert_eq!(json::render_reply_wechat(&odd), Err(Error::ReplyTimestampNotNumeric));
 /// # Ok::<(), wxbizmsgcrypt::Error>(())
 /// ```

@@ -93,11 +93,11 @@ impl MsgCrypt {
     /// # Example
     ///
     /// ```
-    /// use wxbizmsgcrypt::{KeyUsed, MsgCrypt, Signed};
+    /// use wxbizmsgcrypt::{KeyUsed, MsgCrypt, Signed, Stamp};
     ///
     /// let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
     /// // What the sender does: encrypt and sign.
-    /// let sent = crypt.encrypt_msg("<xml><Content>hi</Content></xml>", "1409659813", "1372623149")?;
+    /// let sent = crypt.encrypt_msg("<xml><Content>hi</Content></xml>", Stamp::from_parts("1409659813", "1372623149"))?;
     /// let signed = Signed { msg_signature: sent.msg_signature(), timestamp: "1409659813", nonce: "1372623149" };
     /// let decrypted = crypt.decrypt_msg(signed, sent.encrypt())?;
     /// assert_eq!(decrypted.message(), "<xml><Content>hi</Content></xml>");
@@ -131,10 +131,10 @@ impl MsgCrypt {
     /// # Example
     ///
     /// ```
-    /// use wxbizmsgcrypt::{MsgCrypt, Signed};
+    /// use wxbizmsgcrypt::{MsgCrypt, Signed, Stamp};
     ///
     /// let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
-    /// let sent = crypt.encrypt_msg("hello", "1409659813", "1372623149")?;
+    /// let sent = crypt.encrypt_msg("hello", Stamp::from_parts("1409659813", "1372623149"))?;
     /// let signed = Signed { msg_signature: sent.msg_signature(), timestamp: "1409659813", nonce: "1372623149" };
     /// let mut buf = Vec::new();
     /// assert_eq!(crypt.decrypt_msg_into(signed, sent.encrypt(), &mut buf)?, "hello");

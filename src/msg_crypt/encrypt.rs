@@ -3,6 +3,7 @@
 
 use super::MsgCrypt;
 use super::scratch::with_scratch;
+use crate::Stamp;
 use crate::crypto::key::AesKey;
 use crate::crypto::signature::{self, Signature, Token};
 use crate::crypto::{aes_cbc, b64, frame};
@@ -19,12 +20,12 @@ use crate::error::Error;
 /// # Example
 ///
 /// ```
-/// use wxbizmsgcrypt::MsgCrypt;
+/// use wxbizmsgcrypt::{MsgCrypt, Stamp};
 ///
 /// let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
-/// let sent = crypt.encrypt_msg("<xml>...</xml>", "1409659813", "1372623149")?;
+/// let sent = crypt.encrypt_msg("<xml>...</xml>", Stamp::from_parts("1409659813", "1372623149"))?;
 /// assert_eq!((sent.timestamp(), sent.nonce()), ("1409659813", "1372623149"));
-/// assert_eq!(sent.msg_signature(), crypt.sign(sent.timestamp(), sent.nonce(), sent.encrypt()));
+/// assert_eq!(sent.msg_signature(), crypt.sign(Stamp::from_parts(sent.timestamp(), sent.nonce()), sent.encrypt()));
 /// # Ok::<(), wxbizmsgcrypt::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,8 +42,9 @@ impl EncryptedMsg {
     /// # Example
     ///
     /// ```
+    /// use wxbizmsgcrypt::Stamp;
     /// let crypt = wxbizmsgcrypt::MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
-    /// let sent = crypt.encrypt_msg("hello", "1409659813", "1372623149")?;
+    /// let sent = crypt.encrypt_msg("hello", Stamp::from_parts("1409659813", "1372623149"))?;
     /// assert_eq!(sent.encrypt().len() % 4, 0);
     /// # Ok::<(), wxbizmsgcrypt::Error>(())
     /// ```
@@ -57,8 +59,9 @@ impl EncryptedMsg {
     /// # Example
     ///
     /// ```
+    /// use wxbizmsgcrypt::Stamp;
     /// let crypt = wxbizmsgcrypt::MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
-    /// let sent = crypt.encrypt_msg("hello", "1409659813", "1372623149")?;
+    /// let sent = crypt.encrypt_msg("hello", Stamp::from_parts("1409659813", "1372623149"))?;
     /// assert_eq!(sent.msg_signature().len(), 40);
     /// # Ok::<(), wxbizmsgcrypt::Error>(())
     /// ```
@@ -72,8 +75,9 @@ impl EncryptedMsg {
     /// # Example
     ///
     /// ```
+    /// use wxbizmsgcrypt::Stamp;
     /// let crypt = wxbizmsgcrypt::MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
-    /// let sent = crypt.encrypt_msg("hello", "1409659813", "1372623149")?;
+    /// let sent = crypt.encrypt_msg("hello", Stamp::from_parts("1409659813", "1372623149"))?;
     /// assert_eq!(sent.timestamp(), "1409659813");
     /// # Ok::<(), wxbizmsgcrypt::Error>(())
     /// ```
@@ -87,8 +91,9 @@ impl EncryptedMsg {
     /// # Example
     ///
     /// ```
+    /// use wxbizmsgcrypt::Stamp;
     /// let crypt = wxbizmsgcrypt::MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
-    /// let sent = crypt.encrypt_msg("hello", "1409659813", "1372623149")?;
+    /// let sent = crypt.encrypt_msg("hello", Stamp::from_parts("1409659813", "1372623149"))?;
     /// assert_eq!(sent.nonce(), "1372623149");
     /// # Ok::<(), wxbizmsgcrypt::Error>(())
     /// ```
@@ -115,25 +120,20 @@ impl MsgCrypt {
     /// # Example
     ///
     /// ```
-    /// use wxbizmsgcrypt::{MsgCrypt, Signed};
+    /// use wxbizmsgcrypt::{MsgCrypt, Signed, Stamp};
     ///
     /// let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
-    /// let sent = crypt.encrypt_msg("<xml>...</xml>", "1409659813", "1372623149")?;
+    /// let sent = crypt.encrypt_msg("<xml>...</xml>", Stamp::from_parts("1409659813", "1372623149"))?;
     /// let signed = Signed { msg_signature: sent.msg_signature(), timestamp: "1409659813", nonce: "1372623149" };
     /// assert_eq!(crypt.decrypt_msg(signed, sent.encrypt())?.message(), "<xml>...</xml>");
     /// # Ok::<(), wxbizmsgcrypt::Error>(())
     /// ```
-    pub fn encrypt_msg(
-        &self,
-        msg: &str,
-        timestamp: &str,
-        nonce: &str,
-    ) -> Result<EncryptedMsg, Error> {
-        self.sender()?.seal(msg, &fresh_random(), timestamp, nonce)
+    pub fn encrypt_msg(&self, msg: &str, stamp: Stamp<'_>) -> Result<EncryptedMsg, Error> {
+        self.sender()?.seal(msg, &fresh_random(), stamp)
     }
 
     /// Computes the `msg_signature` for a ciphertext: the lowercase hex SHA-1 of the token,
-    /// `timestamp`, `nonce` and `encrypt`, sorted bytewise and concatenated.
+    /// the stamp's timestamp and nonce, and `encrypt`, sorted bytewise and concatenated.
     ///
     /// Useful to build a signed request in a test, or a reply envelope of your own. To *check* a
     /// signature use the decrypting methods, which compare in constant time.
@@ -141,16 +141,16 @@ impl MsgCrypt {
     /// # Example
     ///
     /// ```
-    /// use wxbizmsgcrypt::MsgCrypt;
+    /// use wxbizmsgcrypt::{MsgCrypt, Stamp};
     ///
     /// let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
     /// let echostr = "P9nAzCzyDtyTWESHep1vC5X9xho/qYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp+4RPcs8TgAE7OaBO+FZXvnaqQ==";
-    /// assert_eq!(crypt.sign("1409659589", "263014780", echostr), "5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3");
+    /// assert_eq!(crypt.sign(Stamp::from_parts("1409659589", "263014780"), echostr), "5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3");
     /// # Ok::<(), wxbizmsgcrypt::Error>(())
     /// ```
     #[must_use]
-    pub fn sign(&self, timestamp: &str, nonce: &str, encrypt: &str) -> String {
-        let public = [timestamp.as_bytes(), nonce.as_bytes(), encrypt.as_bytes()];
+    pub fn sign(&self, stamp: Stamp<'_>, encrypt: &str) -> String {
+        let public = [stamp.timestamp().as_bytes(), stamp.nonce().as_bytes(), encrypt.as_bytes()];
         signature::sign(&self.inner.token, public).to_hex_string()
     }
 
@@ -180,9 +180,9 @@ impl<'a> Sealer<'a> {
         &self,
         msg: &str,
         random: &[u8; 16],
-        timestamp: &str,
-        nonce: &str,
+        stamp: Stamp<'_>,
     ) -> Result<EncryptedMsg, Error> {
+        let (timestamp, nonce) = (stamp.timestamp(), stamp.nonce());
         let mut encrypt = String::new();
         let msg_signature = self.seal_appending(msg, random, timestamp, nonce, &mut encrypt)?;
         Ok(EncryptedMsg {

@@ -155,10 +155,10 @@ impl fmt::Debug for MsgCrypt {
 /// # Example
 ///
 /// ```
-/// use wxbizmsgcrypt::{KeyUsed, MsgCrypt, Signed};
+/// use wxbizmsgcrypt::{KeyUsed, MsgCrypt, Signed, Stamp};
 ///
 /// let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "ww1")?;
-/// let sent = crypt.encrypt_msg("hello", "1409659813", "1372623149")?;
+/// let sent = crypt.encrypt_msg("hello", Stamp::from_parts("1409659813", "1372623149"))?;
 /// let signed = Signed { msg_signature: sent.msg_signature(), timestamp: "1409659813", nonce: "1372623149" };
 /// assert_eq!(crypt.decrypt_msg(signed, sent.encrypt())?.key_used(), KeyUsed::Current);
 /// # Ok::<(), wxbizmsgcrypt::Error>(())

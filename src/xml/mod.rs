@@ -21,7 +21,7 @@ use self::render::{
 };
 use crate::error::{EnvelopeFault, Error};
 use crate::strict_xml::{self, Budget, Fault, Item};
-use crate::{Decrypted, MsgCrypt, Signed};
+use crate::{Decrypted, MsgCrypt, Signed, Stamp};
 
 /// Verifies and decrypts an XML callback body: reads its `Encrypt` value with [`read_encrypt`]
 /// and passes it to [`MsgCrypt::decrypt_msg`].
@@ -86,24 +86,20 @@ fn decrypt_body<T>(body: &str, decrypt: impl Fn(&str) -> Result<T, Error>) -> Re
 /// # Example
 ///
 /// ```
-/// use wxbizmsgcrypt::{MsgCrypt, Signed, xml};
+/// use wxbizmsgcrypt::{MsgCrypt, Signed, Stamp, xml};
 ///
 /// let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
-/// let sent = crypt.encrypt_msg("<xml>...</xml>", "1409659813", "1372623149")?; // WeCom's side
+/// let sent = crypt.encrypt_msg("<xml>...</xml>", Stamp::from_parts("1409659813", "1372623149"))?; // WeCom's side
 /// let signed = Signed { msg_signature: sent.msg_signature(), timestamp: "1409659813", nonce: "1372623149" };
 /// let decrypted = crypt.decrypt_msg(signed, sent.encrypt())?;
 ///
-/// let body = xml::encrypt_reply(&decrypted, "<xml>...</xml>", "1409659814", "42")?;
+/// let body = xml::encrypt_reply(&decrypted, "<xml>...</xml>", Stamp::from_parts("1409659814", "42"))?;
 /// assert!(body.starts_with("<xml>\n<Encrypt><![CDATA["));
 /// assert!(body.ends_with("<TimeStamp>1409659814</TimeStamp>\n<Nonce><![CDATA[42]]></Nonce>\n</xml>"));
 /// # Ok::<(), wxbizmsgcrypt::Error>(())
 /// ```
-pub fn encrypt_reply(
-    to: &Decrypted,
-    reply: &str,
-    timestamp: &str,
-    nonce: &str,
-) -> Result<String, Error> {
+pub fn encrypt_reply(to: &Decrypted, reply: &str, stamp: Stamp<'_>) -> Result<String, Error> {
+    let (timestamp, nonce) = (stamp.timestamp(), stamp.nonce());
     let mut out = String::with_capacity(
         ENCRYPT_CDATA_OPEN
             .len()
@@ -111,7 +107,7 @@ pub fn encrypt_reply(
             .saturating_add(room_after(timestamp, nonce)),
     );
     out.push_str(ENCRYPT_CDATA_OPEN);
-    let signature = to.seal_appending(reply, timestamp, nonce, &mut out)?;
+    let signature = to.seal_appending(reply, stamp, &mut out)?;
     out.push_str(ENCRYPT_CDATA_CLOSE);
     push_our_signature(&mut out, &signature);
     push_timestamp_and_nonce(&mut out, timestamp, nonce)?;

@@ -33,10 +33,10 @@ use crate::strict_xml::{push_cdata_or_text, push_text};
 /// # Example
 ///
 /// ```
-/// use wxbizmsgcrypt::{MsgCrypt, xml};
+/// use wxbizmsgcrypt::{MsgCrypt, Stamp, xml};
 ///
 /// let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
-/// let reply = crypt.encrypt_msg("<xml>...</xml>", "1409659813", "1372623149")?;
+/// let reply = crypt.encrypt_msg("<xml>...</xml>", Stamp::from_parts("1409659813", "1372623149"))?;
 /// let body = xml::render_reply(&reply)?;
 /// assert_eq!(
 ///     body,

@@ -1,5 +1,5 @@
 //! The endpoint as an [actix-web](https://docs.rs/actix-web/4) 4 resource (feature
-//! `actix-web`).
+//! `actix-web-4`).
 //!
 //! [`resource`] turns a [`Service`] and the application's handler into a `Resource` at the
 //! callback's path, to register in the application's `App` beside its other services; it
@@ -13,14 +13,13 @@
 //! ```
 //! use std::sync::Arc;
 //! use actix_web::App;
-//! use wxbizmsgcrypt_callback::endpoint::{Callback, Endpoint, MemoryDedup, Response, Service};
+//! use wxbizmsgcrypt_callback::endpoint::{Callback, Endpoint, MemoryDedup, Response, Service, Xml};
 //! use wxbizmsgcrypt_callback::{MsgCrypt, message::Kind, reply::Reply};
 //!
-//! async fn on_callback(callback: Callback) -> Response {
-//!     let now = std::time::SystemTime::now();
-//!     match callback.xml().map(|message| message.kind()) {
-//!         Some(Kind::Text(text)) => callback
-//!             .reply(&Reply::text(text.content.unwrap_or_default()), now)
+//! async fn on_callback(callback: Callback<Xml>) -> Response {
+//!     match callback.message().kind() {
+//!         Kind::Text(text) => callback
+//!             .reply(&Reply::text(text.content.unwrap_or_default()))
 //!             .unwrap_or_else(|_| callback.acknowledge()),
 //!         _ => callback.acknowledge(),
 //!     }
@@ -42,7 +41,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{ALLOW, CONTENT_TYPE, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, Resource, Responder, web};
 
-use crate::endpoint::{Callback, DedupStore, Request, Response, Service};
+use crate::endpoint::{Callback, DedupStore, Format, Request, Response, Service};
 
 /// The resource of `service` at `path`, for any method: GET answers the URL check, POST hands
 /// fresh, first-time callbacks to `app` and answers with what it returns; everything else the
@@ -54,18 +53,19 @@ use crate::endpoint::{Callback, DedupStore, Request, Response, Service};
 ///
 /// ```
 /// use std::sync::Arc;
-/// use wxbizmsgcrypt_callback::endpoint::{Callback, Endpoint, NoDedup, Service};
+/// use wxbizmsgcrypt_callback::endpoint::{AiBot, Callback, Endpoint, NoDedup, Service};
 /// use wxbizmsgcrypt_callback::MsgCrypt;
 ///
 /// let bot = Arc::new(Service::new(Endpoint::aibot(MsgCrypt::new("tok3n", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "")?), NoDedup));
-/// let resource = wxbizmsgcrypt_callback::actix::resource("/aibot", bot, |callback: Callback| async move { callback.acknowledge() });
+/// let resource = wxbizmsgcrypt_callback::actix::resource("/aibot", bot, |callback: Callback<AiBot>| async move { callback.acknowledge() });
 /// # let _ = resource;
 /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
 /// ```
-pub fn resource<D, F, Fut>(path: &str, service: Arc<Service<D>>, app: F) -> Resource
+pub fn resource<F, D, A, Fut>(path: &str, service: Arc<Service<F, D>>, app: A) -> Resource
 where
+    F: Format,
     D: DedupStore + 'static,
-    F: Fn(Callback) -> Fut + Clone + 'static,
+    A: Fn(Callback<F>) -> Fut + Clone + 'static,
     Fut: Future<Output = Response> + 'static,
 {
     let max_body = service.endpoint().max_body();
@@ -88,8 +88,12 @@ impl Responder for Response {
     type Body = String;
 
     fn respond_to(self, _request: &HttpRequest) -> HttpResponse<String> {
-        let status =
-            StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        // Every `Response` carries a status from 200 to 599 (its constructors see to it);
+        // should one not, it fails closed as a 500.
+        let status = StatusCode::from_u16(self.status()).unwrap_or_else(|_| {
+            debug_assert!(false, "a response status outside 200..=599");
+            StatusCode::INTERNAL_SERVER_ERROR
+        });
         let content_type = self.content_type();
         let mut response = HttpResponse::with_body(status, self.into_body());
         if let Some(content_type) = content_type {

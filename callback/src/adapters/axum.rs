@@ -1,4 +1,4 @@
-//! The endpoint as an [axum](https://docs.rs/axum/0.8) 0.8 route (feature `axum`).
+//! The endpoint as an [axum](https://docs.rs/axum/0.8) 0.8 route (feature `axum-0_8`).
 //!
 //! [`route`] turns a [`Service`] and the application's handler into a `MethodRouter` for any
 //! state (the handler takes the [`Callback`] and captures what else it needs), to mount at the callback's path in the application's own router, beside its other
@@ -12,14 +12,13 @@
 //! ```
 //! use std::sync::Arc;
 //! use axum::Router;
-//! use wxbizmsgcrypt_callback::endpoint::{Callback, Endpoint, MemoryDedup, Response, Service};
+//! use wxbizmsgcrypt_callback::endpoint::{Callback, Endpoint, MemoryDedup, Response, Service, Xml};
 //! use wxbizmsgcrypt_callback::{MsgCrypt, message::Kind, reply::Reply};
 //!
-//! async fn on_callback(callback: Callback) -> Response {
-//!     let now = std::time::SystemTime::now();
-//!     match callback.xml().map(|message| message.kind()) {
-//!         Some(Kind::Text(text)) => callback
-//!             .reply(&Reply::text(text.content.unwrap_or_default()), now)
+//! async fn on_callback(callback: Callback<Xml>) -> Response {
+//!     match callback.message().kind() {
+//!         Kind::Text(text) => callback
+//!             .reply(&Reply::text(text.content.unwrap_or_default()))
 //!             .unwrap_or_else(|_| callback.acknowledge()),
 //!         _ => callback.acknowledge(),
 //!     }
@@ -42,7 +41,7 @@ use ::axum::http::{HeaderValue, Method, StatusCode, header};
 use ::axum::response::IntoResponse;
 use ::axum::routing::{MethodRouter, any};
 
-use crate::endpoint::{Callback, DedupStore, Request, Response, Service};
+use crate::endpoint::{Callback, DedupStore, Format, Request, Response, Service};
 
 /// The route of `service` for any method: GET answers the URL check, POST hands fresh,
 /// first-time callbacks to `app` and answers with what it returns; everything else the
@@ -54,7 +53,7 @@ use crate::endpoint::{Callback, DedupStore, Request, Response, Service};
 ///
 /// ```
 /// use std::sync::Arc;
-/// use wxbizmsgcrypt_callback::endpoint::{Endpoint, NoDedup, Service};
+/// use wxbizmsgcrypt_callback::endpoint::{AiBot, Callback, Endpoint, NoDedup, Service};
 /// use wxbizmsgcrypt_callback::MsgCrypt;
 ///
 /// #[derive(Clone)]
@@ -62,16 +61,17 @@ use crate::endpoint::{Callback, DedupStore, Request, Response, Service};
 ///
 /// let bot = Arc::new(Service::new(Endpoint::aibot(MsgCrypt::new("tok3n", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "")?), NoDedup));
 /// let app = axum::Router::new()
-///     .route("/aibot", wxbizmsgcrypt_callback::axum::route(bot, |callback: wxbizmsgcrypt_callback::endpoint::Callback| async move { callback.acknowledge() }))
+///     .route("/aibot", wxbizmsgcrypt_callback::axum::route(bot, |callback: Callback<AiBot>| async move { callback.acknowledge() }))
 ///     .with_state(AppState);
 /// # let _: axum::Router = app;
 /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
 /// ```
-pub fn route<S, D, F, Fut>(service: Arc<Service<D>>, app: F) -> MethodRouter<S>
+pub fn route<S, F, D, A, Fut>(service: Arc<Service<F, D>>, app: A) -> MethodRouter<S>
 where
     S: Clone + Send + Sync + 'static,
+    F: Format,
     D: DedupStore + 'static,
-    F: Fn(Callback) -> Fut + Clone + Send + Sync + 'static,
+    A: Fn(Callback<F>) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Response> + Send + 'static,
 {
     let max_body = service.endpoint().max_body();
@@ -91,8 +91,12 @@ where
 
 impl IntoResponse for Response {
     fn into_response(self) -> ::axum::response::Response {
-        let status =
-            StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        // Every `Response` carries a status from 200 to 599 (its constructors see to it);
+        // should one not, it fails closed as a 500.
+        let status = StatusCode::from_u16(self.status()).unwrap_or_else(|_| {
+            debug_assert!(false, "a response status outside 200..=599");
+            StatusCode::INTERNAL_SERVER_ERROR
+        });
         let content_type = self.content_type();
         let mut response = (status, Body::from(self.into_body())).into_response();
         if let Some(content_type) = content_type {

@@ -33,7 +33,7 @@
 //! assert_eq!(content, Some("@RobotA hello robot"));
 //!
 //! // Open a stream; WeCom polls it until a reply says finish.
-//! let reply = Reply::stream("stream-1", "", false).render()?;
+//! let reply = Reply::stream("stream-1", "").render()?;
 //! assert_eq!(reply, r#"{"msgtype":"stream","stream":{"content":"","finish":false,"id":"stream-1"}}"#);
 //! # Ok::<(), wxbizmsgcrypt_callback::Error>(())
 //! ```

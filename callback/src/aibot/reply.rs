@@ -6,6 +6,7 @@ use md5::{Digest, Md5};
 use serde_json::{Map, Value, json};
 
 use crate::message::dedup::lower_hex;
+use wxbizmsgcrypt::Stamp;
 use wxbizmsgcrypt::{Decrypted, Error, ReplyFault, json};
 
 /// A stream's `content` holds at most 20480 bytes of UTF-8 ("最长不超过20480个字节").
@@ -19,8 +20,8 @@ use wxbizmsgcrypt::{Decrypted, Error, ReplyFault, json};
 ///
 /// assert_eq!(STREAM_CONTENT_MAX_BYTES, 20480);
 /// let full = "a".repeat(STREAM_CONTENT_MAX_BYTES);
-/// assert!(Reply::stream("s1", &full, false).render().is_ok());
-/// let err = Reply::stream("s1", &format!("{full}a"), false).render().unwrap_err();
+/// assert!(Reply::stream("s1", &full).render().is_ok());
+/// let err = Reply::stream("s1", &format!("{full}a")).render().unwrap_err();
 /// assert_eq!(err, Error::InvalidReply(ReplyFault::ContentTooLong { limit: STREAM_CONTENT_MAX_BYTES }));
 /// # Ok::<(), Error>(())
 /// ```
@@ -37,7 +38,7 @@ pub const STREAM_CONTENT_MAX_BYTES: usize = 20480;
 ///
 /// assert_eq!(STREAM_MAX_IMAGES, 10);
 /// let png = b"\x89PNG\r\n\x1a\n";
-/// let with_images = |count: usize| (0..count).fold(Reply::stream("s1", "图来了", true), |reply, _| reply.with_image(png));
+/// let with_images = |count: usize| (0..count).fold(Reply::stream_finished("s1", "图来了"), |reply, _| reply.with_image(png));
 /// assert!(with_images(STREAM_MAX_IMAGES).render().is_ok());
 /// let err = with_images(STREAM_MAX_IMAGES + 1).render().unwrap_err();
 /// assert_eq!(err, Error::InvalidReply(ReplyFault::TooManyImages { limit: STREAM_MAX_IMAGES }));
@@ -56,9 +57,9 @@ pub const STREAM_MAX_IMAGES: usize = 10;
 ///
 /// assert_eq!(IMAGE_MAX_BYTES, 10 * 1024 * 1024);
 /// let too_large = vec![0u8; IMAGE_MAX_BYTES + 1];
-/// let err = Reply::stream("s1", "", true).with_image(&too_large).render().unwrap_err();
+/// let err = Reply::stream_finished("s1", "").with_image(&too_large).render().unwrap_err();
 /// assert_eq!(err, Error::InvalidReply(ReplyFault::ImageTooLarge { limit: IMAGE_MAX_BYTES }));
-/// let mut stream = StreamState::new("s1", 1_700_000_000);
+/// let mut stream = StreamState::new("s1", std::time::UNIX_EPOCH);
 /// assert!(stream.add_image(&too_large[1..]).is_ok()); // exactly the limit
 /// assert_eq!(stream.add_image(&too_large), Err(err));
 /// # Ok::<(), Error>(())
@@ -76,8 +77,8 @@ pub const IMAGE_MAX_BYTES: usize = 10 * 1024 * 1024;
 ///
 /// assert_eq!(FEEDBACK_ID_MAX_BYTES, 256);
 /// let id = "f".repeat(FEEDBACK_ID_MAX_BYTES);
-/// assert!(Reply::stream("s1", "", false).with_feedback_id(&id).render().is_ok());
-/// let err = Reply::stream("s1", "", false).with_feedback_id(&format!("{id}f")).render().unwrap_err();
+/// assert!(Reply::stream("s1", "").with_feedback_id(&id).render().is_ok());
+/// let err = Reply::stream("s1", "").with_feedback_id(&format!("{id}f")).render().unwrap_err();
 /// assert_eq!(err, Error::InvalidReply(ReplyFault::FeedbackIdTooLong { limit: FEEDBACK_ID_MAX_BYTES }));
 /// # Ok::<(), Error>(())
 /// ```
@@ -159,8 +160,8 @@ impl Reply {
     /// whole passive reply in one call. Answer with it as `text/plain`, as Tencent's own plugin
     /// does.
     ///
-    /// `timestamp` and `nonce` are returned in the envelope; Tencent's plugin echoes the
-    /// request's.
+    /// `stamp`'s timestamp and nonce are returned in the envelope; Tencent's plugin echoes the
+    /// request's ([`Signed::stamp`](wxbizmsgcrypt::Signed::stamp)).
     ///
     /// # Errors
     ///
@@ -170,16 +171,16 @@ impl Reply {
     /// # Example
     ///
     /// ```
-    /// use wxbizmsgcrypt_callback::wxbizmsgcrypt::{Signed, json};
+    /// use wxbizmsgcrypt_callback::wxbizmsgcrypt::{Signed, Stamp, json};
     /// use wxbizmsgcrypt_callback::{MsgCrypt, aibot};
     ///
     /// // The AI bot: an empty receive id.
     /// let crypt = MsgCrypt::new("tok3n", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "")?;
-    /// let sent = crypt.encrypt_msg(r#"{"msgid":"m1","msgtype":"text","text":{"content":"hi"}}"#, "1700000000", "n1")?;
+    /// let sent = crypt.encrypt_msg(r#"{"msgid":"m1","msgtype":"text","text":{"content":"hi"}}"#, Stamp::from_parts("1700000000", "n1"))?;
     /// let signed = Signed { msg_signature: sent.msg_signature(), timestamp: "1700000000", nonce: "n1" };
     /// let request = crypt.decrypt_msg(signed, sent.encrypt())?;
     ///
-    /// let body = aibot::Reply::stream("s1", "", false).seal(&request, "1700000000", "n1")?;
+    /// let body = aibot::Reply::stream("s1", "").seal(&request, signed.stamp())?;
     ///
     /// // WeCom's side: the reply decrypts to the stream.
     /// let envelope = aibot::Message::parse(&body)?;
@@ -188,8 +189,8 @@ impl Reply {
     /// assert_eq!(answer.pointer("/stream/id"), Some("s1"));
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
-    pub fn seal(&self, request: &Decrypted, timestamp: &str, nonce: &str) -> Result<String, Error> {
-        json::encrypt_reply(request, &self.render()?, timestamp, nonce)
+    pub fn seal(&self, request: &Decrypted, stamp: Stamp<'_>) -> Result<String, Error> {
+        json::encrypt_reply(request, &self.render()?, stamp)
     }
 
     /// A text reply: the welcome to `enter_chat`.
@@ -206,19 +207,34 @@ impl Reply {
         Reply::of(Body::Text(content.to_owned()))
     }
 
-    /// A stream reply: `content` is everything the stream says so far (Markdown), not a delta;
-    /// `id` is the same on every reply of the stream; the stream ends with `finish`.
+    /// A stream reply that goes on: `content` is everything the stream says so far (Markdown),
+    /// not a delta; `id` is the same on every reply of the stream. WeCom polls it again.
     ///
     /// # Example
     ///
     /// ```
-    /// let json = wxbizmsgcrypt_callback::aibot::Reply::stream("s1", "**Hello**", true).render()?;
+    /// let json = wxbizmsgcrypt_callback::aibot::Reply::stream("s1", "**Hello**").render()?;
+    /// assert_eq!(json, r#"{"msgtype":"stream","stream":{"content":"**Hello**","finish":false,"id":"s1"}}"#);
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    #[must_use]
+    pub fn stream(id: &str, content: &str) -> Reply {
+        Reply::of(Body::Stream(Stream::new(id, content, false)))
+    }
+
+    /// The stream's last reply (`finish`): WeCom polls it no more. Only this one may carry
+    /// images ([`with_image`](Reply::with_image)).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let json = wxbizmsgcrypt_callback::aibot::Reply::stream_finished("s1", "**Hello**").render()?;
     /// assert_eq!(json, r#"{"msgtype":"stream","stream":{"content":"**Hello**","finish":true,"id":"s1"}}"#);
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
     #[must_use]
-    pub fn stream(id: &str, content: &str, finish: bool) -> Reply {
-        Reply::of(Body::Stream(Stream::new(id, content, finish)))
+    pub fn stream_finished(id: &str, content: &str) -> Reply {
+        Reply::of(Body::Stream(Stream::new(id, content, true)))
     }
 
     /// A template card.
@@ -238,7 +254,7 @@ impl Reply {
         Reply::of(Body::TemplateCard(card))
     }
 
-    /// A stream and a template card together (`stream_with_template_card`).
+    /// A stream that goes on and a template card together (`stream_with_template_card`).
     ///
     /// # Example
     ///
@@ -246,18 +262,34 @@ impl Reply {
     /// use wxbizmsgcrypt_callback::aibot::{CardType, Reply, TemplateCard};
     ///
     /// let card = TemplateCard::new(CardType::ButtonInteraction).title("继续？").button("继续", "go").task_id("task_1");
-    /// let json = Reply::stream_with_template_card("s1", "思考中…", false, card).render()?;
+    /// let json = Reply::stream_with_template_card("s1", "思考中…", card).render()?;
     /// assert!(json.starts_with(r#"{"msgtype":"stream_with_template_card","stream":{"content":"思考中…""#));
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
     #[must_use]
-    pub fn stream_with_template_card(
+    pub fn stream_with_template_card(id: &str, content: &str, card: TemplateCard) -> Reply {
+        Reply::of(Body::StreamWithTemplateCard(Stream::new(id, content, false), card))
+    }
+
+    /// The stream's last reply, with a template card.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wxbizmsgcrypt_callback::aibot::{CardType, Reply, TemplateCard};
+    ///
+    /// let card = TemplateCard::new(CardType::TextNotice).title("完成");
+    /// let json = Reply::stream_finished_with_template_card("s1", "好了", card).render()?;
+    /// assert!(json.contains(r#""finish":true"#));
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    #[must_use]
+    pub fn stream_finished_with_template_card(
         id: &str,
         content: &str,
-        finish: bool,
         card: TemplateCard,
     ) -> Reply {
-        Reply::of(Body::StreamWithTemplateCard(Stream::new(id, content, finish), card))
+        Reply::of(Body::StreamWithTemplateCard(Stream::new(id, content, true), card))
     }
 
     /// The answer to a `template_card_event`: replaces the card for `userids` (for every user
@@ -288,7 +320,7 @@ impl Reply {
     ///
     /// ```
     /// let png = b"\x89PNG\r\n\x1a\n";
-    /// let json = wxbizmsgcrypt_callback::aibot::Reply::stream("s1", "图来了", true).with_image(png).render()?;
+    /// let json = wxbizmsgcrypt_callback::aibot::Reply::stream_finished("s1", "图来了").with_image(png).render()?;
     /// assert!(json.contains(r#""msg_item":[{"image":{"base64":"iVBORw0KGgo=","md5":"#));
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
@@ -305,7 +337,7 @@ impl Reply {
     /// # Example
     ///
     /// ```
-    /// let json = wxbizmsgcrypt_callback::aibot::Reply::stream("s1", "", false).with_feedback_id("fb-1").render()?;
+    /// let json = wxbizmsgcrypt_callback::aibot::Reply::stream("s1", "").with_feedback_id("fb-1").render()?;
     /// assert!(json.contains(r#""feedback":{"id":"fb-1"}"#));
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
@@ -342,11 +374,11 @@ impl Reply {
     ///
     /// let too_long = "字".repeat(6827); // 20481 bytes
     /// assert_eq!(
-    ///     Reply::stream("s1", &too_long, false).render(),
+    ///     Reply::stream("s1", &too_long).render(),
     ///     Err(Error::InvalidReply(ReplyFault::ContentTooLong { limit: 20480 }))
     /// );
     /// assert_eq!(
-    ///     Reply::stream("s1", "", false).with_image(b"png").render(),
+    ///     Reply::stream("s1", "").with_image(b"png").render(),
     ///     Err(Error::InvalidReply(ReplyFault::ImagesOnlyWhenFinished))
     /// );
     /// # Ok::<(), Error>(())

@@ -1,6 +1,6 @@
 //! The stream protocol, sans-I/O: what a stream has said, kept between WeCom's polls.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::reply::{IMAGE_MAX_BYTES, Reply, STREAM_CONTENT_MAX_BYTES, STREAM_MAX_IMAGES};
 use crate::message::dedup::lower_hex;
@@ -13,14 +13,15 @@ use wxbizmsgcrypt::{Error, ReplyFault};
 /// # Example
 ///
 /// ```
+/// use std::time::{Duration, UNIX_EPOCH};
 /// use wxbizmsgcrypt_callback::aibot::{REFRESH_HORIZON, Reply, StreamState};
 ///
 /// assert_eq!(REFRESH_HORIZON.as_secs(), 6 * 60);
-/// let started = 1_700_000_000;
+/// let started = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
 /// let stream = StreamState::new("s1", started);
-/// let horizon = started + REFRESH_HORIZON.as_secs();
-/// assert_eq!(stream.reply(horizon - 1), Reply::stream("s1", "", false));
-/// assert_eq!(stream.reply(horizon), Reply::stream("s1", "", true)); // WeCom would poll no more
+/// let horizon = started + REFRESH_HORIZON;
+/// assert_eq!(stream.reply(horizon - Duration::from_secs(1)), Reply::stream("s1", ""));
+/// assert_eq!(stream.reply(horizon), Reply::stream_finished("s1", "")); // WeCom would poll no more
 /// ```
 pub const REFRESH_HORIZON: Duration = Duration::from_secs(6 * 60);
 
@@ -49,17 +50,18 @@ pub const REFRESH_HORIZON: Duration = Duration::from_secs(6 * 60);
 /// # Example
 ///
 /// ```
+/// use std::time::{Duration, SystemTime};
 /// use wxbizmsgcrypt_callback::aibot::{Reply, StreamState};
 ///
-/// let started = 1_700_000_000;
+/// let started = SystemTime::now(); // when the user's message came
 /// let mut stream = StreamState::new("s1", started);
-/// assert_eq!(stream.reply(started), Reply::stream("s1", "", false));
+/// assert_eq!(stream.reply(started), Reply::stream("s1", ""));
 ///
 /// stream.push_str("你好")?;                      // the LLM's first tokens
-/// assert_eq!(stream.reply(started + 1), Reply::stream("s1", "你好", false));
+/// assert_eq!(stream.reply(started + Duration::from_secs(1)), Reply::stream("s1", "你好"));
 /// stream.push_str("，世界")?;
 /// stream.finish();
-/// assert_eq!(stream.reply(started + 2), Reply::stream("s1", "你好，世界", true));
+/// assert_eq!(stream.reply(started + Duration::from_secs(2)), Reply::stream_finished("s1", "你好，世界"));
 /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,22 +177,22 @@ mod serde_impl {
 }
 
 impl StreamState {
-    /// A new stream, opened at `started_at` (seconds since the epoch: when the user's message
+    /// A new stream, opened at `started_at` (when the user's message
     /// came).
     ///
     /// # Example
     ///
     /// ```
-    /// let stream = wxbizmsgcrypt_callback::aibot::StreamState::new("s1", 1_700_000_000);
+    /// let stream = wxbizmsgcrypt_callback::aibot::StreamState::new("s1", std::time::SystemTime::now());
     /// assert_eq!((stream.id(), stream.content(), stream.is_finished()), ("s1", "", false));
     /// ```
     #[must_use]
-    pub fn new(id: &str, started_at: u64) -> StreamState {
+    pub fn new(id: &str, started_at: SystemTime) -> StreamState {
         StreamState {
             id: id.to_owned(),
             content: String::new(),
             finished: false,
-            started_at,
+            started_at: seconds(started_at),
             images: Vec::new(),
         }
     }
@@ -200,11 +202,11 @@ impl StreamState {
     /// # Example
     ///
     /// ```
-    /// let stream = wxbizmsgcrypt_callback::aibot::StreamState::with_random_id(1_700_000_000);
+    /// let stream = wxbizmsgcrypt_callback::aibot::StreamState::with_random_id(std::time::SystemTime::now());
     /// assert_eq!(stream.id().len(), 32);
     /// ```
     #[must_use]
-    pub fn with_random_id(started_at: u64) -> StreamState {
+    pub fn with_random_id(started_at: SystemTime) -> StreamState {
         let bytes: [u8; 16] = rand::random();
         let id = lower_hex(&bytes);
         StreamState::new(&id, started_at)
@@ -215,7 +217,7 @@ impl StreamState {
     /// # Example
     ///
     /// ```
-    /// assert_eq!(wxbizmsgcrypt_callback::aibot::StreamState::new("s1", 0).id(), "s1");
+    /// assert_eq!(wxbizmsgcrypt_callback::aibot::StreamState::new("s1", std::time::UNIX_EPOCH).id(), "s1");
     /// ```
     #[must_use]
     pub fn id(&self) -> &str {
@@ -227,7 +229,7 @@ impl StreamState {
     /// # Example
     ///
     /// ```
-    /// let mut stream = wxbizmsgcrypt_callback::aibot::StreamState::new("s1", 0);
+    /// let mut stream = wxbizmsgcrypt_callback::aibot::StreamState::new("s1", std::time::UNIX_EPOCH);
     /// stream.push_str("a")?;
     /// stream.push_str("b")?;
     /// assert_eq!(stream.content(), "ab");
@@ -243,7 +245,7 @@ impl StreamState {
     /// # Example
     ///
     /// ```
-    /// let mut stream = wxbizmsgcrypt_callback::aibot::StreamState::new("s1", 0);
+    /// let mut stream = wxbizmsgcrypt_callback::aibot::StreamState::new("s1", std::time::UNIX_EPOCH);
     /// stream.finish();
     /// assert!(stream.is_finished());
     /// ```
@@ -257,11 +259,13 @@ impl StreamState {
     /// # Example
     ///
     /// ```
-    /// assert_eq!(wxbizmsgcrypt_callback::aibot::StreamState::new("s1", 42).started_at(), 42);
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// let started = UNIX_EPOCH + Duration::from_secs(42);
+    /// assert_eq!(wxbizmsgcrypt_callback::aibot::StreamState::new("s1", started).started_at(), started);
     /// ```
     #[must_use]
-    pub fn started_at(&self) -> u64 {
-        self.started_at
+    pub fn started_at(&self) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(self.started_at)
     }
 
     /// Appends to the content (Markdown).
@@ -278,7 +282,7 @@ impl StreamState {
     /// use wxbizmsgcrypt_callback::wxbizmsgcrypt::ReplyFault;
     /// use wxbizmsgcrypt_callback::{Error, aibot::StreamState};
     ///
-    /// let mut stream = StreamState::new("s1", 0);
+    /// let mut stream = StreamState::new("s1", std::time::UNIX_EPOCH);
     /// stream.push_str(&"a".repeat(20480))?;
     /// assert_eq!(stream.push_str("b"), Err(Error::InvalidReply(ReplyFault::ContentTooLong { limit: 20480 })));
     /// assert_eq!(stream.content().len(), 20480);
@@ -305,10 +309,10 @@ impl StreamState {
     /// # Example
     ///
     /// ```
-    /// let mut stream = wxbizmsgcrypt_callback::aibot::StreamState::new("s1", 0);
+    /// let mut stream = wxbizmsgcrypt_callback::aibot::StreamState::new("s1", std::time::UNIX_EPOCH);
     /// stream.add_image(b"\x89PNG\r\n\x1a\n")?;
     /// stream.finish();
-    /// assert!(stream.reply(0).render()?.contains(r#""msg_item""#));
+    /// assert!(stream.reply(std::time::UNIX_EPOCH).render()?.contains(r#""msg_item""#));
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
     pub fn add_image(&mut self, image: &[u8]) -> Result<(), Error> {
@@ -336,9 +340,9 @@ impl StreamState {
     /// See [`StreamState`].
     ///
     /// ```
-    /// let mut stream = wxbizmsgcrypt_callback::aibot::StreamState::new("s1", 0);
+    /// let mut stream = wxbizmsgcrypt_callback::aibot::StreamState::new("s1", std::time::UNIX_EPOCH);
     /// stream.finish();
-    /// assert_eq!(stream.reply(0), wxbizmsgcrypt_callback::aibot::Reply::stream("s1", "", true));
+    /// assert_eq!(stream.reply(std::time::UNIX_EPOCH), wxbizmsgcrypt_callback::aibot::Reply::stream_finished("s1", ""));
     /// ```
     pub fn finish(&mut self) {
         self.finished = true;
@@ -350,13 +354,15 @@ impl StreamState {
     /// # Example
     ///
     /// ```
-    /// let stream = wxbizmsgcrypt_callback::aibot::StreamState::new("s1", 1_000);
-    /// assert!(!stream.is_past_horizon(1_000 + 359));
-    /// assert!(stream.is_past_horizon(1_000 + 360));
+    /// use std::time::{Duration, SystemTime};
+    /// let started = SystemTime::now();
+    /// let stream = wxbizmsgcrypt_callback::aibot::StreamState::new("s1", started);
+    /// assert!(!stream.is_past_horizon(started + Duration::from_secs(359)));
+    /// assert!(stream.is_past_horizon(started + Duration::from_secs(360)));
     /// ```
     #[must_use]
-    pub fn is_past_horizon(&self, now: u64) -> bool {
-        now.saturating_sub(self.started_at) >= REFRESH_HORIZON.as_secs()
+    pub fn is_past_horizon(&self, now: SystemTime) -> bool {
+        seconds(now).saturating_sub(self.started_at) >= REFRESH_HORIZON.as_secs()
     }
 
     /// The answer to a poll at `now`: the content so far, `finish` once finished, or once past
@@ -367,16 +373,21 @@ impl StreamState {
     /// ```
     /// use wxbizmsgcrypt_callback::aibot::{Reply, StreamState};
     ///
-    /// let mut stream = StreamState::new("s1", 1_000);
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// let started = UNIX_EPOCH + Duration::from_secs(1_000);
+    /// let mut stream = StreamState::new("s1", started);
     /// stream.push_str("still thinking")?;
-    /// assert_eq!(stream.reply(1_010), Reply::stream("s1", "still thinking", false));
-    /// assert_eq!(stream.reply(1_000 + 360), Reply::stream("s1", "still thinking", true));
+    /// assert_eq!(stream.reply(started + Duration::from_secs(10)), Reply::stream("s1", "still thinking"));
+    /// assert_eq!(stream.reply(started + Duration::from_secs(360)), Reply::stream_finished("s1", "still thinking"));
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
     #[must_use]
-    pub fn reply(&self, now: u64) -> Reply {
-        let finish = self.finished || self.is_past_horizon(now);
-        let mut reply = Reply::stream(&self.id, &self.content, finish);
+    pub fn reply(&self, now: SystemTime) -> Reply {
+        let mut reply = if self.finished || self.is_past_horizon(now) {
+            Reply::stream_finished(&self.id, &self.content)
+        } else {
+            Reply::stream(&self.id, &self.content)
+        };
         if self.finished {
             for image in &self.images {
                 reply = reply.with_image(image);
@@ -399,6 +410,12 @@ impl Reply {
     /// ```
     #[must_use]
     pub fn unknown_stream(id: &str) -> Reply {
-        Reply::stream(id, "", true)
+        Reply::stream_finished(id, "")
     }
+}
+
+/// Whole seconds since the Unix epoch (0 before it): what a stream keeps, so that a stored
+/// state reads the same on every replica.
+fn seconds(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }

@@ -38,7 +38,7 @@ pub const STREAM_TTL: Duration = Duration::from_secs(10 * 60);
 ///
 /// let streams = MemoryStreams::new(16 << 20);
 /// let now = SystemTime::now();
-/// let mut stream = StreamState::new("s1", 1_700_000_000);
+/// let mut stream = StreamState::new("s1", std::time::UNIX_EPOCH);
 /// stream.push_str("你好")?;
 /// block_on(streams.save(&stream, now))?;
 /// assert_eq!(block_on(streams.load("s1", now))?, Some(stream));
@@ -151,7 +151,7 @@ impl MemoryStreams {
     /// # use std::time::SystemTime;
     /// use wxbizmsgcrypt_callback::aibot::{MemoryStreams, StreamState};
     /// let streams = MemoryStreams::new(1 << 20);
-    /// streams.save_now(&StreamState::new("s1", 0), SystemTime::now())?;
+    /// streams.save_now(&StreamState::new("s1", std::time::UNIX_EPOCH), SystemTime::now())?;
     /// assert!(streams.load_now("s1", SystemTime::now()).is_some());
     /// # Ok::<(), wxbizmsgcrypt_callback::endpoint::StoreError>(())
     /// ```
@@ -176,7 +176,7 @@ impl MemoryStreams {
     /// ```
     /// # use std::time::SystemTime;
     /// let streams = wxbizmsgcrypt_callback::aibot::MemoryStreams::new(1 << 20);
-    /// streams.save_now(&wxbizmsgcrypt_callback::aibot::StreamState::new("s1", 0), SystemTime::now())?;
+    /// streams.save_now(&wxbizmsgcrypt_callback::aibot::StreamState::new("s1", std::time::UNIX_EPOCH), SystemTime::now())?;
     /// assert_eq!(streams.len(), 1);
     /// # Ok::<(), wxbizmsgcrypt_callback::endpoint::StoreError>(())
     /// ```

@@ -7,15 +7,36 @@
 //!   refusal;
 //! - [`Outcome::Callback`]: a verified, decrypted, parsed and fresh [`Callback`], with its
 //!   de-duplication key, for the application; its answer is made from it
-//!   ([`Callback::reply`], [`Callback::reply_aibot`], [`Callback::acknowledge`]).
+//!   ([`Callback::reply`], [`Callback::acknowledge`], [`Callback::retry_later`],
+//!   [`Callback::respond`]).
+//!
+//! An endpoint is typed by its format: [`Endpoint::xml`] makes an `Endpoint<Xml>`, whose
+//! callbacks carry a [`message::Message`](crate::message::Message) and are answered with a
+//! [`reply::Reply`](crate::reply::Reply); [`Endpoint::aibot`] an `Endpoint<AiBot>`, with an
+//! [`aibot::Message`](crate::aibot::Message) and an [`aibot::Reply`](crate::aibot::Reply). A
+//! reply of the other format does not compile:
+//!
+//! ```compile_fail
+//! # use wxbizmsgcrypt_callback::{aibot, endpoint::{Callback, Xml}};
+//! fn answer(callback: Callback<Xml>) {
+//!     let _ = callback.reply(&aibot::Reply::text("hi")); // an AI-bot reply to an XML callback
+//! }
+//! ```
+//!
+//! ```
+//! # use wxbizmsgcrypt_callback::{reply, endpoint::{Callback, Xml}};
+//! fn answer(callback: Callback<Xml>) {
+//!     let _ = callback.reply(&reply::Reply::text("hi")); // the XML reply compiles
+//! }
+//! ```
 //!
 //! [`Service`] adds delivery you can trust: each callback handed to the application once at a
 //! time, handed on again if the application fails, is cancelled or panics, and its retries
 //! answered with the first answer (see [`Service`]). The [`DedupStore`] it records callbacks
 //! in is [`MemoryDedup`] for one process, `RedisDedup` (feature `redis`) for several replicas,
 //! or anything async behind the trait; it sees only [`StoreKey`]s, keyed digests that say
-//! nothing of the message. Hooks report refusals and store errors to the log; the `axum` and
-//! `actix-web` features adapt the service to those frameworks in a few lines each.
+//! nothing of the message. Hooks report refusals and store errors to the log; the `axum-0_8`
+//! and `actix-web-4` features adapt the service to those frameworks in a few lines each.
 //!
 //! # Refusals
 //!
@@ -80,20 +101,23 @@
 //! # Ok::<(), wxbizmsgcrypt_callback::Error>(())
 //! ```
 
+mod callback;
 mod dedup;
+mod format;
 mod service;
 
+use std::fmt;
+use std::marker::PhantomData;
 use std::time::{Duration, SystemTime};
 
+pub use self::callback::Callback;
 use self::dedup::DedupSecret;
 pub use self::dedup::{
     Claim, ClaimToken, DedupStore, ENTRY_OVERHEAD, MemoryDedup, NoDedup, StoreError, StoreKey,
 };
+pub use self::format::{AiBot, Format, Xml};
 pub use self::service::{DEFAULT_DEADLINE, LEASE_MARGIN, Service};
-use crate::message::{self, DedupKey};
-use crate::{aibot, reply};
-use wxbizmsgcrypt::{CallbackQuery, Decrypted, MsgCrypt, check_timestamp, json, xml};
-use wxbizmsgcrypt::{EnvelopeFault, Error, ReplyFault};
+use wxbizmsgcrypt::{CallbackQuery, EnvelopeFault, Error, MsgCrypt};
 
 /// The freshness window by default: 5 minutes, as the official samples check.
 pub const DEFAULT_FRESHNESS_WINDOW: Duration = Duration::from_secs(300);
@@ -123,17 +147,6 @@ pub struct Request<'a> {
     pub body: &'a [u8],
 }
 
-/// Which callbacks an endpoint takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Format {
-    /// The XML envelope and XML messages ([`message::Message`]): WeCom apps, WeCom
-    /// instruction callbacks, 公众号, XML-mode 小程序, 开放平台.
-    Xml,
-    /// The JSON envelope and the AI bot's JSON messages ([`aibot::Message`]).
-    AiBot,
-}
-
 /// One callback URL: its credentials, its format, its freshness window.
 ///
 /// # Example
@@ -150,60 +163,87 @@ pub enum Format {
 /// assert_eq!(bot.dedup_ttl(), Duration::from_secs(2 * 120 + 60));
 /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
 /// ```
-#[derive(Clone, Debug)]
-pub struct Endpoint {
+pub struct Endpoint<F: Format> {
     crypt: MsgCrypt,
-    format: Format,
     window: Duration,
     max_body: usize,
     secret: DedupSecret,
+    format: PhantomData<fn() -> F>,
+}
+
+impl<F: Format> Clone for Endpoint<F> {
+    fn clone(&self) -> Self {
+        Endpoint {
+            crypt: self.crypt.clone(),
+            window: self.window,
+            max_body: self.max_body,
+            secret: self.secret.clone(),
+            format: PhantomData,
+        }
+    }
+}
+
+impl<F: Format> fmt::Debug for Endpoint<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("format", &std::any::type_name::<F>())
+            .field("crypt", &self.crypt)
+            .field("window", &self.window)
+            .field("max_body", &self.max_body)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What the de-duplication secret is derived for (`MsgCrypt::derive_secret`).
 const DEDUP_SECRET_PURPOSE: &[u8; 15] = b"dedup store key";
 
-impl Endpoint {
-    /// An endpoint for XML callbacks.
+impl Endpoint<Xml> {
+    /// An endpoint for XML callbacks: WeCom apps and instruction callbacks, 公众号, XML-mode
+    /// 小程序, 开放平台.
     ///
     /// # Example
     ///
     /// ```
-    /// use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, Format}};
-    /// let endpoint = Endpoint::xml(MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?);
-    /// assert_eq!(endpoint.format(), Format::Xml);
+    /// use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, Xml}};
+    /// let endpoint: Endpoint<Xml> = Endpoint::xml(MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?);
+    /// # let _ = endpoint;
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
     #[must_use]
-    pub fn xml(crypt: MsgCrypt) -> Endpoint {
-        Endpoint::new(crypt, Format::Xml)
+    pub fn xml(crypt: MsgCrypt) -> Endpoint<Xml> {
+        Endpoint::new(crypt)
     }
+}
 
+impl Endpoint<AiBot> {
     /// An endpoint for the AI bot's JSON callbacks (build `crypt` with an empty receive id).
     ///
     /// # Example
     ///
     /// ```
-    /// use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, Format}};
-    /// let endpoint = Endpoint::aibot(MsgCrypt::new("tok3n", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "")?);
-    /// assert_eq!(endpoint.format(), Format::AiBot);
+    /// use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{AiBot, Endpoint}};
+    /// let endpoint: Endpoint<AiBot> = Endpoint::aibot(MsgCrypt::new("tok3n", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "")?);
+    /// # let _ = endpoint;
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
     #[must_use]
-    pub fn aibot(crypt: MsgCrypt) -> Endpoint {
-        Endpoint::new(crypt, Format::AiBot)
+    pub fn aibot(crypt: MsgCrypt) -> Endpoint<AiBot> {
+        Endpoint::new(crypt)
     }
+}
 
-    fn new(crypt: MsgCrypt, format: Format) -> Endpoint {
+impl<F: Format> Endpoint<F> {
+    fn new(crypt: MsgCrypt) -> Endpoint<F> {
         let secret = DedupSecret::new(&wxbizmsgcrypt::__private::derive_secret(
             &crypt,
             DEDUP_SECRET_PURPOSE,
         ));
         Endpoint {
             crypt,
-            format,
             window: DEFAULT_FRESHNESS_WINDOW,
             max_body: DEFAULT_MAX_BODY,
             secret,
+            format: PhantomData,
         }
     }
 
@@ -222,7 +262,7 @@ impl Endpoint {
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
     #[must_use]
-    pub fn with_dedup_secret(mut self, secret: &[u8]) -> Endpoint {
+    pub fn with_dedup_secret(mut self, secret: &[u8]) -> Endpoint<F> {
         self.secret = DedupSecret::new(secret);
         self
     }
@@ -241,7 +281,7 @@ impl Endpoint {
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
     #[must_use]
-    pub fn with_freshness_window(mut self, window: Duration) -> Endpoint {
+    pub fn with_freshness_window(mut self, window: Duration) -> Endpoint<F> {
         self.window = window;
         self
     }
@@ -259,26 +299,9 @@ impl Endpoint {
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
     #[must_use]
-    pub fn with_max_body(mut self, max_body: usize) -> Endpoint {
+    pub fn with_max_body(mut self, max_body: usize) -> Endpoint<F> {
         self.max_body = max_body;
         self
-    }
-
-    /// The format it takes.
-    ///
-    /// # Example
-    ///
-    /// See [`Endpoint::xml`].
-    ///
-    /// ```
-    /// # use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, Format}};
-    /// # let endpoint = Endpoint::xml(MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "x")?);
-    /// assert_eq!(endpoint.format(), Format::Xml);
-    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
-    /// ```
-    #[must_use]
-    pub fn format(&self) -> Format {
-        self.format
     }
 
     /// The freshness window.
@@ -335,14 +358,14 @@ impl Endpoint {
     /// ```
     /// use std::time::{Duration, UNIX_EPOCH};
     /// use wxbizmsgcrypt_callback::endpoint::{Endpoint, Outcome, Request};
-    /// use wxbizmsgcrypt_callback::wxbizmsgcrypt::xml;
+    /// use wxbizmsgcrypt_callback::wxbizmsgcrypt::{Stamp, xml};
     /// use wxbizmsgcrypt_callback::{MsgCrypt, message::Kind, reply::Reply};
     ///
     /// let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
     /// // WeCom's side: a text message, sent now.
     /// let plaintext = "<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName><FromUserName><![CDATA[zhangsan]]></FromUserName>\
     ///                  <CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hi]]></Content><MsgId>1</MsgId></xml>";
-    /// let sent = crypt.encrypt_msg(plaintext, "1700000000", "42")?;
+    /// let sent = crypt.encrypt_msg(plaintext, Stamp::from_parts("1700000000", "42"))?;
     /// let query = format!("msg_signature={}&timestamp=1700000000&nonce=42", sent.msg_signature());
     /// let body = xml::render_reply(&sent)?;
     ///
@@ -351,21 +374,24 @@ impl Endpoint {
     /// let Outcome::Callback(callback) = endpoint.handle(Request { method: "POST", query: &query, body: body.as_bytes() }, now) else {
     ///     panic!("a fresh, verified message")
     /// };
-    /// let message = callback.xml().expect("an XML endpoint");
-    /// assert!(matches!(message.kind(), Kind::Text(text) if text.content == Some("hi")));
-    /// let response = callback.reply(&Reply::text("你好"), now)?;
+    /// assert!(matches!(callback.message().kind(), Kind::Text(text) if text.content == Some("hi")));
+    /// let response = callback.reply(&Reply::text("你好"))?;
     /// assert_eq!((response.status(), response.content_type()), (200, Some("application/xml; charset=utf-8")));
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
     #[must_use]
-    pub fn handle(&self, request: Request<'_>, now: SystemTime) -> Outcome {
+    pub fn handle(&self, request: Request<'_>, now: SystemTime) -> Outcome<F> {
         match self.try_handle(request, now) {
             Ok(outcome) => outcome,
             Err((status, error)) => Outcome::Respond(Response::refusal_of(status, error)),
         }
     }
 
-    fn try_handle(&self, request: Request<'_>, now: SystemTime) -> Result<Outcome, (u16, Error)> {
+    fn try_handle(
+        &self,
+        request: Request<'_>,
+        now: SystemTime,
+    ) -> Result<Outcome<F>, (u16, Error)> {
         let is_get = request.method.eq_ignore_ascii_case("GET");
         if !is_get && !request.method.eq_ignore_ascii_case("POST") {
             return Ok(Outcome::Respond(Response::empty(405)));
@@ -381,25 +407,10 @@ impl Endpoint {
         }
         let body = std::str::from_utf8(request.body)
             .map_err(|_| refusal(Error::MalformedEnvelope(EnvelopeFault::NotWellFormed)))?;
-        let (decrypted, message) = match self.format {
-            Format::Xml => {
-                let decrypted =
-                    xml::decrypt_msg(&self.crypt, query.signed(), body).map_err(refusal)?;
-                let message = message::Message::parse(decrypted.message()).map_err(refusal)?;
-                (decrypted, CallbackMessage::Xml(message))
-            }
-            Format::AiBot => {
-                let decrypted =
-                    json::decrypt_msg(&self.crypt, query.signed(), body).map_err(refusal)?;
-                let message = aibot::Message::parse(decrypted.message()).map_err(refusal)?;
-                (decrypted, CallbackMessage::AiBot(message))
-            }
-        };
-        self.check_freshness(&message, query.timestamp(), now).map_err(refusal)?;
-        let dedup_key = match &message {
-            CallbackMessage::Xml(message) => message.dedup_key(),
-            CallbackMessage::AiBot(message) => message.dedup_key(),
-        };
+        let decrypted = F::decrypt(&self.crypt, query.signed(), body).map_err(refusal)?;
+        let message = F::parse(&decrypted).map_err(refusal)?;
+        F::check_freshness(&message, query.timestamp(), now, self.window).map_err(refusal)?;
+        let dedup_key = F::dedup_key(&message);
         let store_key = self.secret.store_key(&dedup_key);
         Ok(Outcome::Callback(Callback {
             decrypted,
@@ -408,31 +419,8 @@ impl Endpoint {
             store_key,
             timestamp: query.timestamp().to_owned(),
             nonce: query.nonce().to_owned(),
+            received_at: now,
         }))
-    }
-}
-
-impl Endpoint {
-    /// Judges the callback's time: the message's own where it has one, else `query_timestamp`.
-    fn check_freshness(
-        &self,
-        message: &CallbackMessage,
-        query_timestamp: &str,
-        now: SystemTime,
-    ) -> Result<(), Error> {
-        match message {
-            CallbackMessage::Xml(message) => {
-                let time = message.get("CreateTime").or_else(|| message.get("TimeStamp"));
-                check_timestamp(time.unwrap_or(query_timestamp), now, self.window)
-            }
-            CallbackMessage::AiBot(message) => match message.create_time() {
-                Some(time) => check_timestamp(&time.to_string(), now, self.window),
-                // There but no whole number of seconds: refused, not passed over for the
-                // query's timestamp.
-                None if message.has_field("create_time") => Err(Error::InvalidTimestamp),
-                None => check_timestamp(query_timestamp, now, self.window),
-            },
-        }
     }
 }
 
@@ -454,12 +442,20 @@ const XML: &str = "application/xml; charset=utf-8";
 const STORED_VERSION: u8 = 1;
 
 /// What [`Endpoint::handle`] answers.
-#[derive(Debug)]
-pub enum Outcome {
+pub enum Outcome<F: Format> {
     /// Send this response as it is: the URL check's echo, or a refusal.
     Respond(Response),
     /// A verified, fresh callback for the application.
-    Callback(Callback),
+    Callback(Callback<F>),
+}
+
+impl<F: Format> fmt::Debug for Outcome<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Respond(response) => f.debug_tuple("Respond").field(response).finish(),
+            Outcome::Callback(callback) => f.debug_tuple("Callback").field(callback).finish(),
+        }
+    }
 }
 
 /// An HTTP response, framework-neutral: status, content type, body; and for a refusal, the
@@ -487,12 +483,16 @@ pub struct Response {
 }
 
 impl Response {
-    fn empty(status: u16) -> Response {
+    pub(crate) fn empty(status: u16) -> Response {
         Response { status, content_type: None, body: String::new(), refusal: None }
     }
 
-    fn text(status: u16, body: String) -> Response {
+    pub(crate) fn text(status: u16, body: String) -> Response {
         Response { status, content_type: Some(TEXT), body, refusal: None }
+    }
+
+    pub(crate) fn xml(status: u16, body: String) -> Response {
+        Response { status, content_type: Some(XML), body, refusal: None }
     }
 
     fn refusal_of(status: u16, error: Error) -> Response {
@@ -530,13 +530,12 @@ impl Response {
             2 => Some(XML),
             _ => return None,
         };
+        let status = u16::from_be_bytes([high, low]);
+        if !(200..=599).contains(&status) {
+            return None;
+        }
         let body = String::from_utf8(body.to_vec()).ok()?;
-        Some(Response {
-            status: u16::from_be_bytes([high, low]),
-            content_type,
-            body,
-            refusal: None,
-        })
+        Some(Response { status, content_type, body, refusal: None })
     }
 
     /// The HTTP status.
@@ -631,294 +630,5 @@ impl Response {
     #[must_use]
     pub fn refusal(&self) -> Option<&Error> {
         self.refusal.as_ref()
-    }
-}
-
-/// A verified, decrypted, parsed and fresh callback: the message, its de-duplication key, and
-/// what its answer is made from.
-#[derive(Debug)]
-pub struct Callback {
-    decrypted: Decrypted,
-    message: CallbackMessage,
-    dedup_key: DedupKey,
-    store_key: StoreKey,
-    timestamp: String,
-    nonce: String,
-}
-
-/// The message of a [`Callback`], by the endpoint's format.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum CallbackMessage {
-    /// An XML message ([`Format::Xml`]).
-    Xml(message::Message),
-    /// An AI-bot message ([`Format::AiBot`]).
-    AiBot(aibot::Message),
-}
-
-impl Callback {
-    /// The message.
-    ///
-    /// # Example
-    ///
-    /// See [`Endpoint::handle`]; [`Callback::xml`] and [`Callback::aibot`] pick one format.
-    ///
-    /// ```
-    /// # use std::time::{Duration, UNIX_EPOCH};
-    /// # use wxbizmsgcrypt_callback::wxbizmsgcrypt::xml;
-    /// # use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{CallbackMessage, Endpoint, Outcome, Request}};
-    /// # let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
-    /// # let sent = crypt.encrypt_msg("<xml><CreateTime>1700000000</CreateTime></xml>", "1700000000", "1")?;
-    /// # let query = format!("msg_signature={}&timestamp=1700000000&nonce=1", sent.msg_signature());
-    /// # let body = xml::render_reply(&sent)?;
-    /// # let Outcome::Callback(callback) = Endpoint::xml(crypt).handle(wxbizmsgcrypt_callback::endpoint::Request { method: "POST", query: &query, body: body.as_bytes() }, UNIX_EPOCH + Duration::from_secs(1700000000)) else { panic!() };
-    /// assert!(matches!(callback.message(), CallbackMessage::Xml(_)));
-    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
-    /// ```
-    #[must_use]
-    pub fn message(&self) -> &CallbackMessage {
-        &self.message
-    }
-
-    /// The XML message, on an XML endpoint.
-    ///
-    /// # Example
-    ///
-    /// See [`Endpoint::handle`].
-    ///
-    /// ```
-    /// # use std::time::{Duration, UNIX_EPOCH};
-    /// # use wxbizmsgcrypt_callback::wxbizmsgcrypt::xml;
-    /// # use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, Outcome, Request}};
-    /// # let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
-    /// # let sent = crypt.encrypt_msg("<xml><CreateTime>1700000000</CreateTime><MsgType>text</MsgType></xml>", "1700000000", "1")?;
-    /// # let query = format!("msg_signature={}&timestamp=1700000000&nonce=1", sent.msg_signature());
-    /// # let body = xml::render_reply(&sent)?;
-    /// # let Outcome::Callback(callback) = Endpoint::xml(crypt).handle(Request { method: "POST", query: &query, body: body.as_bytes() }, UNIX_EPOCH + Duration::from_secs(1700000000)) else { panic!() };
-    /// assert_eq!(callback.xml().and_then(|m| m.msg_type()), Some("text"));
-    /// assert!(callback.aibot().is_none());
-    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
-    /// ```
-    #[must_use]
-    pub fn xml(&self) -> Option<&message::Message> {
-        match &self.message {
-            CallbackMessage::Xml(message) => Some(message),
-            CallbackMessage::AiBot(_) => None,
-        }
-    }
-
-    /// The AI-bot message, on an AI-bot endpoint.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # use std::time::{Duration, UNIX_EPOCH};
-    /// # use wxbizmsgcrypt_callback::wxbizmsgcrypt::json;
-    /// # use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, Outcome, Request}};
-    /// # let crypt = MsgCrypt::new("tok3n", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "")?;
-    /// # let sent = crypt.encrypt_msg(r#"{"msgid":"m1","msgtype":"text","text":{"content":"hi"}}"#, "1700000000", "1")?;
-    /// # let query = format!("msg_signature={}&timestamp=1700000000&nonce=1", sent.msg_signature());
-    /// # let body = json::render_reply(&sent)?;
-    /// # let Outcome::Callback(callback) = Endpoint::aibot(crypt).handle(Request { method: "POST", query: &query, body: body.as_bytes() }, UNIX_EPOCH + Duration::from_secs(1700000000)) else { panic!() };
-    /// assert_eq!(callback.aibot().and_then(|m| m.msgid()), Some("m1"));
-    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
-    /// ```
-    #[must_use]
-    pub fn aibot(&self) -> Option<&aibot::Message> {
-        match &self.message {
-            CallbackMessage::AiBot(message) => Some(message),
-            CallbackMessage::Xml(_) => None,
-        }
-    }
-
-    /// The decrypted request: its receive id, the key that opened it.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # use std::time::{Duration, UNIX_EPOCH};
-    /// # use wxbizmsgcrypt_callback::wxbizmsgcrypt::xml;
-    /// # use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, Outcome, Request}};
-    /// # let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
-    /// # let sent = crypt.encrypt_msg("<xml><CreateTime>1700000000</CreateTime></xml>", "1700000000", "1")?;
-    /// # let query = format!("msg_signature={}&timestamp=1700000000&nonce=1", sent.msg_signature());
-    /// # let body = xml::render_reply(&sent)?;
-    /// # let Outcome::Callback(callback) = Endpoint::xml(crypt).handle(Request { method: "POST", query: &query, body: body.as_bytes() }, UNIX_EPOCH + Duration::from_secs(1700000000)) else { panic!() };
-    /// assert_eq!(callback.decrypted().receive_id(), "wx5823bf96d3bd56c7");
-    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
-    /// ```
-    #[must_use]
-    pub fn decrypted(&self) -> &Decrypted {
-        &self.decrypted
-    }
-
-    /// The key the de-duplication store sees for this callback: [`dedup_key`](Callback::dedup_key)
-    /// keyed with the endpoint's secret, so that it says nothing of the message. Log this one.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # use std::time::{Duration, UNIX_EPOCH};
-    /// # use wxbizmsgcrypt_callback::wxbizmsgcrypt::xml;
-    /// # use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, Outcome, Request}};
-    /// # let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
-    /// # let sent = crypt.encrypt_msg("<xml><ToUserName>ww1</ToUserName><CreateTime>1700000000</CreateTime><MsgType>text</MsgType><MsgId>7</MsgId></xml>", "1700000000", "1")?;
-    /// # let query = format!("msg_signature={}&timestamp=1700000000&nonce=1", sent.msg_signature());
-    /// # let body = xml::render_reply(&sent)?;
-    /// # let Outcome::Callback(callback) = Endpoint::xml(crypt).handle(Request { method: "POST", query: &query, body: body.as_bytes() }, UNIX_EPOCH + Duration::from_secs(1700000000)) else { panic!() };
-    /// assert_eq!(callback.store_key().as_str().len(), 32);
-    /// assert!(!callback.store_key().as_str().contains("ww1"));
-    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
-    /// ```
-    #[must_use]
-    pub fn store_key(&self) -> &StoreKey {
-        &self.store_key
-    }
-
-    /// The key to de-duplicate the callback on ([`message::Message::dedup_key`],
-    /// [`aibot::Message::dedup_key`]): its fields in clear, for the application; stores and
-    /// logs get [`store_key`](Callback::store_key).
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # use std::time::{Duration, UNIX_EPOCH};
-    /// # use wxbizmsgcrypt_callback::wxbizmsgcrypt::xml;
-    /// # use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, Outcome, Request}};
-    /// # let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
-    /// # let sent = crypt.encrypt_msg("<xml><ToUserName>ww1</ToUserName><CreateTime>1700000000</CreateTime><MsgType>text</MsgType><MsgId>7</MsgId></xml>", "1700000000", "1")?;
-    /// # let query = format!("msg_signature={}&timestamp=1700000000&nonce=1", sent.msg_signature());
-    /// # let body = xml::render_reply(&sent)?;
-    /// # let Outcome::Callback(callback) = Endpoint::xml(crypt).handle(Request { method: "POST", query: &query, body: body.as_bytes() }, UNIX_EPOCH + Duration::from_secs(1700000000)) else { panic!() };
-    /// assert_eq!(callback.dedup_key().as_str(), "msg:ww1::7");
-    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
-    /// ```
-    #[must_use]
-    pub fn dedup_key(&self) -> &DedupKey {
-        &self.dedup_key
-    }
-
-    /// The answer that says "received, nothing to reply": `success` (as `text/plain`) to an
-    /// instruction callback (an XML message with an `InfoType` and no `MsgType`: WeCom
-    /// third-party apps, 开放平台), which Tencent requires; an empty 200 to anything else.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # use std::time::{Duration, UNIX_EPOCH};
-    /// # use wxbizmsgcrypt_callback::wxbizmsgcrypt::xml;
-    /// # use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, Outcome, Request}};
-    /// # let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "ww4asffe99e54c0fxxxx")?;
-    /// // A suite_ticket: answered "success".
-    /// # let sent = crypt.encrypt_msg("<xml><SuiteId>ww4asffe99e54c0fxxxx</SuiteId><InfoType>suite_ticket</InfoType><TimeStamp>1700000000</TimeStamp></xml>", "1700000000", "1")?;
-    /// # let query = format!("msg_signature={}&timestamp=1700000000&nonce=1", sent.msg_signature());
-    /// # let body = xml::render_reply(&sent)?;
-    /// # let Outcome::Callback(callback) = Endpoint::xml(crypt).handle(Request { method: "POST", query: &query, body: body.as_bytes() }, UNIX_EPOCH + Duration::from_secs(1700000000)) else { panic!() };
-    /// let response = callback.acknowledge();
-    /// assert_eq!((response.status(), response.body()), (200, "success"));
-    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
-    /// ```
-    #[must_use]
-    pub fn acknowledge(&self) -> Response {
-        match &self.message {
-            CallbackMessage::Xml(message)
-                if message.msg_type().is_none() && message.info_type().is_some() =>
-            {
-                Response::text(200, "success".to_owned())
-            }
-            CallbackMessage::Xml(_) | CallbackMessage::AiBot(_) => Response::empty(200),
-        }
-    }
-
-    /// The answer that says "could not handle it now": an empty 503. Through a
-    /// [`Service`], it also frees the callback's claim, so that WeCom's retry (within
-    /// seconds, up to three times) is handed on again.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # use std::time::{Duration, UNIX_EPOCH};
-    /// # use wxbizmsgcrypt_callback::wxbizmsgcrypt::xml;
-    /// # use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, Outcome, Request}};
-    /// # let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
-    /// # let sent = crypt.encrypt_msg("<xml><CreateTime>1700000000</CreateTime></xml>", "1700000000", "1")?;
-    /// # let query = format!("msg_signature={}&timestamp=1700000000&nonce=1", sent.msg_signature());
-    /// # let body = xml::render_reply(&sent)?;
-    /// # let Outcome::Callback(callback) = Endpoint::xml(crypt).handle(Request { method: "POST", query: &query, body: body.as_bytes() }, UNIX_EPOCH + Duration::from_secs(1700000000)) else { panic!() };
-    /// let response = callback.retry_later(); // the database is down, say
-    /// assert_eq!((response.status(), response.body()), (503, ""));
-    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
-    /// ```
-    #[must_use]
-    pub fn retry_later(&self) -> Response {
-        Response::empty(503)
-    }
-
-    /// A passive reply to an XML message: `reply` rendered for it at `now` and sealed with the
-    /// request's key and receive id ([`reply::Reply::seal`]), answering with the request's nonce.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidReply`] (`-40011`) with [`ReplyFault::NotThisFormat`] on an AI-bot
-    /// callback; the errors of [`reply::Reply::seal`] (a reply over Tencent's limits). Answer
-    /// with [`acknowledge`](Callback::acknowledge) then, or nothing reaches the user.
-    ///
-    /// # Example
-    ///
-    /// See [`Endpoint::handle`].
-    ///
-    /// ```
-    /// # use std::time::{Duration, UNIX_EPOCH};
-    /// # use wxbizmsgcrypt_callback::wxbizmsgcrypt::xml;
-    /// # use wxbizmsgcrypt_callback::{MsgCrypt, reply::Reply, endpoint::{Endpoint, Outcome, Request}};
-    /// # let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
-    /// # let sent = crypt.encrypt_msg("<xml><FromUserName>u1</FromUserName><CreateTime>1700000000</CreateTime></xml>", "1700000000", "1")?;
-    /// # let query = format!("msg_signature={}&timestamp=1700000000&nonce=1", sent.msg_signature());
-    /// # let body = xml::render_reply(&sent)?;
-    /// # let now = UNIX_EPOCH + Duration::from_secs(1700000000);
-    /// # let Outcome::Callback(callback) = Endpoint::xml(crypt).handle(Request { method: "POST", query: &query, body: body.as_bytes() }, now) else { panic!() };
-    /// let response = callback.reply(&Reply::text("收到"), now)?;
-    /// assert!(response.body().starts_with("<xml>\n<Encrypt><![CDATA["));
-    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
-    /// ```
-    pub fn reply(&self, reply: &reply::Reply, now: SystemTime) -> Result<Response, Error> {
-        let Some(message) = self.xml() else {
-            return Err(Error::InvalidReply(ReplyFault::NotThisFormat));
-        };
-        let now = now.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        let body = reply.seal(&self.decrypted, message, now, &self.nonce)?;
-        Ok(Response { status: 200, content_type: Some(XML), body, refusal: None })
-    }
-
-    /// A reply to an AI-bot message ([`aibot::Reply::seal`]), echoing the request's timestamp and
-    /// nonce and sent as `text/plain`, as Tencent's own plugin does.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidReply`] (`-40011`) with [`ReplyFault::NotThisFormat`] on an XML
-    /// callback; the errors of [`aibot::Reply::render`] (a reply over Tencent's limits).
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # use std::time::{Duration, UNIX_EPOCH};
-    /// # use wxbizmsgcrypt_callback::wxbizmsgcrypt::json;
-    /// # use wxbizmsgcrypt_callback::{MsgCrypt, aibot::Reply, endpoint::{Endpoint, Outcome, Request}};
-    /// # let crypt = MsgCrypt::new("tok3n", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "")?;
-    /// # let sent = crypt.encrypt_msg(r#"{"msgid":"m1","msgtype":"text","text":{"content":"hi"}}"#, "1700000000", "1")?;
-    /// # let query = format!("msg_signature={}&timestamp=1700000000&nonce=1", sent.msg_signature());
-    /// # let body = json::render_reply(&sent)?;
-    /// # let Outcome::Callback(callback) = Endpoint::aibot(crypt).handle(Request { method: "POST", query: &query, body: body.as_bytes() }, UNIX_EPOCH + Duration::from_secs(1700000000)) else { panic!() };
-    /// let response = callback.reply_aibot(&Reply::stream("s1", "", false))?;
-    /// assert_eq!(response.content_type(), Some("text/plain; charset=utf-8"));
-    /// assert!(response.body().starts_with(r#"{"encrypt":""#));
-    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
-    /// ```
-    pub fn reply_aibot(&self, reply: &aibot::Reply) -> Result<Response, Error> {
-        if self.aibot().is_none() {
-            return Err(Error::InvalidReply(ReplyFault::NotThisFormat));
-        }
-        let body = reply.seal(&self.decrypted, &self.timestamp, &self.nonce)?;
-        Ok(Response::text(200, body))
     }
 }

@@ -5,7 +5,9 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use super::{Callback, Claim, ClaimToken, DedupStore, Endpoint, Outcome, Request, Response};
+use super::{
+    Callback, Claim, ClaimToken, DedupStore, Endpoint, Format, Outcome, Request, Response,
+};
 use super::{StoreError, StoreKey};
 use wxbizmsgcrypt::Error;
 
@@ -50,7 +52,7 @@ pub const LEASE_MARGIN: Duration = Duration::from_secs(2);
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
 /// use wxbizmsgcrypt_callback::endpoint::{Endpoint, MemoryDedup, Request, Service};
-/// use wxbizmsgcrypt_callback::wxbizmsgcrypt::xml;
+/// use wxbizmsgcrypt_callback::wxbizmsgcrypt::{Stamp, xml};
 /// use wxbizmsgcrypt_callback::{MsgCrypt, reply::Reply};
 ///
 /// let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
@@ -65,14 +67,14 @@ pub const LEASE_MARGIN: Duration = Duration::from_secs(2);
 /// let handled = std::cell::Cell::new(0);
 /// let mut answers = Vec::new();
 /// for nonce in ["first", "retry"] {
-///     let sent = crypt.encrypt_msg(plaintext, "1700000000", nonce)?;
+///     let sent = crypt.encrypt_msg(plaintext, Stamp::from_parts("1700000000", nonce))?;
 ///     let query = format!("msg_signature={}&timestamp=1700000000&nonce={nonce}", sent.msg_signature());
 ///     let body = xml::render_reply(&sent)?;
 ///     let request = Request { method: "POST", query: &query, body: body.as_bytes() };
 ///     let handled = &handled;
 ///     answers.push(block_on(service.handle(request, now, |callback| async move {
 ///         handled.set(handled.get() + 1);
-///         callback.reply(&Reply::text("收到"), now).unwrap_or_else(|_| callback.acknowledge())
+///         callback.reply(&Reply::text("收到")).unwrap_or_else(|_| callback.acknowledge())
 ///     })));
 /// }
 /// assert_eq!(handled.get(), 1); // the retry was not handed on…
@@ -88,15 +90,15 @@ pub const LEASE_MARGIN: Duration = Duration::from_secs(2);
 /// # }
 /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
 /// ```
-pub struct Service<D> {
-    endpoint: Endpoint,
+pub struct Service<F: Format, D> {
+    endpoint: Endpoint<F>,
     store: D,
     deadline: Duration,
     on_refusal: Option<Hook<Error>>,
     on_store_error: Option<Hook<StoreError>>,
 }
 
-impl<D: DedupStore> Service<D> {
+impl<F: Format, D: DedupStore> Service<F, D> {
     /// A service of `endpoint`, de-duplicating with `store`.
     ///
     /// # Example
@@ -110,7 +112,7 @@ impl<D: DedupStore> Service<D> {
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
     #[must_use]
-    pub fn new(endpoint: Endpoint, store: D) -> Service<D> {
+    pub fn new(endpoint: Endpoint<F>, store: D) -> Service<F, D> {
         Service {
             endpoint,
             store,
@@ -136,7 +138,7 @@ impl<D: DedupStore> Service<D> {
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
     #[must_use]
-    pub fn with_deadline(mut self, deadline: Duration) -> Service<D> {
+    pub fn with_deadline(mut self, deadline: Duration) -> Service<F, D> {
         self.deadline = deadline;
         self
     }
@@ -171,7 +173,7 @@ impl<D: DedupStore> Service<D> {
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
     #[must_use]
-    pub fn on_refusal(mut self, hook: impl Fn(&Error) + Send + Sync + 'static) -> Service<D> {
+    pub fn on_refusal(mut self, hook: impl Fn(&Error) + Send + Sync + 'static) -> Service<F, D> {
         self.on_refusal = Some(Arc::new(hook));
         self
     }
@@ -192,7 +194,7 @@ impl<D: DedupStore> Service<D> {
     pub fn on_store_error(
         mut self,
         hook: impl Fn(&StoreError) + Send + Sync + 'static,
-    ) -> Service<D> {
+    ) -> Service<F, D> {
         self.on_store_error = Some(Arc::new(hook));
         self
     }
@@ -202,13 +204,13 @@ impl<D: DedupStore> Service<D> {
     /// # Example
     ///
     /// ```
-    /// use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, Format, NoDedup, Service}};
+    /// use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, NoDedup, Service}};
     /// let service = Service::new(Endpoint::xml(MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "x")?), NoDedup);
-    /// assert_eq!(service.endpoint().format(), Format::Xml);
+    /// assert_eq!(service.endpoint().max_body(), 1 << 20);
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
     #[must_use]
-    pub fn endpoint(&self) -> &Endpoint {
+    pub fn endpoint(&self) -> &Endpoint<F> {
         &self.endpoint
     }
 
@@ -251,9 +253,9 @@ impl<D: DedupStore> Service<D> {
     /// # let _ = response;
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
-    pub async fn handle<F, Fut>(&self, request: Request<'_>, now: SystemTime, app: F) -> Response
+    pub async fn handle<A, Fut>(&self, request: Request<'_>, now: SystemTime, app: A) -> Response
     where
-        F: FnOnce(Callback) -> Fut,
+        A: FnOnce(Callback<F>) -> Fut,
         Fut: Future<Output = Response>,
     {
         let callback = match self.endpoint.handle(request, now) {
@@ -334,11 +336,10 @@ impl<D: DedupStore> Drop for Abandon<'_, D> {
     }
 }
 
-impl<D> fmt::Debug for Service<D> {
+impl<F: Format, D> fmt::Debug for Service<F, D> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Service")
-            .field("format", &self.endpoint.format())
-            .field("freshness_window", &self.endpoint.freshness_window())
+            .field("endpoint", &self.endpoint)
             .field("deadline", &self.deadline)
             .finish_non_exhaustive()
     }
