@@ -15,8 +15,7 @@ use std::time::Duration;
 
 use common::{Fixture, Floor, NONCE, SIZES, TS, signed};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use wxbizmsgcrypt::Stamp;
-use wxbizmsgcrypt::{json, xml};
+use wxbizmsgcrypt::{Stamp, json, xml};
 
 fn primitives_decrypt(c: &mut Criterion) {
     let mut g = c.benchmark_group("primitives_decrypt");

@@ -31,8 +31,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use common::{Fixture, Floor, NONCE, SIZES, TOKEN, TS, signed};
-use wxbizmsgcrypt::Stamp;
-use wxbizmsgcrypt::{json, xml};
+use wxbizmsgcrypt::{Stamp, json, xml};
 use wxbizmsgcrypt_callback::message::Message;
 use wxbizmsgcrypt_callback::reply::Reply;
 

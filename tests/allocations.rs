@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 #![allow(unsafe_code)]
 
-use wxbizmsgcrypt::{Decrypted, MsgCrypt, Signed};
+use wxbizmsgcrypt::{Decrypted, MsgCrypt, Signed, Stamp};
 
 fn signed(msg_signature: &str) -> Signed<'_> {
     Signed { msg_signature, timestamp: "1409659813", nonce: "1372623149" }
@@ -13,7 +13,6 @@ fn signed(msg_signature: &str) -> Signed<'_> {
 mod counting;
 
 use counting::{allocations_in, cost_of};
-use wxbizmsgcrypt::Stamp;
 
 #[global_allocator]
 static GLOBAL: counting::Counting = counting::Counting;

@@ -8,8 +8,9 @@ mod common;
 use common::{Plain, bare_ciphertext, frame, pkcs7_32, seal_raw, sign, signed, vectors};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use wxbizmsgcrypt::Stamp;
-use wxbizmsgcrypt::{Error, KeyUsed, MsgCrypt, check_timestamp, json, verify_plain_signature, xml};
+use wxbizmsgcrypt::{
+    Error, KeyUsed, MsgCrypt, Stamp, check_timestamp, json, verify_plain_signature, xml,
+};
 
 const TOKEN: &str = "QDG6eK";
 const NEW_KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";

@@ -8,8 +8,7 @@ mod common;
 use std::borrow::Cow;
 
 use common::{Plain, Vector, signed, vectors};
-use wxbizmsgcrypt::Stamp;
-use wxbizmsgcrypt::{EncryptedMsg, EnvelopeFault, Error, MsgCrypt, json, xml};
+use wxbizmsgcrypt::{EncryptedMsg, EnvelopeFault, Error, MsgCrypt, Stamp, json, xml};
 
 fn crypt(v: &Vector) -> MsgCrypt {
     MsgCrypt::new(&v.token, &v.encoding_aes_key, &v.receive_id).unwrap()

@@ -7,8 +7,9 @@ mod common;
 use common::{Plain, signed};
 
 use proptest::prelude::*;
-use wxbizmsgcrypt::Stamp;
-use wxbizmsgcrypt::{CallbackQuery, MsgCrypt, check_timestamp, json, verify_plain_signature, xml};
+use wxbizmsgcrypt::{
+    CallbackQuery, MsgCrypt, Stamp, check_timestamp, json, verify_plain_signature, xml,
+};
 
 const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
 

@@ -4,8 +4,7 @@
 mod common;
 
 use common::{Plain, frame, pkcs7_32, seal_raw, sign, signed};
-use wxbizmsgcrypt::Stamp;
-use wxbizmsgcrypt::{Error, MsgCrypt};
+use wxbizmsgcrypt::{Error, MsgCrypt, Stamp};
 
 const TOKEN: &str = "SuperSecretTokenValue";
 const KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";

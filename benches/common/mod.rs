@@ -6,8 +6,7 @@ use base64::Engine;
 use base64::engine::general_purpose::PAD;
 use base64::engine::{GeneralPurpose, GeneralPurposeConfig, Simd};
 use sha1::{Digest, Sha1};
-use wxbizmsgcrypt::Stamp;
-use wxbizmsgcrypt::{Decrypted, EncryptedMsg, MsgCrypt, Signed};
+use wxbizmsgcrypt::{Decrypted, EncryptedMsg, MsgCrypt, Signed, Stamp};
 
 pub const TOKEN: &str = "QDG6eK";
 pub const KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";

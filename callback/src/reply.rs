@@ -35,8 +35,7 @@
 use crate::message::Message;
 use std::time::{SystemTime, UNIX_EPOCH};
 use wxbizmsgcrypt::__private::strict_xml::push_cdata_or_text;
-use wxbizmsgcrypt::Stamp;
-use wxbizmsgcrypt::{Decrypted, Error, ReplyFault, xml};
+use wxbizmsgcrypt::{Decrypted, Error, ReplyFault, Stamp, xml};
 
 /// Text content is capped at 2048 bytes on both platforms (WeCom path/96469: "最长不超过2048个
 /// 字节,超过将截断", longer is truncated; 公众号 in practice).

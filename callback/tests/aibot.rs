@@ -7,8 +7,7 @@ use std::path::Path;
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use wxbizmsgcrypt::Stamp;
-use wxbizmsgcrypt::{Error, MessageFault, MsgCrypt, ReplyFault, Signed, json as envelope};
+use wxbizmsgcrypt::{Error, MessageFault, MsgCrypt, ReplyFault, Signed, Stamp, json as envelope};
 use wxbizmsgcrypt_callback::aibot::{
     CardType, Event, IMAGE_MAX_BYTES, Kind, Message, MixedItem, Reply, STREAM_CONTENT_MAX_BYTES,
     STREAM_MAX_IMAGES, StreamState, TemplateCard,

@@ -15,8 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::Notify;
-use wxbizmsgcrypt::Stamp;
-use wxbizmsgcrypt::{MsgCrypt, Signed, xml};
+use wxbizmsgcrypt::{MsgCrypt, Signed, Stamp, xml};
 use wxbizmsgcrypt_callback::endpoint::{
     DedupStore, Endpoint, MemoryDedup, Request, Response, Service, Xml,
 };

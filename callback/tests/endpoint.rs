@@ -12,8 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use wxbizmsgcrypt::Stamp;
-use wxbizmsgcrypt::{Error, MsgCrypt, Signed, json, xml};
+use wxbizmsgcrypt::{Error, MsgCrypt, Signed, Stamp, json, xml};
 use wxbizmsgcrypt_callback::endpoint::{
     Callback, Claim, ClaimToken, DedupStore, Endpoint, Format, MemoryDedup, NoDedup, Outcome,
     Request, Response, Service, StoreError, StoreKey, Xml,

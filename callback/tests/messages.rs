@@ -8,8 +8,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::Value;
-use wxbizmsgcrypt::Stamp;
-use wxbizmsgcrypt::{Error, MessageFault, MsgCrypt, Signed};
+use wxbizmsgcrypt::{Error, MessageFault, MsgCrypt, Signed, Stamp};
 use wxbizmsgcrypt_callback::message::{
     ContactChange, Element, Event, ExtAttrValue, Instruction, Kind, Message, PictureSource,
 };

@@ -4,8 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use proptest::prelude::*;
-use wxbizmsgcrypt::Stamp;
-use wxbizmsgcrypt::{Error, MsgCrypt, ReplyFault, Signed, xml};
+use wxbizmsgcrypt::{Error, MsgCrypt, ReplyFault, Signed, Stamp, xml};
 use wxbizmsgcrypt_callback::message::{Element, Message};
 use wxbizmsgcrypt_callback::reply::{
     Article, Music, Reply, TEXT_MAX_BYTES, Video, WECHAT_NEWS_MAX_ARTICLES, WECOM_NEWS_MAX_ARTICLES,

@@ -5,8 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wxbizmsgcrypt::{Error, MsgCrypt, Signed};
-use wxbizmsgcrypt::Stamp;
+use wxbizmsgcrypt::{Error, MsgCrypt, Signed, Stamp};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

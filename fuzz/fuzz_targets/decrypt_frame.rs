@@ -7,8 +7,7 @@
 use aes::cipher::{BlockModeEncrypt, KeyIvInit, array::Array};
 use base64::Engine;
 use libfuzzer_sys::fuzz_target;
-use wxbizmsgcrypt::{Error, MsgCrypt, Signed};
-use wxbizmsgcrypt::Stamp;
+use wxbizmsgcrypt::{Error, MsgCrypt, Signed, Stamp};
 
 const KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
 

@@ -4,8 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wxbizmsgcrypt::{Decrypted, MsgCrypt, Signed, json};
-use wxbizmsgcrypt::Stamp;
+use wxbizmsgcrypt::{Decrypted, MsgCrypt, Signed, Stamp, json};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(body) = std::str::from_utf8(data) else { return };

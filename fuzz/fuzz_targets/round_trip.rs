@@ -4,8 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wxbizmsgcrypt::{Decrypted, MsgCrypt, Signed, dangerous, json, xml};
-use wxbizmsgcrypt::Stamp;
+use wxbizmsgcrypt::{Decrypted, MsgCrypt, Signed, Stamp, dangerous, json, xml};
 
 fuzz_target!(|data: &[u8]| {
     let Some((random, rest)) = data.split_first_chunk::<16>() else { return };
@@ -18,7 +17,13 @@ fuzz_target!(|data: &[u8]| {
         parts.next().unwrap_or_default(),
     );
     let crypt = MsgCrypt::new("tok3n", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", rid).unwrap();
-    let sent = dangerous::encrypt_msg_with_random(&crypt, msg, Stamp::from_parts(timestamp, nonce), random).unwrap();
+    let sent = dangerous::encrypt_msg_with_random(
+        &crypt,
+        msg,
+        Stamp::from_parts(timestamp, nonce),
+        random,
+    )
+    .unwrap();
     let signed = Signed { msg_signature: sent.msg_signature(), timestamp, nonce };
     let decrypted = crypt.decrypt_msg(signed, sent.encrypt()).unwrap();
     assert_eq!((decrypted.message(), decrypted.receive_id()), (msg, rid));

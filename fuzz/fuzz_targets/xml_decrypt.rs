@@ -3,8 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wxbizmsgcrypt::{Decrypted, MsgCrypt, Signed, xml};
-use wxbizmsgcrypt::Stamp;
+use wxbizmsgcrypt::{Decrypted, MsgCrypt, Signed, Stamp, xml};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(body) = std::str::from_utf8(data) else { return };

@@ -6,8 +6,7 @@ use md5::{Digest, Md5};
 use serde_json::{Map, Value, json};
 
 use crate::message::dedup::lower_hex;
-use wxbizmsgcrypt::Stamp;
-use wxbizmsgcrypt::{Decrypted, Error, ReplyFault, json};
+use wxbizmsgcrypt::{Decrypted, Error, ReplyFault, Stamp, json};
 
 /// A stream's `content` holds at most 20480 bytes of UTF-8 ("最长不超过20480个字节").
 ///

@@ -37,7 +37,7 @@ use actix_web::{App, HttpServer, web};
 use tokio::sync::Semaphore;
 use wxbizmsgcrypt_callback::endpoint::{
     Callback, Claim, ClaimToken, DEFAULT_MAX_BODY, DedupStore, Endpoint, MemoryDedup, Response,
-    Service, StoreError, StoreKey,
+    Service, StoreError, StoreKey, Xml,
 };
 use wxbizmsgcrypt_callback::message::{Event, Instruction, Kind};
 use wxbizmsgcrypt_callback::redis::{Redis, RedisDedup};
@@ -140,7 +140,11 @@ async fn serve(crypt: MsgCrypt, dedup: Dedup) -> std::io::Result<()> {
         // permit and the handler. A slow client holds a connection, never a permit.
         App::new()
             .app_data(web::PayloadConfig::new(DEFAULT_MAX_BODY))
-            .service(wxbizmsgcrypt_callback::actix::resource("/callback", Arc::clone(&service), answer))
+            .service(wxbizmsgcrypt_callback::actix::resource(
+                "/callback",
+                Arc::clone(&service),
+                answer,
+            ))
             .wrap(from_fn(move |request, next| permit(Arc::clone(&permits), request, next)))
             .wrap(from_fn(move |request, next| deadline(handler_timeout, request, next)))
             .wrap(from_fn(move |request, next| read_body(body_timeout, request, next)))
@@ -198,10 +202,8 @@ async fn permit(
 }
 
 /// What to say to each fresh, first-time callback: as in the axum example.
-async fn answer(callback: Callback) -> Response {
-    let now = SystemTime::now();
-    let Some(message) = callback.xml() else { return callback.acknowledge() };
-    let reply = match message.kind() {
+async fn answer(callback: Callback<Xml>) -> Response {
+    let reply = match callback.message().kind() {
         Kind::Text(text) => Reply::text(text.content.unwrap_or_default()),
         Kind::Event(Event::Subscribe { .. } | Event::EnterAgent { .. }) => {
             Reply::text("欢迎！发消息给我，我会原样回复。")
@@ -216,7 +218,7 @@ async fn answer(callback: Callback) -> Response {
         }
         _ => return callback.acknowledge(),
     };
-    callback.reply(&reply, now).unwrap_or_else(|e| {
+    callback.reply(&reply).unwrap_or_else(|e| {
         eprintln!("no reply: {e} ({})", e.code());
         callback.acknowledge()
     })

@@ -12,34 +12,32 @@
 //! gets the first answer again (the service's de-duplication): the same stream id.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use axum::routing::MethodRouter;
 use wxbizmsgcrypt_callback::aibot::{Event, Kind, Reply, StreamState, StreamStore};
-use wxbizmsgcrypt_callback::endpoint::{Callback, Response, Service};
+use wxbizmsgcrypt_callback::endpoint::{AiBot, Callback, Response, Service};
 
 use crate::log::RateLimited;
 use crate::store::{Dedup, Streams};
 
 /// The `/aibot` route over `service`, keeping its streams in `streams`.
 pub fn route(
-    service: Arc<Service<Dedup>>,
+    service: Arc<Service<AiBot, Dedup>>,
     streams: Streams,
     log: Arc<RateLimited>,
 ) -> MethodRouter {
-    wxbizmsgcrypt_callback::axum::route(service, move |callback: Callback| {
+    wxbizmsgcrypt_callback::axum::route(service, move |callback: Callback<AiBot>| {
         let (streams, log) = (streams.clone(), Arc::clone(&log));
         async move { answer(streams, log, callback).await }
     })
 }
 
-async fn answer(streams: Streams, log: Arc<RateLimited>, callback: Callback) -> Response {
+async fn answer(streams: Streams, log: Arc<RateLimited>, callback: Callback<AiBot>) -> Response {
     let now = SystemTime::now();
-    let seconds = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let Some(message) = callback.aibot() else { return callback.acknowledge() };
-    let reply = match message.kind() {
+    let reply = match callback.message().kind() {
         Kind::Text { content } => {
-            let stream = StreamState::with_random_id(seconds);
+            let stream = StreamState::with_random_id(now);
             if let Err(err) = streams.save(&stream, now).await {
                 // Without the stream kept, its polls would find nothing: let WeCom retry.
                 log.line(&format!("stream store: {err}; asking WeCom to retry"));
@@ -51,12 +49,12 @@ async fn answer(streams: Streams, log: Arc<RateLimited>, callback: Callback) -> 
                 stream.clone(),
                 content.unwrap_or_default().to_owned(),
             ));
-            stream.reply(seconds)
+            stream.reply(now)
         }
         Kind::StreamRefresh { id } => {
             let id = id.unwrap_or_default();
             match streams.load(id, now).await {
-                Ok(Some(stream)) => stream.reply(seconds),
+                Ok(Some(stream)) => stream.reply(now),
                 Ok(None) => Reply::unknown_stream(id),
                 Err(err) => {
                     log.line(&format!("stream store: {err}; asking WeCom to poll again"));
@@ -67,7 +65,7 @@ async fn answer(streams: Streams, log: Arc<RateLimited>, callback: Callback) -> 
         Kind::Event(Event::EnterChat) => Reply::text("你好！发消息给我，我会流式地原样回复。"),
         _ => return callback.acknowledge(),
     };
-    callback.reply_aibot(&reply).unwrap_or_else(|e| {
+    callback.reply(&reply).unwrap_or_else(|e| {
         eprintln!("no reply: {e} ({})", e.code());
         callback.acknowledge()
     })

@@ -58,7 +58,7 @@ use hyper_util::service::TowerToHyperService;
 use tokio::sync::Semaphore;
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
-use wxbizmsgcrypt_callback::endpoint::{DEFAULT_MAX_BODY, Endpoint, Service};
+use wxbizmsgcrypt_callback::endpoint::{DEFAULT_MAX_BODY, Endpoint, Format, Service};
 
 use crate::config::Config;
 use crate::store::{Dedup, Stores};
@@ -108,30 +108,18 @@ fn count(name: &str, default: usize) -> usize {
 
 async fn serve(config: Config, stores: Stores) -> Result<(), Box<dyn std::error::Error>> {
     let handler_timeout = millis("WXBIZ_HANDLER_TIMEOUT_MS", 4_500);
-    // Two budgets: a flood of bad requests must not hide that the store is down.
     let refusal_log = Arc::new(log::RateLimited::new(Duration::from_secs(1), 20));
     let store_log = Arc::new(log::RateLimited::new(Duration::from_secs(10), 5));
-    let service = |endpoint: Endpoint, dedup: Dedup| {
-        let (refusals, store_errors) = (Arc::clone(&refusal_log), Arc::clone(&store_log));
-        Arc::new(
-            Service::new(endpoint, dedup)
-                .with_deadline(handler_timeout)
-                .on_refusal(move |err| refusals.refusal(err))
-                .on_store_error(move |err| {
-                    store_errors
-                        .line(&format!("de-duplication: {err}; handling the callback anyway"))
-                }),
-        )
-    };
+    let logs = Logs { refusals: refusal_log, store_errors: Arc::clone(&store_log) };
     let mut app = Router::new();
     let mut mounted = Vec::new();
     if let Some(crypt) = config.app {
-        let wecom = service(Endpoint::xml(crypt), stores.dedup("callback"));
+        let wecom = service(Endpoint::xml(crypt), stores.dedup("callback"), handler_timeout, &logs);
         app = app.route("/callback", wxbizmsgcrypt_callback::axum::route(wecom, wecom::answer));
         mounted.push("/callback");
     }
     if let Some(crypt) = config.bot {
-        let bot = service(Endpoint::aibot(crypt), stores.dedup("aibot"));
+        let bot = service(Endpoint::aibot(crypt), stores.dedup("aibot"), handler_timeout, &logs);
         let streams = stores.streams("aibot");
         app = app.route("/aibot", aibot::route(bot, streams, Arc::clone(&store_log)));
         mounted.push("/aibot");
@@ -161,6 +149,31 @@ async fn serve(config: Config, stores: Stores) -> Result<(), Box<dyn std::error:
     )
     .await;
     Ok(())
+}
+
+/// Where a service's refusals and store errors are logged, each with its own budget: a flood
+/// of bad requests must not hide that the store is down.
+struct Logs {
+    refusals: Arc<log::RateLimited>,
+    store_errors: Arc<log::RateLimited>,
+}
+
+/// The service of one route: `endpoint` over `dedup`, its handler given `deadline`.
+fn service<F: Format>(
+    endpoint: Endpoint<F>,
+    dedup: Dedup,
+    deadline: Duration,
+    logs: &Logs,
+) -> Arc<Service<F, Dedup>> {
+    let (refusals, store_errors) = (Arc::clone(&logs.refusals), Arc::clone(&logs.store_errors));
+    Arc::new(
+        Service::new(endpoint, dedup)
+            .with_deadline(deadline)
+            .on_refusal(move |err| refusals.refusal(err))
+            .on_store_error(move |err| {
+                store_errors.line(&format!("de-duplication: {err}; handling the callback anyway"))
+            }),
+    )
 }
 
 /// Reads the whole body within `deadline` (408 past it; 413 past the endpoint's 1 MiB), then

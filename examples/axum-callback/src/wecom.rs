@@ -1,8 +1,8 @@
 //! The WeCom app at `/callback`: what to say to each message.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use wxbizmsgcrypt_callback::endpoint::{Callback, Response};
+use wxbizmsgcrypt_callback::endpoint::{Callback, Response, Xml};
 use wxbizmsgcrypt_callback::message::{Event, Instruction, Kind};
 use wxbizmsgcrypt_callback::reply::Reply;
 
@@ -16,10 +16,8 @@ use wxbizmsgcrypt_callback::reply::Reply;
 ///   background;
 /// - everything else, including kinds Tencent adds later: acknowledged (an empty 200, or
 ///   `success` for instruction callbacks), never a 500.
-pub async fn answer(callback: Callback) -> Response {
-    let now = SystemTime::now();
-    let Some(message) = callback.xml() else { return callback.acknowledge() };
-    let reply = match message.kind() {
+pub async fn answer(callback: Callback<Xml>) -> Response {
+    let reply = match callback.message().kind() {
         Kind::Text(text) => Reply::text(text.content.unwrap_or_default()),
         Kind::Event(Event::Subscribe { .. } | Event::EnterAgent { .. }) => {
             Reply::text("欢迎！发消息给我，我会原样回复。")
@@ -39,7 +37,7 @@ pub async fn answer(callback: Callback) -> Response {
         _ => return callback.acknowledge(),
     };
     // A reply over Tencent's limits (-40011): say nothing rather than fail the callback.
-    callback.reply(&reply, now).unwrap_or_else(|e| {
+    callback.reply(&reply).unwrap_or_else(|e| {
         eprintln!("no reply: {e} ({})", e.code());
         callback.acknowledge()
     })

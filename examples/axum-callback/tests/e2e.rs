@@ -10,8 +10,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use common::Server;
 
-use wxbizmsgcrypt_callback::wxbizmsgcrypt::{Signed, xml};
 use wxbizmsgcrypt_callback::MsgCrypt;
+use wxbizmsgcrypt_callback::wxbizmsgcrypt::{Signed, Stamp, xml};
 
 fn sample() -> MsgCrypt {
     MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")
@@ -97,7 +97,7 @@ fn end_to_end() {
     assert!(post(&server, &crypt, &fresh, "1409659813").is_some());
 
     // 6. Malformed bodies: 400; a tampered body: 401; an oversized body: refused, never a 500.
-    let sent = crypt.encrypt_msg(&text, "1", "42").unwrap();
+    let sent = crypt.encrypt_msg(&text, Stamp::from_parts("1", "42")).unwrap();
     let target = format!("/callback?msg_signature={}&timestamp=1&nonce=42", sent.msg_signature());
     assert_eq!(server.send("POST", &target, b"not xml").0, 400);
     assert_eq!(server.send("POST", &target, b"<xml><Encrypt>AAAA</Encrypt></xml>").0, 401);
@@ -114,7 +114,7 @@ fn unix_now() -> u64 {
 /// POSTs `plaintext` as WeCom would (encrypted, in the XML envelope, under a query with
 /// `timestamp`); returns the status and the raw body.
 fn post_raw(server: &Server, crypt: &MsgCrypt, plaintext: &str, timestamp: &str) -> (u16, Vec<u8>) {
-    let sent = crypt.encrypt_msg(plaintext, timestamp, "1372623149").unwrap();
+    let sent = crypt.encrypt_msg(plaintext, Stamp::from_parts(timestamp, "1372623149")).unwrap();
     let target = format!(
         "/callback?msg_signature={}&timestamp={timestamp}&nonce=1372623149",
         sent.msg_signature()

@@ -12,11 +12,13 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use wxbizmsgcrypt_callback::wxbizmsgcrypt::{json, xml};
 use wxbizmsgcrypt_callback::MsgCrypt;
+use wxbizmsgcrypt_callback::wxbizmsgcrypt::{Stamp, json, xml};
 
 /// Renders a sender's encrypted message as the envelope of its format.
-type Render = fn(&wxbizmsgcrypt_callback::wxbizmsgcrypt::EncryptedMsg) -> Result<String, wxbizmsgcrypt_callback::Error>;
+type Render = fn(
+    &wxbizmsgcrypt_callback::wxbizmsgcrypt::EncryptedMsg,
+) -> Result<String, wxbizmsgcrypt_callback::Error>;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -58,7 +60,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 xml::render_reply,
             )
         };
-        let sent = crypt.encrypt_msg(&plaintext, &timestamp, &nonce)?;
+        let sent = crypt.encrypt_msg(&plaintext, Stamp::from_parts(&timestamp, &nonce))?;
         let body = render(&sent)?;
         let target = format!(
             "{path}?msg_signature={}&timestamp={timestamp}&nonce={nonce}",
