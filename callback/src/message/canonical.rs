@@ -15,7 +15,6 @@
 use std::ops::Range;
 
 use super::{Node, Span};
-use wxbizmsgcrypt::__private::strict_xml::all_xml_chars;
 
 /// An element open while parsing.
 struct Open {
@@ -80,7 +79,7 @@ pub(super) fn parse(xml: &str) -> Option<Vec<Node>> {
                 // The root is closed: only whitespace may follow.
                 return (skip_space(bytes, pos) == bytes.len()).then_some(nodes);
             };
-            let lt = pos + memchr::memchr(b'<', bytes.get(pos..)?)?;
+            let lt = pos + find(b'<', bytes.get(pos..)?)?;
             let text = bytes.get(pos..lt)?;
             let space = text.iter().all(|&b| matches!(b, b' ' | b'\t' | b'\n'));
             if !space && (!usual_text(text) || top.has_child || top.cdata.is_some()) {
@@ -90,11 +89,13 @@ pub(super) fn parse(xml: &str) -> Option<Vec<Node>> {
             }
             match bytes.get(lt + 1) {
                 Some(b'/') => {
-                    let end = name_at(bytes, lt + 2)?;
-                    if bytes.get(end.clone()) != bytes.get(top.name.clone()) {
+                    // The open element's name, then no more of a name: what follows must be
+                    // whitespace or `>`.
+                    let end = lt + 2 + top.name.len();
+                    if !same_bytes(bytes.get(lt + 2..end)?, bytes.get(top.name.clone())?) {
                         return None;
                     }
-                    let close = skip_space(bytes, end.end);
+                    let close = skip_space(bytes, end);
                     if bytes.get(close) != Some(&b'>') {
                         return None;
                     }
@@ -121,10 +122,7 @@ pub(super) fn parse(xml: &str) -> Option<Vec<Node>> {
                     }
                     let from = lt + OPEN.len();
                     let len = find_cdata_end(bytes.get(from..)?)?;
-                    let content = xml.get(from..from + len)?;
-                    if memchr::memchr(b'\r', content.as_bytes()).is_some()
-                        || !all_xml_chars(content)
-                    {
+                    if !usual_cdata(bytes.get(from..from + len)?) {
                         return None;
                     }
                     pos = from + len + 3;
@@ -162,11 +160,53 @@ fn name_at(bytes: &[u8], at: usize) -> Option<Range<usize>> {
     if !rest.first().is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_') {
         return None;
     }
+    // One load and one branch a byte: names mix cases and digits, which a chain of range
+    // tests mispredicts.
     let len = rest
         .iter()
-        .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')))
+        .position(|&b| !NAME_BYTES.get(usize::from(b)).copied().unwrap_or(false))
         .unwrap_or(rest.len());
     Some(at..at + len)
+}
+
+/// The bytes [`name_at`] takes after the first: `[A-Za-z0-9_.-]`.
+#[allow(clippy::indexing_slicing)] // `b` runs over 0..256, the table's length.
+const NAME_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-');
+        b += 1;
+    }
+    table
+};
+
+/// Byte-wise equality, in place: names are a few bytes, less than a call to `memcmp` costs.
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+/// The first `needle` in `haystack`: the first 32 bytes looked at one by one (most texts of
+/// a message end there, and `memchr` costs more to set up than that), the rest with SIMD.
+fn find(needle: u8, haystack: &[u8]) -> Option<usize> {
+    let (head, tail) = haystack.split_at(haystack.len().min(32));
+    match head.iter().position(|&b| b == needle) {
+        Some(at) => Some(at),
+        None => memchr::memchr(needle, tail).map(|at| head.len() + at),
+    }
+}
+
+/// A CDATA section's content the fast path takes: XML characters only, and no carriage
+/// return (which the full reader normalises). One pass that vectorises for the control bytes,
+/// then a search for the lead byte of U+FFFE and U+FFFF.
+fn usual_cdata(content: &[u8]) -> bool {
+    let control = content
+        .iter()
+        .fold(false, |bad, &b| bad | ((b < 0x20) & (b != b'\t') & (b != b'\n')));
+    !control
+        && !memchr::memchr_iter(0xEF, content)
+            .any(|at| matches!(content.get(at + 1..at + 3), Some([0xBF, 0xBE | 0xBF])))
 }
 
 /// Text without references, carriage returns or `]]>` (which is not well-formed in text), of
@@ -248,6 +288,11 @@ mod tests {
             "<xml>text<A/></xml>",
             "<xml><A/>text</xml>",
             "<xml><A>x</B></xml>",
+            // An end tag that starts with the open element's name, or is cut short of it.
+            "<xml><A>x</AB></xml>",
+            "<xml><AB>x</A></xml>",
+            "<xml><A>x</A.></xml>",
+            "<xml><A>x</A",
             "<xml><A>x</A>",
             "<xml/><xml/>",
             "<xml>a]]>b</xml>",
