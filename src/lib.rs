@@ -5,6 +5,8 @@
 
 mod crypto;
 pub mod dangerous;
+#[cfg(any(feature = "xml", feature = "json"))]
+mod envelope;
 mod error;
 #[cfg(feature = "json")]
 #[cfg_attr(docsrs, doc(cfg(feature = "json")))]

@@ -24,16 +24,7 @@
 //! nested value, `true`, a duplicate, trailing text) it returns `None` and the full reader
 //! decides. A property test and the `json_canonical` fuzz target hold it to the full reader.
 
-/// How much of the Encrypt value to check.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Check {
-    /// All of it, as for the rest of the body.
-    Everything,
-    /// Everything but whether the Encrypt value holds control characters: for a caller that
-    /// checks them another way (a text that decrypts is all base64) and reads the body again in
-    /// full when it does not.
-    AllButEncryptCharacters,
-}
+use crate::envelope::Check;
 
 /// The Encrypt value of a canonical body, or `None` if the body is not canonical.
 pub(super) fn read(body: &str, check: Check) -> Option<&str> {

@@ -26,16 +26,7 @@
 //! `None` and the full reader decides. A property test and the `xml_canonical` fuzz target hold
 //! it to the full reader.
 
-/// How much of the `Encrypt` value to check.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Check {
-    /// All of it, as for the rest of the body.
-    Everything,
-    /// Everything but which characters the `Encrypt` value holds: for a caller that checks
-    /// them another way (a text that decrypts is all base64) and reads the body again in full
-    /// when it does not.
-    AllButEncryptCharacters,
-}
+use crate::envelope::Check;
 
 /// The trimmed `Encrypt` value of a canonical body, or `None` if the body is not canonical.
 ///

@@ -13,12 +13,12 @@ mod render;
 
 use std::borrow::Cow;
 
-use self::canonical::Check;
 pub use self::render::render_reply;
 use self::render::{
     ENCRYPT_CDATA_CLOSE, ENCRYPT_CDATA_OPEN, ensure_readable, push_our_signature,
     push_timestamp_and_nonce, room_after,
 };
+use crate::envelope::{self, Check, Readers};
 use crate::error::{EnvelopeFault, Error};
 use crate::strict_xml::{self, Budget, Fault, Item};
 use crate::{Decrypted, MsgCrypt, Signed, Stamp};
@@ -46,29 +46,7 @@ use crate::{Decrypted, MsgCrypt, Signed, Stamp};
 /// # Ok::<(), wxbizmsgcrypt::Error>(())
 /// ```
 pub fn decrypt_msg(crypt: &MsgCrypt, signed: Signed<'_>, body: &str) -> Result<Decrypted, Error> {
-    decrypt_body(body, |encrypt| crypt.decrypt_msg(signed, encrypt))
-}
-
-/// Runs `decrypt` on the body's `Encrypt` value, with the result and errors it would have on
-/// [`read_encrypt`]'s reading, skipping one pass over the value when it can.
-///
-/// A canonical body's `Encrypt` value is found without checking which characters it holds:
-/// `decrypt` can only succeed on a value that is all base64 (or spaces, read as `+`), which
-/// the full reader reads the same. If `decrypt` fails, the body is read again in full: its own
-/// fault comes first, and a value the full reader reads otherwise (a carriage return it
-/// normalises) is decrypted as the full reader reads it.
-fn decrypt_body<T>(body: &str, decrypt: impl Fn(&str) -> Result<T, Error>) -> Result<T, Error> {
-    let Some(fast) = canonical::read(body, Check::AllButEncryptCharacters) else {
-        return decrypt(&read_encrypt_full(body)?);
-    };
-    let fault = match decrypt(fast) {
-        Ok(decrypted) => return Ok(decrypted),
-        Err(fault) => fault,
-    };
-    match read_encrypt_full(body)? {
-        full if full == fast => Err(fault),
-        full => decrypt(&full),
-    }
+    envelope::decrypt_body::<XmlEnvelope, _>(body, |encrypt| crypt.decrypt_msg(signed, encrypt))
 }
 
 /// Encrypts a reply to `to` (with the key that opened it, the receive id it carried and the
@@ -158,9 +136,19 @@ pub fn encrypt_reply(to: &Decrypted, reply: &str, stamp: Stamp<'_>) -> Result<St
 /// # Ok::<(), wxbizmsgcrypt::Error>(())
 /// ```
 pub fn read_encrypt(body: &str) -> Result<Cow<'_, str>, Error> {
-    match canonical::read(body, Check::Everything) {
-        Some(value) => Ok(Cow::Borrowed(value)),
-        None => read_encrypt_full(body),
+    envelope::read_encrypt::<XmlEnvelope>(body)
+}
+
+/// The XML envelope's readers: the fast path of [`canonical`], the strict reader.
+enum XmlEnvelope {}
+
+impl Readers for XmlEnvelope {
+    fn read_fast(body: &str, check: Check) -> Option<&str> {
+        canonical::read(body, check)
+    }
+
+    fn read_full(body: &str) -> Result<Cow<'_, str>, Error> {
+        read_encrypt_full(body)
     }
 }
 
@@ -296,15 +284,12 @@ fn trim(text: &str) -> &str {
     text.trim_matches(is_xml_space_char)
 }
 
-/// The fast and the full reading of a body, apart, for the fuzz target that holds one to the
-/// other. Only under `cfg(fuzzing)` (cargo-fuzz sets it): not part of the API.
+/// The fast path's two readings of a body, for the fuzz target that holds them to the full
+/// reader. Only under `cfg(fuzzing)` (cargo-fuzz sets it): not part of the API.
 #[cfg(fuzzing)]
 #[doc(hidden)]
 pub fn fuzzing_readings(body: &str) -> [Option<&str>; 2] {
-    [
-        canonical::read(body, Check::Everything),
-        canonical::read(body, Check::AllButEncryptCharacters),
-    ]
+    envelope::fuzzing_readings::<XmlEnvelope>(body)
 }
 
 /// The full reading alone; see [`fuzzing_readings`].
