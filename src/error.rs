@@ -117,9 +117,11 @@ pub enum Error {
     /// configured with (under [`any_receive_id`](crate::MsgCryptBuilder::any_receive_id): is
     /// not UTF-8, so no company's id). Code `-40005`.
     ///
-    /// The receive id is the corpid for a WeCom self-built app, the suite id for a third-party
-    /// app's instruction callback, the authorising company's corpid for its data callback, the
-    /// empty string for the WeCom AI bot, and the appid for WeChat.
+    /// The receive id is the corpid for a WeCom self-built app; for a third-party suite, the
+    /// suite id in its instruction callbacks, the authorising company's corpid in its data
+    /// callbacks, and the service provider's own corpid in the URL checks the admin console
+    /// sends when the URLs are saved (not the suite id); the empty string for the WeCom AI bot;
+    /// and the appid for WeChat.
     #[error("receive id in the message does not match")]
     ReceiveIdMismatch,
 
@@ -501,7 +503,7 @@ impl Error {
                 "the signature verified, so the Token is right: the EncodingAESKey is not the one saved in the admin console"
             }
             Error::ReceiveIdMismatch => {
-                "the receive id is the corpid for a self-built app, the suite id for a third-party app's instruction callback, the authorising corpid for its data callback, empty for the AI bot, the appid for WeChat"
+                "the receive id is the corpid for a self-built app; for a third-party suite, the suite id in instruction callbacks, the authorising company's corpid in data callbacks, and the provider's own corpid (not the suite id) in the console's URL checks; empty for the AI bot; the appid for WeChat"
             }
             Error::NotAnEchostr => {
                 "a URL check decrypts to a short string of digits; this one did not (a captured message sent as echostr?), and is refused so that the URL check cannot decrypt messages"

@@ -48,6 +48,32 @@ fn any_of_several_receive_ids_matches_and_others_do_not() {
     }
 }
 
+/// A third-party suite's URL checks, sent by the admin console when its URLs are saved, carry
+/// the service provider's own corpid, not the suite id (TENANTS.md: EasyWeChat #1300). The
+/// echostr here is built by hand: frame, PKCS#7, AES, and the signature over the four parts.
+#[test]
+fn a_suite_url_check_carries_the_providers_corpid_and_the_hint_says_so() {
+    let (suite_id, provider_corpid) = ("ww4asffe99e54c0fxxxx", "wwprovider0corpid");
+    let echo = b"8312647301234567890";
+    let echostr =
+        seal_raw(NEW_KEY, &pkcs7_32(frame(&[9; 16], 19, echo, provider_corpid.as_bytes())));
+    let msg_signature = sign(&[TOKEN, TS, NONCE, &echostr]);
+
+    let suite_only = MsgCrypt::new(TOKEN, NEW_KEY, suite_id).unwrap();
+    let err = suite_only.verify_url(signed(&msg_signature, TS, NONCE), &echostr).unwrap_err();
+    assert_eq!((err.clone(), err.code()), (Error::ReceiveIdMismatch, -40005));
+    let hint = err.hint().unwrap_or_default();
+    assert!(hint.contains("provider's own corpid"), "{hint}");
+
+    let both = MsgCrypt::builder(TOKEN, NEW_KEY)
+        .receive_id(suite_id)
+        .receive_id(provider_corpid)
+        .build()
+        .unwrap();
+    let got = both.verify_url(signed(&msg_signature, TS, NONCE), &echostr).unwrap();
+    assert_eq!(got.as_bytes(), echo);
+}
+
 #[test]
 fn encrypt_msg_writes_the_first_receive_id() {
     let crypt = MsgCrypt::builder(TOKEN, NEW_KEY)

@@ -71,9 +71,12 @@ impl MsgCrypt {
     /// EncodingAESKey, and the receive id the messages must carry.
     ///
     /// The receive id is compared exactly, as bytes. It is the corpid for a WeCom self-built
-    /// app, the suite id for a third-party app's instruction callback, the empty string for the
-    /// WeCom AI bot and personal third-party apps, and the appid for WeChat 公众号, 小程序 and
-    /// 开放平台.
+    /// app, the empty string for the WeCom AI bot and personal third-party apps, and the appid
+    /// for WeChat 公众号, 小程序 and 开放平台. A WeCom third-party suite sees three: the suite id
+    /// in its instruction callbacks, the authorising company's corpid in its data callbacks,
+    /// and the service provider's own corpid in the URL checks the admin console sends when
+    /// the URLs are saved (not the suite id: a URL check that fails with `-40005` is that);
+    /// build it with [`MsgCrypt::builder`].
     ///
     /// # Errors
     ///
@@ -103,11 +106,13 @@ impl MsgCrypt {
     /// ```
     /// use wxbizmsgcrypt::MsgCrypt;
     ///
-    /// // A WeCom third-party app: instruction callbacks carry the suite id, data callbacks the
-    /// // corpid of the authorising company.
+    /// // A WeCom third-party suite's instruction URL: its callbacks carry the suite id, the
+    /// // console's URL check the provider's own corpid.
+    /// let suite_id = "ww4asffe99e54c0fxxxx";
+    /// let provider_corpid = "wx5823bf96d3bd56c7";
     /// let crypt = MsgCrypt::builder("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C")
-    ///     .receive_id("ww-suite-id")
-    ///     .receive_id("wx5823bf96d3bd56c7")
+    ///     .receive_id(suite_id)
+    ///     .receive_id(provider_corpid)
     ///     .build()?;
     /// # Ok::<(), wxbizmsgcrypt::Error>(())
     /// ```
