@@ -1,4 +1,4 @@
-//! The toolkit for WeCom (企业微信) and WeChat callbacks, on [`wxbizmsgcrypt`].
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::indexing_slicing))]

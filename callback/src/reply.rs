@@ -10,7 +10,7 @@
 //!
 //! Pure: no I/O, nothing of the crypto. To encrypt a reply into its envelope, use
 //! [`Reply::seal`] (or [`Reply::render`] then
-//! [`xml::encrypt_reply`](wxbizmsgcrypt::xml::encrypt_reply)).
+//! [`xml::encrypt_reply`]).
 //!
 //! Templates: 公众号 passive replies (developers.weixin.qq.com, 被动回复用户消息) and WeCom's
 //! (path/96469); `update_button` as WxJava renders it.

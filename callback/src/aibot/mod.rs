@@ -15,7 +15,7 @@
 //! the states between polls ([`MemoryStreams`] in one process, Redis across replicas).
 //!
 //! Pure: no I/O, nothing of the crypto. The images and files the bot sends are decrypted with
-//! [`crate::media`].
+//! [`wxbizmsgcrypt::media`].
 //!
 //! Facts from Tencent's documents (developer.work.weixin.qq.com, path/100719 receiving
 //! messages, path/101027 events, path/101031 passive replies) and its official bot SDK
@@ -76,7 +76,7 @@ pub struct Message {
 
 impl Message {
     /// Parses the JSON plaintext of an AI-bot callback
-    /// ([`Decrypted::message`](crate::Decrypted::message)).
+    /// ([`Decrypted::message`](wxbizmsgcrypt::Decrypted::message)).
     ///
     /// Any object is accepted: a message type, event or field this crate does not know is
     /// no error, nor is a field missing.

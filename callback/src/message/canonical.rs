@@ -201,9 +201,8 @@ fn find(needle: u8, haystack: &[u8]) -> Option<usize> {
 /// return (which the full reader normalises). One pass that vectorises for the control bytes,
 /// then a search for the lead byte of U+FFFE and U+FFFF.
 fn usual_cdata(content: &[u8]) -> bool {
-    let control = content
-        .iter()
-        .fold(false, |bad, &b| bad | ((b < 0x20) & (b != b'\t') & (b != b'\n')));
+    let control =
+        content.iter().fold(false, |bad, &b| bad | ((b < 0x20) & (b != b'\t') & (b != b'\n')));
     !control
         && !memchr::memchr_iter(0xEF, content)
             .any(|at| matches!(content.get(at + 1..at + 3), Some([0xBF, 0xBE | 0xBF])))

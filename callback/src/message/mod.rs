@@ -89,8 +89,8 @@ enum Span {
 }
 
 impl Message {
-    /// Parses the XML plaintext of a callback: [`Decrypted::message`](crate::Decrypted::message)
-    /// (or [`Decrypted::parse_xml`](crate::Decrypted::parse_xml)).
+    /// Parses the XML plaintext of a callback:
+    /// [`Decrypted::message`](wxbizmsgcrypt::Decrypted::message).
     ///
     /// Any root element and any elements are accepted. Element text may be CDATA or text, or
     /// both; whitespace around CDATA (and between child elements) is formatting, not text;
@@ -271,7 +271,7 @@ impl Message {
     /// `CreateTime`, in seconds since the Unix epoch.
     ///
     /// It comes from inside the ciphertext, so it is covered by the signature as a whole: a
-    /// server can judge freshness on it ([`check_timestamp`](crate::check_timestamp)). The
+    /// server can judge freshness on it ([`check_timestamp`](wxbizmsgcrypt::check_timestamp)). The
     /// query's `timestamp` is not bound on its own (the scheme sorts the signed parts and joins
     /// them without separators, so a captured request also verifies with its timestamp and
     /// nonce swapped or re-split).
