@@ -1,6 +1,6 @@
 //! The decrypt and encrypt paths beside the primitives they are built from, in one run.
 //!
-//! `cargo bench --bench callback`, then `python3 scripts/bench_ratios.py` prints each path's
+//! `cargo bench -p wxbizmsgcrypt-benches --bench callback`, then `python3 scripts/bench_ratios.py` prints each path's
 //! median over the median of its primitives (`primitives_decrypt/sum`, `primitives_encrypt/sum`)
 //! at the same size. The primitives are the floor: SHA-1 over the signature input, base64, and
 //! AES-256-CBC, each on the same bytes, with the key schedule already done. On a shared machine

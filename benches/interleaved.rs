@@ -19,7 +19,7 @@
 //! reader can add. The fourth is roxmltree parsing the same body: what another XML crate would
 //! cost instead.
 //!
-//! `cargo bench --bench interleaved` (about 10 s). Under `cargo bench -- --test` (CI) it takes
+//! `cargo bench -p wxbizmsgcrypt-benches --bench interleaved` (about 80 s). Under `cargo bench -- --test` (CI) it takes
 //! three samples per row, only to prove that it still works.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
@@ -271,25 +271,33 @@ fn rows<'a>(
     ]
 }
 
-/// The ratio a row must stay under: at 1 KiB and 64 KiB, the targets of the XML-envelope
-/// issue; at 256 B and 1 KiB, parsing a typical text message against decrypting it. Other
+/// The ratio a row must stay under: at 1 KiB and 64 KiB, the targets of the two-crates issue
+/// (the core within 1.08 of the reference, the envelopes within 1.15, the XML reply within 1.12
+/// of its primitives, the whole callback within 1.5 of its primitives; every row within 1.03 at
+/// 64 KiB); at 256 B and 1 KiB, parsing a typical text message against decrypting it. Other
 /// sizes and rows are informational.
 fn target(row: &str, len: usize) -> Option<f64> {
     if row == "Message::parse / decrypt_msg" && len == 256 {
         return Some(1.0);
     }
-    if len != 1024 && len != 64 * 1024 {
-        return None;
-    }
+    let large = match len {
+        1024 => false,
+        65536 => true,
+        _ => return None,
+    };
     match row {
-        "decrypt_msg / reference" => Some(1.05),
-        "xml::decrypt_msg / reference" | "json::decrypt_msg / reference" => Some(1.10),
-        "xml::encrypt_reply / encrypt" => Some(1.10),
+        "decrypt_msg / reference" => Some(if large { 1.03 } else { 1.08 }),
+        "xml::decrypt_msg / reference" | "json::decrypt_msg / reference" => {
+            Some(if large { 1.03 } else { 1.15 })
+        }
+        "xml::encrypt_reply / encrypt" => Some(if large { 1.03 } else { 1.12 }),
+        // A 21-byte text reply to a text message: decrypt, parse, render, encrypt, seal.
+        "callback / primitives" if !large => Some(1.5),
         // The constant-time search for the token's place in the sorted order.
-        "sign / token sorted plainly" if len == 1024 => Some(1.01),
+        "sign / token sorted plainly" if !large => Some(1.01),
         // A typical text message is a few hundred bytes: parsing it costs no more than
         // decrypting it.
-        "Message::parse / decrypt_msg" if len == 1024 => Some(1.0),
+        "Message::parse / decrypt_msg" if !large => Some(1.0),
         _ => None,
     }
 }

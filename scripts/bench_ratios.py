@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Print each callback path's median time over the median of its primitives, from one
-`cargo bench --bench callback` run (criterion's target/criterion/*/new/estimates.json).
+`cargo bench -p wxbizmsgcrypt-benches --bench callback` run (criterion's target/criterion/*/new/estimates.json).
 
 Targets (issue: decrypt hot path at the speed of its primitives):
   decrypt/decrypt_msg, decrypt/verify_url  <= 1.10 x primitives_decrypt/sum

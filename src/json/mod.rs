@@ -70,7 +70,7 @@ pub fn encrypt_reply(to: &Decrypted, reply: &str, stamp: Stamp<'_>) -> Result<St
     let (timestamp, nonce) = (stamp.timestamp(), stamp.nonce());
     let mut out = body_for(to, reply, timestamp, nonce);
     out.push_str(r#"{"encrypt":""#);
-    let signature = to.seal_appending(reply, stamp, &mut out)?;
+    let signature = to.seal_appending(reply, timestamp, nonce, &mut out)?;
     out.push_str(r#"","msgsignature":""#);
     signature.push_to(&mut out);
     out.push_str(r#"","timestamp":"#);
@@ -112,7 +112,7 @@ pub fn encrypt_reply_wechat(
     let time_stamp = numeric_timestamp(timestamp)?;
     let mut out = body_for(to, reply, timestamp, nonce);
     out.push_str(r#"{"Encrypt":""#);
-    let signature = to.seal_appending(reply, stamp, &mut out)?;
+    let signature = to.seal_appending(reply, timestamp, nonce, &mut out)?;
     out.push_str(r#"","MsgSignature":""#);
     signature.push_to(&mut out);
     out.push_str(r#"","TimeStamp":"#);

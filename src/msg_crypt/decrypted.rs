@@ -186,10 +186,11 @@ impl Decrypted {
     pub(crate) fn seal_appending(
         &self,
         reply: &str,
-        stamp: Stamp<'_>,
+        timestamp: &str,
+        nonce: &str,
         out: &mut String,
     ) -> Result<Signature, Error> {
-        self.sealer()?.seal_appending(reply, &fresh_random(), stamp.timestamp(), stamp.nonce(), out)
+        self.sealer()?.seal_appending(reply, &fresh_random(), timestamp, nonce, out)
     }
 
     /// The length of the base64 ciphertext of `reply` sealed for this message.

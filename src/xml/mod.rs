@@ -85,7 +85,7 @@ pub fn encrypt_reply(to: &Decrypted, reply: &str, stamp: Stamp<'_>) -> Result<St
             .saturating_add(room_after(timestamp, nonce)),
     );
     out.push_str(ENCRYPT_CDATA_OPEN);
-    let signature = to.seal_appending(reply, stamp, &mut out)?;
+    let signature = to.seal_appending(reply, timestamp, nonce, &mut out)?;
     out.push_str(ENCRYPT_CDATA_CLOSE);
     push_our_signature(&mut out, &signature);
     push_timestamp_and_nonce(&mut out, timestamp, nonce)?;
