@@ -119,6 +119,9 @@ fn count(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
+/// How often actix-http updates the clock its connection deadlines are computed from.
+const ACTIX_CLOCK_STEP: Duration = Duration::from_millis(500);
+
 async fn serve(crypt: MsgCrypt, dedup: Dedup) -> std::io::Result<()> {
     let handler_timeout = millis("WXBIZ_HANDLER_TIMEOUT_MS", 4_500);
     let body_timeout = millis("WXBIZ_BODY_TIMEOUT_MS", 5_000);
@@ -149,8 +152,11 @@ async fn serve(crypt: MsgCrypt, dedup: Dedup) -> std::io::Result<()> {
             .wrap(from_fn(move |request, next| deadline(handler_timeout, request, next)))
             .wrap(from_fn(move |request, next| read_body(body_timeout, request, next)))
     })
-    .client_request_timeout(millis("WXBIZ_HEADER_TIMEOUT_MS", 5_000))
-    .keep_alive(KeepAlive::Timeout(millis("WXBIZ_IDLE_TIMEOUT_MS", 5_000)))
+    // actix-http computes these deadlines from a clock it updates every 500 ms (its date
+    // service), so a timeout of T closes a connection after T - 500 ms at the least: 500 ms is
+    // added to each, so that a client gets at least what was configured (actix-web #1269).
+    .client_request_timeout(millis("WXBIZ_HEADER_TIMEOUT_MS", 5_000) + ACTIX_CLOCK_STEP)
+    .keep_alive(KeepAlive::Timeout(millis("WXBIZ_IDLE_TIMEOUT_MS", 5_000) + ACTIX_CLOCK_STEP))
     .client_disconnect_timeout(Duration::from_secs(1))
     .max_connections(count("WXBIZ_MAX_CONNECTIONS", 1024))
     .bind(std::env::var("BIND").unwrap_or_else(|_| "127.0.0.1:3000".to_owned()))?;
