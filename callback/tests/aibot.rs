@@ -498,6 +498,26 @@ fn a_stored_stream_is_read_back_within_its_limits() {
     );
     let large = serde_json::from_str::<StreamState>(&text).map(|_| ()).unwrap_err().to_string();
     assert!(large.contains("an image over"), "{large}");
+    // The start, as seconds since the epoch: kept as it was, and one no clock can hold (a
+    // store's content is not trusted) is refused, never a panic nor another time.
+    assert_eq!(stored["started_at"], json!(1_700_000_000u64));
+    assert_eq!(
+        with("started_at", json!(1_700_000_001u64)).unwrap().started_at(),
+        at(1_700_000_001)
+    );
+    let far = with("started_at", json!(u64::MAX)).unwrap_err();
+    assert!(far.contains("start time out of range"), "{far}");
+}
+
+/// A stream opened at a time with a fraction of a second keeps the whole second, as a store
+/// keeps it: what every replica reads back is the same state.
+#[cfg(feature = "serde")]
+#[test]
+fn a_stream_keeps_its_start_to_the_second() {
+    let stream = StreamState::new("s1", at(1_700_000_000) + std::time::Duration::from_millis(999));
+    assert_eq!(stream.started_at(), at(1_700_000_000));
+    let stored = serde_json::to_string(&stream).unwrap();
+    assert_eq!(serde_json::from_str::<StreamState>(&stored).unwrap(), stream);
 }
 
 /// An AI-bot download's `aeskey` opens the file: its `Debug` shows the URL, never the key.

@@ -66,26 +66,32 @@ pub const REFRESH_HORIZON: Duration = Duration::from_secs(6 * 60);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(try_from = "serde_impl::Stored"))]
+#[cfg_attr(feature = "serde", serde(try_from = "serde_impl::Stored", into = "serde_impl::Stored"))]
 pub struct StreamState {
     id: String,
     content: String,
     finished: bool,
-    started_at: u64,
+    /// Whole seconds since the epoch (the epoch itself for a time before it): what a stored
+    /// state keeps, so that it reads the same on every replica.
+    started_at: SystemTime,
     images: Vec<Vec<u8>>,
 }
 
-/// `Deserialize` through a copy of the fields whose images are read with their limits, then
-/// checked as a whole.
+/// `Serialize` and `Deserialize` through a copy of the fields (the start as seconds since the
+/// epoch) whose images are read with their limits, then checked as a whole.
 #[cfg(feature = "serde")]
 mod serde_impl {
     use std::fmt;
 
     use serde::de::{Deserializer, Error as _, SeqAccess, Visitor};
 
-    use super::{IMAGE_MAX_BYTES, STREAM_CONTENT_MAX_BYTES, STREAM_MAX_IMAGES, StreamState};
+    use std::time::{Duration, UNIX_EPOCH};
 
-    #[derive(serde::Deserialize)]
+    use super::{
+        IMAGE_MAX_BYTES, STREAM_CONTENT_MAX_BYTES, STREAM_MAX_IMAGES, StreamState, seconds,
+    };
+
+    #[derive(serde::Serialize, serde::Deserialize)]
     pub(super) struct Stored {
         id: String,
         content: String,
@@ -103,7 +109,19 @@ mod serde_impl {
                 return Err(format!("stream content over {STREAM_CONTENT_MAX_BYTES} bytes"));
             }
             let Stored { id, content, finished, started_at, images } = stored;
+            // A store holds what it was given: a start no clock of this platform can hold is
+            // refused, never read as another time.
+            let started_at = UNIX_EPOCH
+                .checked_add(Duration::from_secs(started_at))
+                .ok_or_else(|| "stream start time out of range".to_owned())?;
             Ok(StreamState { id, content, finished, started_at, images })
+        }
+    }
+
+    impl From<StreamState> for Stored {
+        fn from(state: StreamState) -> Stored {
+            let StreamState { id, content, finished, started_at, images } = state;
+            Stored { id, content, finished, started_at: seconds(started_at), images }
         }
     }
 
@@ -192,7 +210,7 @@ impl StreamState {
             id: id.to_owned(),
             content: String::new(),
             finished: false,
-            started_at: seconds(started_at),
+            started_at: whole_seconds(started_at),
             images: Vec::new(),
         }
     }
@@ -254,7 +272,7 @@ impl StreamState {
         self.finished
     }
 
-    /// When the stream was opened, in seconds since the epoch.
+    /// When the stream was opened, to the second (the epoch for a time before it).
     ///
     /// # Example
     ///
@@ -265,7 +283,7 @@ impl StreamState {
     /// ```
     #[must_use]
     pub fn started_at(&self) -> SystemTime {
-        UNIX_EPOCH + Duration::from_secs(self.started_at)
+        self.started_at
     }
 
     /// Appends to the content (Markdown).
@@ -362,7 +380,7 @@ impl StreamState {
     /// ```
     #[must_use]
     pub fn is_past_horizon(&self, now: SystemTime) -> bool {
-        seconds(now).saturating_sub(self.started_at) >= REFRESH_HORIZON.as_secs()
+        seconds(now).saturating_sub(seconds(self.started_at)) >= REFRESH_HORIZON.as_secs()
     }
 
     /// The answer to a poll at `now`: the content so far, `finish` once finished, or once past
@@ -414,8 +432,20 @@ impl Reply {
     }
 }
 
-/// Whole seconds since the Unix epoch (0 before it): what a stream keeps, so that a stored
-/// state reads the same on every replica.
+/// Whole seconds since the Unix epoch (0 for a time before it).
 fn seconds(time: SystemTime) -> u64 {
     time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// `time` less its fraction of a second (the epoch for a time before it): a time a stored
+/// state reads back the same, on every replica.
+fn whole_seconds(time: SystemTime) -> SystemTime {
+    let Ok(since) = time.duration_since(UNIX_EPOCH) else { return UNIX_EPOCH };
+    let fraction = Duration::from_nanos(u64::from(since.subsec_nanos()));
+    // `time` is at least `fraction` past the epoch: this cannot fail, and if it did, the time
+    // would keep its fraction, nothing worse.
+    time.checked_sub(fraction).unwrap_or_else(|| {
+        debug_assert!(false, "a time past the epoch holds its own fraction of a second");
+        time
+    })
 }
