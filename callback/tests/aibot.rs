@@ -76,7 +76,7 @@ fn every_body_parses_with_its_expected_kind_and_values() {
             assert_eq!(message.from_corpid(), Some(want), "{file}");
         }
         if let Some(want) = expected.get("create_time").and_then(Value::as_u64) {
-            assert_eq!(message.create_time(), Some(want), "{file}");
+            assert_eq!(message.create_time(), Some(at(want)), "{file}");
         }
         match message.kind() {
             Kind::Text { content } => assert_eq!(content, text("text.content"), "{file}"),
@@ -171,7 +171,7 @@ fn invented_kinds_are_unknown_with_every_field_readable() {
     )
     .unwrap();
     assert!(matches!(odd.kind(), Kind::Text { content: None }));
-    assert_eq!((odd.msgid(), odd.create_time()), (None, Some(1_700_000_000)));
+    assert_eq!((odd.msgid(), odd.create_time()), (None, Some(at(1_700_000_000))));
 }
 
 #[test]

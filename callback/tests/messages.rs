@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 use wxbizmsgcrypt::{Error, MessageFault, MsgCrypt, Signed, Stamp};
@@ -83,6 +84,7 @@ fn the_header_accessors_read_the_documented_fields() {
         let fields = case.expected["fields"].as_object().unwrap();
         let text = |name: &str| fields.get(name).and_then(Value::as_str);
         let number = |name: &str| text(name).and_then(|t| t.parse::<u64>().ok());
+        let time = |name: &str| number(name).map(|secs| UNIX_EPOCH + Duration::from_secs(secs));
         let file = &case.file;
         if let Some(want) = text("MsgType") {
             assert_eq!(message.msg_type(), Some(want), "{file}");
@@ -100,10 +102,10 @@ fn the_header_accessors_read_the_documented_fields() {
             assert_eq!(message.from_user_name(), Some(want), "{file}");
         }
         if fields.contains_key("CreateTime") {
-            assert_eq!(message.create_time(), number("CreateTime"), "{file}");
+            assert_eq!(message.create_time(), time("CreateTime"), "{file}");
         }
         if fields.contains_key("TimeStamp") {
-            assert_eq!(message.timestamp(), number("TimeStamp"), "{file}");
+            assert_eq!(message.timestamp(), time("TimeStamp"), "{file}");
         }
         if fields.contains_key("AgentID") {
             assert_eq!(message.agent_id(), number("AgentID"), "{file}");
@@ -350,6 +352,10 @@ fn typed_pairs(message: &Message) -> Vec<(String, Typed)> {
         many.push((path.to_owned(), Typed::Many(values.into_iter().map(str::to_owned).collect())));
     };
     let num = |n: Option<u64>| n.map(|n| n.to_string());
+    // A time as Tencent writes it: decimal seconds since the epoch.
+    let secs = |t: Option<SystemTime>| {
+        t.map(|t| t.duration_since(UNIX_EPOCH).expect("after the epoch").as_secs().to_string())
+    };
     match message.kind() {
         Kind::Text(text) => one("Content", text.content),
         Kind::Image(image) => {
@@ -475,7 +481,7 @@ fn typed_pairs(message: &Message) -> Vec<(String, Typed)> {
                 one("ApprovalInfo/OpenSpName", info.open_sp_name);
                 one("ApprovalInfo/OpenTemplateId", info.open_template_id);
                 one("ApprovalInfo/OpenSpStatus", info.open_sp_status);
-                one("ApprovalInfo/ApplyTime", num(info.apply_time).as_deref());
+                one("ApprovalInfo/ApplyTime", secs(info.apply_time).as_deref());
                 one("ApprovalInfo/ApplyUserName", info.apply_user_name);
                 one("ApprovalInfo/ApplyUserId", info.apply_user_id);
                 one("ApprovalInfo/ApplyUserParty", info.apply_user_party);
@@ -496,7 +502,7 @@ fn typed_pairs(message: &Message) -> Vec<(String, Typed)> {
                 one("ApprovalInfo/SpName", info.sp_name);
                 one("ApprovalInfo/SpStatus", info.sp_status);
                 one("ApprovalInfo/TemplateId", info.template_id);
-                one("ApprovalInfo/ApplyTime", num(info.apply_time).as_deref());
+                one("ApprovalInfo/ApplyTime", secs(info.apply_time).as_deref());
                 one("ApprovalInfo/Applyer/UserId", info.applyer_user_id);
                 one("ApprovalInfo/Applyer/Party", info.applyer_party);
                 one("ApprovalInfo/StatuChangeEvent", info.status_change_event);
@@ -646,7 +652,7 @@ fn typed_pairs(message: &Message) -> Vec<(String, Typed)> {
                 one("AuthorizationCode", authorization_code);
                 one(
                     "AuthorizationCodeExpiredTime",
-                    num(authorization_code_expired_time).as_deref(),
+                    secs(authorization_code_expired_time).as_deref(),
                 );
                 one("PreAuthCode", pre_auth_code);
             }
@@ -992,7 +998,7 @@ fn create_time_comes_from_inside_the_ciphertext_and_the_query_timestamp_does_not
     let message =
         Message::parse(crypt.decrypt_msg(swapped, sent.encrypt()).unwrap().message()).unwrap();
     // CreateTime is what was encrypted, whatever the query said.
-    assert_eq!(message.create_time(), Some(1_409_659_813));
+    assert_eq!(message.create_time(), Some(UNIX_EPOCH + Duration::from_secs(1_409_659_813)));
     let now = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_409_659_900);
     let window = std::time::Duration::from_secs(300);
     assert!(wxbizmsgcrypt::check_timestamp("1409659813", now, window).is_ok());

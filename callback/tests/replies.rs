@@ -100,7 +100,7 @@ fn ordinary_replies_are_the_official_templates() {
 fn the_reply_goes_back_to_the_sender_from_the_recipient() {
     let reply = Message::parse(&Reply::text("hi").render(&wecom(), at(1)).unwrap()).unwrap();
     assert_eq!((reply.to_user_name(), reply.from_user_name()), (Some("fromUser"), Some("toUser")));
-    assert_eq!((reply.create_time(), reply.msg_type()), (Some(1), Some("text")));
+    assert_eq!((reply.create_time(), reply.msg_type()), (Some(at(1)), Some("text")));
 }
 
 #[test]
@@ -287,7 +287,7 @@ fn seal_answers_the_request_with_the_key_and_receive_id_that_opened_it() {
     let answer = Message::parse(answer.message()).unwrap();
     assert_eq!(answer.to_user_name(), Some("fromUser"));
     assert_eq!(answer.from_user_name(), Some("toUser"));
-    assert_eq!(answer.create_time(), Some(1_409_659_814));
+    assert_eq!(answer.create_time(), Some(at(1_409_659_814)));
     assert_eq!(answer.get("Content"), Some("收到 ]]>"));
 }
 

@@ -44,6 +44,7 @@ mod stream;
 mod streams;
 
 use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
@@ -251,23 +252,25 @@ impl Message {
         self.pointer("/from/corpid")
     }
 
-    /// `create_time`, in seconds since the epoch (events carry it; messages may). Inside the
+    /// `create_time`, sent in seconds since the epoch (events carry it; messages may). Inside the
     /// ciphertext, so covered by the signature: judge freshness on it.
     ///
     /// # Example
     ///
     /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
     /// let message = wxbizmsgcrypt_callback::aibot::Message::parse(r#"{"create_time":1700000000}"#)?;
-    /// assert_eq!(message.create_time(), Some(1700000000));
+    /// assert_eq!(message.create_time(), Some(UNIX_EPOCH + Duration::from_secs(1700000000)));
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
     #[must_use]
-    pub fn create_time(&self) -> Option<u64> {
-        match self.value.get("create_time")? {
-            Value::Number(n) => n.as_u64(),
-            Value::String(s) => crate::message::parse_u64(s),
-            _ => None,
-        }
+    pub fn create_time(&self) -> Option<SystemTime> {
+        let seconds = match self.value.get("create_time")? {
+            Value::Number(n) => n.as_u64()?,
+            Value::String(s) => crate::message::parse_u64(s)?,
+            _ => return None,
+        };
+        UNIX_EPOCH.checked_add(Duration::from_secs(seconds))
     }
 
     /// `response_url`: where to send active replies (after the stream's six minutes, say).

@@ -2,7 +2,7 @@
 //! type, so that a callback can only be answered in its own format.
 
 use std::fmt;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use wxbizmsgcrypt::{Decrypted, Error, MsgCrypt, Signed, Stamp, check_timestamp, json, xml};
 
@@ -16,14 +16,21 @@ use crate::{aibot, reply};
 /// # Example
 ///
 /// ```
-/// use wxbizmsgcrypt_callback::endpoint::{AiBot, Format, Xml};
+/// use wxbizmsgcrypt_callback::endpoint::{AiBot, Callback, Format, Response, Xml};
+/// use wxbizmsgcrypt_callback::{aibot, message};
 ///
-/// // The message and reply types, by format.
-/// fn types<F: Format>() -> (&'static str, &'static str) {
-///     (std::any::type_name::<F::Message>(), std::any::type_name::<F::Reply>())
+/// // A handler for any format: its message is `F::Message`, its reply `F::Reply`.
+/// async fn log_and_acknowledge<F: Format>(callback: Callback<F>) -> Response {
+///     let message: &F::Message = callback.message();
+///     eprintln!("{message:?}");
+///     callback.acknowledge()
 /// }
-/// assert!(types::<Xml>().0.ends_with("message::Message"));
-/// assert!(types::<AiBot>().1.ends_with("aibot::reply::Reply"));
+/// let _ = (log_and_acknowledge::<Xml>, log_and_acknowledge::<AiBot>);
+///
+/// // The types, by format.
+/// fn same<T>(_: Option<T>, _: Option<T>) {}
+/// same(None::<<Xml as Format>::Message>, None::<message::Message>);
+/// same(None::<<AiBot as Format>::Reply>, None::<aibot::Reply>);
 /// ```
 pub trait Format: sealed::Sealed + Send + Sync + 'static {
     /// The message a callback of this format carries.
@@ -169,7 +176,7 @@ impl Format for AiBot {
         window: Duration,
     ) -> Result<(), Error> {
         match message.create_time() {
-            Some(time) => check_timestamp(&time.to_string(), now, window),
+            Some(time) => check_time(time, now, window),
             // There but no whole number of seconds: refused, not passed over for the query's
             // timestamp.
             None if message.has_field("create_time") => Err(Error::InvalidTimestamp),
@@ -197,4 +204,17 @@ impl Format for AiBot {
         let body = reply.seal(request, stamp)?;
         Ok(Response::text(200, body))
     }
+}
+
+/// [`check_timestamp`] for a time already read: whole seconds on both sides, as the sender
+/// wrote them; `-40012` past `window` either way.
+fn check_time(sent: SystemTime, now: SystemTime, window: Duration) -> Result<(), Error> {
+    let seconds = |time: SystemTime| time.duration_since(UNIX_EPOCH).map(|d| d.as_secs());
+    let (Ok(sent), Ok(now)) = (seconds(sent), seconds(now)) else {
+        return Err(Error::TimestampOutOfWindow);
+    };
+    if Duration::from_secs(sent.abs_diff(now)) > window {
+        return Err(Error::TimestampOutOfWindow);
+    }
+    Ok(())
 }

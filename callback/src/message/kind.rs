@@ -15,8 +15,9 @@
 //! WxJava, wechatpy, PowerWeChat and go-workwx where the documents could not be read).
 
 use std::fmt;
+use std::time::SystemTime;
 
-use super::{Element, Message, parse_u64};
+use super::{Element, Message, parse_time, parse_u64};
 
 /// What a message is: [`Message::kind`].
 ///
@@ -1750,6 +1751,7 @@ impl<'a> SelectedItem<'a> {
 /// # Example
 ///
 /// ```
+/// use std::time::{Duration, UNIX_EPOCH};
 /// use wxbizmsgcrypt_callback::message::{Event, Kind, Message};
 ///
 /// let xml = "<xml><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[open_approval_change]]></Event><ApprovalInfo><ThirdNo><![CDATA[201806010001]]></ThirdNo><OpenSpName><![CDATA[付款]]></OpenSpName>\
@@ -1758,7 +1760,7 @@ impl<'a> SelectedItem<'a> {
 /// let message = Message::parse(xml)?;
 /// let Kind::Event(Event::OpenApprovalChange(Some(info))) = message.kind() else { panic!("an approval") };
 /// assert_eq!((info.third_no, info.open_sp_name, info.open_template_id), (Some("201806010001"), Some("付款"), Some("1234567890")));
-/// assert_eq!((info.open_sp_status, info.apply_time, info.approver_step), (Some("1"), Some(1527837645), Some("0")));
+/// assert_eq!((info.open_sp_status, info.apply_time, info.approver_step), (Some("1"), Some(UNIX_EPOCH + Duration::from_secs(1527837645)), Some("0")));
 /// assert_eq!((info.apply_user_name, info.apply_user_id, info.apply_user_party), (Some("xiaoming"), Some("1"), Some("产品部")));
 /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
 /// ```
@@ -1774,7 +1776,7 @@ pub struct OpenApprovalInfo<'a> {
     /// `OpenSpStatus`: `1` in progress, `2` approved, `3` refused, `4` withdrawn.
     pub open_sp_status: Option<&'a str>,
     /// `ApplyTime`.
-    pub apply_time: Option<u64>,
+    pub apply_time: Option<SystemTime>,
     /// `ApplyUserName`.
     pub apply_user_name: Option<&'a str>,
     /// `ApplyUserId`.
@@ -1795,7 +1797,7 @@ impl<'a> OpenApprovalInfo<'a> {
             open_sp_name: info.get("OpenSpName"),
             open_template_id: info.get("OpenTemplateId"),
             open_sp_status: info.get("OpenSpStatus"),
-            apply_time: info.get("ApplyTime").and_then(parse_u64),
+            apply_time: info.get("ApplyTime").and_then(parse_time),
             apply_user_name: info.get("ApplyUserName"),
             apply_user_id: info.get("ApplyUserId"),
             apply_user_party: info.get("ApplyUserParty"),
@@ -1819,7 +1821,7 @@ impl<'a> OpenApprovalInfo<'a> {
     /// let Kind::Event(Event::OpenApprovalChange(Some(info))) = message.kind() else { panic!() };
     /// let node = info.approval_nodes().next().expect("one node");
     /// assert_eq!(node.node_status, Some("2"));
-    /// assert_eq!(node.items().next().map(|i| (i.item_user_id, i.item_op_time)), Some((Some("u1"), Some(1))));
+    /// assert_eq!(node.items().next().map(|i| (i.item_user_id, i.item_op_time)), Some((Some("u1"), Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1)))));
     /// assert_eq!(info.notify_nodes().next().and_then(|n| n.item_user_id), Some("u2"));
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
@@ -1914,7 +1916,7 @@ impl<'a> ApprovalNode<'a> {
                 item_image: item.get("ItemImage"),
                 item_status: item.get("ItemStatus"),
                 item_speech: item.get("ItemSpeech"),
-                item_op_time: item.get("ItemOpTime").and_then(parse_u64),
+                item_op_time: item.get("ItemOpTime").and_then(parse_time),
             },
         )
     }
@@ -1934,7 +1936,7 @@ impl<'a> ApprovalNode<'a> {
 /// let Kind::Event(Event::OpenApprovalChange(Some(info))) = message.kind() else { panic!("an approval") };
 /// let item = info.approval_nodes().flat_map(|node| node.items()).next().expect("one approver");
 /// assert_eq!((item.item_name, item.item_user_id, item.item_image), (Some("xiaohong"), Some("2"), Some("http://www.qq.com/xxx.png")));
-/// assert_eq!((item.item_status, item.item_speech, item.item_op_time), (Some("1"), Some(""), Some(0)));
+/// assert_eq!((item.item_status, item.item_speech, item.item_op_time), (Some("1"), Some(""), Some(std::time::UNIX_EPOCH)));
 /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1951,7 +1953,7 @@ pub struct ApprovalItem<'a> {
     /// `ItemSpeech`.
     pub item_speech: Option<&'a str>,
     /// `ItemOpTime`.
-    pub item_op_time: Option<u64>,
+    pub item_op_time: Option<SystemTime>,
 }
 
 /// A person notified of an approval (`NotifyNode`).
@@ -1994,7 +1996,7 @@ pub struct NotifyNode<'a> {
 /// let message = Message::parse(xml)?;
 /// let Kind::Event(Event::SysApprovalChange(Some(info))) = message.kind() else { panic!("an approval") };
 /// assert_eq!((info.sp_no, info.sp_name, info.sp_status), (Some("202006280001"), Some("请假"), Some("1")));
-/// assert_eq!((info.template_id, info.apply_time), (Some("3TkZjxugodbqpEMk9j7X6h6zKqYkc7MxQrrFYRXr"), Some(1593314771)));
+/// assert_eq!((info.template_id, info.apply_time), (Some("3TkZjxugodbqpEMk9j7X6h6zKqYkc7MxQrrFYRXr"), Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1593314771))));
 /// assert_eq!((info.applyer_user_id, info.applyer_party, info.status_change_event), (Some("WangXiaoMing"), Some("1"), Some("1")));
 /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
 /// ```
@@ -2010,7 +2012,7 @@ pub struct SysApprovalInfo<'a> {
     /// `TemplateId`.
     pub template_id: Option<&'a str>,
     /// `ApplyTime`.
-    pub apply_time: Option<u64>,
+    pub apply_time: Option<SystemTime>,
     /// `Applyer/UserId`.
     pub applyer_user_id: Option<&'a str>,
     /// `Applyer/Party`.
@@ -2028,7 +2030,7 @@ impl<'a> SysApprovalInfo<'a> {
             sp_name: info.get("SpName"),
             sp_status: info.get("SpStatus"),
             template_id: info.get("TemplateId"),
-            apply_time: info.get("ApplyTime").and_then(parse_u64),
+            apply_time: info.get("ApplyTime").and_then(parse_time),
             applyer_user_id: applyer.and_then(|a| a.get("UserId")),
             applyer_party: applyer.and_then(|a| a.get("Party")),
             status_change_event: info.get("StatuChangeEvent"),
@@ -2049,7 +2051,7 @@ impl<'a> SysApprovalInfo<'a> {
     /// let message = Message::parse(xml)?;
     /// let Kind::Event(Event::SysApprovalChange(Some(info))) = message.kind() else { panic!() };
     /// let record = info.sp_records().next().expect("one record");
-    /// assert_eq!(record.details().next().map(|d| (d.approver_user_id, d.sp_time)), Some((Some("u1"), Some(5))));
+    /// assert_eq!(record.details().next().map(|d| (d.approver_user_id, d.sp_time)), Some((Some("u1"), Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(5)))));
     /// assert_eq!(info.notifyers().collect::<Vec<_>>(), ["u2"]);
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
@@ -2125,7 +2127,7 @@ impl<'a> SpRecord<'a> {
             approver_user_id: detail.child("Approver").and_then(|a| a.get("UserId")),
             speech: detail.get("Speech"),
             sp_status: detail.get("SpStatus"),
-            sp_time: detail.get("SpTime").and_then(parse_u64),
+            sp_time: detail.get("SpTime").and_then(parse_time),
         })
     }
 }
@@ -2144,7 +2146,7 @@ impl<'a> SpRecord<'a> {
 /// let Kind::Event(Event::SysApprovalChange(Some(info))) = message.kind() else { panic!("an approval") };
 /// let detail = info.sp_records().flat_map(|record| record.details()).next().expect("one detail");
 /// assert_eq!((detail.approver_user_id, detail.speech), (Some("LiuXiaoHong"), Some("同意")));
-/// assert_eq!((detail.sp_status, detail.sp_time), (Some("2"), Some(1593314800)));
+/// assert_eq!((detail.sp_status, detail.sp_time), (Some("2"), Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1593314800))));
 /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -2157,7 +2159,7 @@ pub struct SpRecordDetail<'a> {
     /// `SpStatus`.
     pub sp_status: Option<&'a str>,
     /// `SpTime`.
-    pub sp_time: Option<u64>,
+    pub sp_time: Option<SystemTime>,
 }
 
 /// An instruction callback, by its `InfoType`: WeCom third-party apps (指令回调, receive id the
@@ -2249,7 +2251,7 @@ pub enum Instruction<'a> {
         /// `AuthorizationCode`.
         authorization_code: Option<&'a str>,
         /// `AuthorizationCodeExpiredTime`.
-        authorization_code_expired_time: Option<u64>,
+        authorization_code_expired_time: Option<SystemTime>,
         /// `PreAuthCode`.
         pre_auth_code: Option<&'a str>,
     },
@@ -2306,7 +2308,7 @@ impl<'a> Instruction<'a> {
                 authorization_code: root.get("AuthorizationCode"),
                 authorization_code_expired_time: root
                     .get("AuthorizationCodeExpiredTime")
-                    .and_then(parse_u64),
+                    .and_then(parse_time),
                 pre_auth_code: root.get("PreAuthCode"),
             },
             "unauthorized" => {

@@ -37,6 +37,7 @@ mod kind;
 use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use self::dedup::DedupKey;
 pub use self::kind::*;
@@ -268,7 +269,8 @@ impl Message {
         self.get("FromUserName")
     }
 
-    /// `CreateTime`, in seconds since the Unix epoch.
+    /// `CreateTime`, sent in seconds since the Unix epoch; `None` if absent or not a decimal
+    /// number of seconds.
     ///
     /// It comes from inside the ciphertext, so it is covered by the signature as a whole: a
     /// server can judge freshness on it ([`check_timestamp`](wxbizmsgcrypt::check_timestamp)). The
@@ -279,28 +281,30 @@ impl Message {
     /// # Example
     ///
     /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
     /// let message = wxbizmsgcrypt_callback::message::Message::parse("<xml><CreateTime>1348831860</CreateTime></xml>")?;
-    /// assert_eq!(message.create_time(), Some(1348831860));
+    /// assert_eq!(message.create_time(), Some(UNIX_EPOCH + Duration::from_secs(1348831860)));
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
     #[must_use]
-    pub fn create_time(&self) -> Option<u64> {
-        parse_u64(self.get("CreateTime")?)
+    pub fn create_time(&self) -> Option<SystemTime> {
+        parse_time(self.get("CreateTime")?)
     }
 
-    /// `TimeStamp`, the time of an instruction callback (which has no `CreateTime`), in
+    /// `TimeStamp`, the time of an instruction callback (which has no `CreateTime`), sent in
     /// seconds; inside the ciphertext like `CreateTime`.
     ///
     /// # Example
     ///
     /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
     /// let message = wxbizmsgcrypt_callback::message::Message::parse("<xml><TimeStamp>1403610513</TimeStamp></xml>")?;
-    /// assert_eq!(message.timestamp(), Some(1403610513));
+    /// assert_eq!(message.timestamp(), Some(UNIX_EPOCH + Duration::from_secs(1403610513)));
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
     #[must_use]
-    pub fn timestamp(&self) -> Option<u64> {
-        parse_u64(self.get("TimeStamp")?)
+    pub fn timestamp(&self) -> Option<SystemTime> {
+        parse_time(self.get("TimeStamp")?)
     }
 
     /// `MsgId` (or `MsgID`, as 公众号 template and mass-send events spell it) as a 64-bit
@@ -513,6 +517,12 @@ pub(crate) fn parse_u64(text: &str) -> Option<u64> {
         return None;
     }
     text.parse().ok()
+}
+
+/// A time Tencent writes as decimal seconds since the Unix epoch; `None` if it is not one, or
+/// is past what this platform's clock holds.
+pub(crate) fn parse_time(text: &str) -> Option<SystemTime> {
+    UNIX_EPOCH.checked_add(Duration::from_secs(parse_u64(text)?))
 }
 
 /// A piece of an element's character data, as the reader hands it out (raw: line ends not yet
