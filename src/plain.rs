@@ -2,17 +2,20 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::Stamp;
 use crate::crypto::signature::{self, Token};
 use crate::error::Error;
 
 /// Verifies WeChat's plain `signature` query parameter: the lowercase hex SHA-1 of the token,
-/// timestamp and nonce, sorted bytewise and concatenated, compared in constant time.
+/// timestamp and nonce, sorted bytewise and concatenated, compared in constant time. `stamp`
+/// is the request's `timestamp` and `nonce`.
 ///
 /// WeChat 公众号 and 小程序 send it with every request. In plaintext mode it is the only check;
-/// in their GET URL check, answer with the `echostr` parameter **unchanged** once it verifies
-/// (WeCom's URL check is different: use [`MsgCrypt::verify_url`](crate::MsgCrypt::verify_url)).
-/// It does not cover the message: in safe mode, check `msg_signature` with the decrypting
-/// methods instead.
+/// in their GET URL check, answer with the `echostr` parameter unchanged once it verifies, but
+/// only an echostr-shaped one (digits or letters): the signature does not cover `echostr`, so
+/// anything else would be reflected to whoever sent it. (WeCom's URL check is different: use
+/// [`MsgCrypt::verify_url`](crate::MsgCrypt::verify_url).) It does not cover the message: in
+/// safe mode, check `msg_signature` with the decrypting methods instead.
 ///
 /// # Errors
 ///
@@ -22,28 +25,25 @@ use crate::error::Error;
 /// # Example
 ///
 /// ```
-/// use wxbizmsgcrypt::{Error, verify_plain_signature};
+/// use wxbizmsgcrypt::{Error, Stamp, verify_plain_signature};
 ///
 /// // A 公众号 URL check: GET /wechat?signature=…&timestamp=…&nonce=…&echostr=…
 /// let (signature, timestamp, nonce, echostr) =
 ///     ("76480565cbe296026c53aaacd1ad523a1ddba24f", "1409304348", "xxxxxx", "3141592653589793238");
-/// verify_plain_signature("pamtest", signature, timestamp, nonce)?;
+/// verify_plain_signature("pamtest", signature, Stamp::from_parts(timestamp, nonce))?;
+/// assert!(echostr.bytes().all(|b| b.is_ascii_alphanumeric()));
 /// let body = echostr; // answer 200 with the echostr unchanged
 /// assert_eq!(body, "3141592653589793238");
 ///
-/// assert_eq!(verify_plain_signature("pamtest", signature, timestamp, "yyyyyy"), Err(Error::SignatureMismatch));
+/// let wrong_nonce = Stamp::from_parts(timestamp, "yyyyyy");
+/// assert_eq!(verify_plain_signature("pamtest", signature, wrong_nonce), Err(Error::SignatureMismatch));
 /// # Ok::<(), wxbizmsgcrypt::Error>(())
 /// ```
-pub fn verify_plain_signature(
-    token: &str,
-    signature: &str,
-    timestamp: &str,
-    nonce: &str,
-) -> Result<(), Error> {
+pub fn verify_plain_signature(token: &str, signature: &str, stamp: Stamp<'_>) -> Result<(), Error> {
     if token.is_empty() {
         return Err(Error::EmptyToken);
     }
-    let public = [timestamp.as_bytes(), nonce.as_bytes()];
+    let public = [stamp.timestamp().as_bytes(), stamp.nonce().as_bytes()];
     if signature::verify(&Token::new(token), public, signature) {
         Ok(())
     } else {

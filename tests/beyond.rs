@@ -412,7 +412,10 @@ fn plain_signature_verifies_and_fails_with_40001() {
     // Expected value computed independently with Python: hashlib.sha1("".join(sorted([...]))).
     let good = "76480565cbe296026c53aaacd1ad523a1ddba24f";
     assert_eq!(good, sign(&["pamtest", "1409304348", "xxxxxx"]));
-    assert_eq!(verify_plain_signature("pamtest", good, "1409304348", "xxxxxx"), Ok(()));
+    assert_eq!(
+        verify_plain_signature("pamtest", good, Stamp::from_parts("1409304348", "xxxxxx")),
+        Ok(())
+    );
     for (sig, ts, nonce) in [
         (good, "1409304349", "xxxxxx"),
         (good, "1409304348", "xxxxxy"),
@@ -420,10 +423,13 @@ fn plain_signature_verifies_and_fails_with_40001() {
         (&good[..39], "1409304348", "xxxxxx"),
         ("", "1409304348", "xxxxxx"),
     ] {
-        let err = verify_plain_signature("pamtest", sig, ts, nonce).unwrap_err();
+        let err = verify_plain_signature("pamtest", sig, Stamp::from_parts(ts, nonce)).unwrap_err();
         assert_eq!((err.clone(), err.code()), (Error::SignatureMismatch, -40001));
     }
-    assert_eq!(verify_plain_signature("", good, "1409304348", "xxxxxx"), Err(Error::EmptyToken));
+    assert_eq!(
+        verify_plain_signature("", good, Stamp::from_parts("1409304348", "xxxxxx")),
+        Err(Error::EmptyToken)
+    );
 }
 
 #[test]
@@ -431,7 +437,11 @@ fn plain_signature_is_not_msg_signature() {
     // Passing msg_signature where signature is expected (and the reverse) fails.
     let v = &vectors()[0];
     assert_eq!(
-        verify_plain_signature(&v.token, &v.msg_signature, &v.timestamp, &v.nonce),
+        verify_plain_signature(
+            &v.token,
+            &v.msg_signature,
+            Stamp::from_parts(&v.timestamp, &v.nonce)
+        ),
         Err(Error::SignatureMismatch)
     );
 }

@@ -154,7 +154,7 @@ proptest! {
         }
         let _ = xml::read_encrypt(&d);
         let _ = json::read_encrypt(&d);
-        let _ = verify_plain_signature(&a, &b, &c, &d);
+        let _ = verify_plain_signature(&a, &b, Stamp::from_parts(&c, &d));
         let now = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
         let _ = check_timestamp(&a, now, std::time::Duration::from_secs(300));
         let _ = CallbackQuery::parse(&d);

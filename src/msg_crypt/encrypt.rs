@@ -25,7 +25,7 @@ use crate::error::Error;
 /// let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
 /// let sent = crypt.encrypt_msg("<xml>...</xml>", Stamp::from_parts("1409659813", "1372623149"))?;
 /// assert_eq!((sent.timestamp(), sent.nonce()), ("1409659813", "1372623149"));
-/// assert_eq!(sent.msg_signature(), crypt.sign(Stamp::from_parts(sent.timestamp(), sent.nonce()), sent.encrypt()));
+/// assert_eq!(sent.msg_signature(), crypt.sign(sent.stamp(), sent.encrypt()));
 /// # Ok::<(), wxbizmsgcrypt::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +84,23 @@ impl EncryptedMsg {
     #[must_use]
     pub fn timestamp(&self) -> &str {
         &self.timestamp
+    }
+
+    /// The timestamp and nonce that were signed, as one value.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wxbizmsgcrypt::Stamp;
+    /// let crypt = wxbizmsgcrypt::MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
+    /// let sent = crypt.encrypt_msg("hello", Stamp::from_parts("1409659813", "1372623149"))?;
+    /// assert_eq!(sent.stamp(), Stamp::from_parts("1409659813", "1372623149"));
+    /// assert_eq!(crypt.sign(sent.stamp(), sent.encrypt()), sent.msg_signature());
+    /// # Ok::<(), wxbizmsgcrypt::Error>(())
+    /// ```
+    #[must_use]
+    pub fn stamp(&self) -> Stamp<'_> {
+        Stamp::from_parts(&self.timestamp, &self.nonce)
     }
 
     /// The nonce that was signed (the envelope's `Nonce`).
