@@ -18,8 +18,7 @@ mod query;
 mod signed;
 mod stamp;
 #[cfg(feature = "xml")]
-#[doc(hidden)]
-pub mod strict_xml;
+mod strict_xml;
 #[cfg(feature = "xml")]
 #[cfg_attr(docsrs, doc(cfg(feature = "xml")))]
 pub mod xml;
@@ -35,8 +34,14 @@ pub use stamp::Stamp;
 /// promise, which is why that crate pins this one's exact version (as serde does its derive).
 #[doc(hidden)]
 pub mod __private {
+    /// The strict XML reader and the writer of character data, shared with the toolkit's
+    /// message model and replies.
     #[cfg(feature = "xml")]
-    pub use crate::strict_xml;
+    pub mod strict_xml {
+        pub use crate::strict_xml::{
+            Budget, Fault, Item, Reader, normalize_line_ends, push_cdata_or_text,
+        };
+    }
 
     /// A 256-bit secret derived from `crypt`'s current EncodingAESKey for one `purpose`.
     #[must_use]

@@ -61,11 +61,12 @@ impl<'de> serde_core::Deserialize<'de> for CallbackQuery {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<CallbackQuery, A::Error> {
                 let mut values: [Option<String>; 4] = [None, None, None, None];
                 while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                    let Some(index) = FIELDS.iter().position(|name| *name == key) else {
+                    let Some((_, slot)) =
+                        FIELDS.iter().zip(values.iter_mut()).find(|(name, _)| **name == key)
+                    else {
                         map.next_value::<IgnoredAny>()?;
                         continue;
                     };
-                    let Some(slot) = values.get_mut(index) else { continue };
                     if slot.is_some() {
                         return Err(A::Error::custom(format_args!("duplicate field `{key}`")));
                     }

@@ -141,9 +141,13 @@ impl Timestamp<'_> {
         match self {
             Timestamp::Given(text) => text,
             Timestamp::Seconds { digits, len } => {
-                let digits = digits.get(..usize::from(*len)).unwrap_or_default();
-                // ASCII digits only: this cannot fail, and an empty timestamp would not verify.
-                std::str::from_utf8(digits).unwrap_or_default()
+                // At most 20 ASCII digits, written by `Stamp::new`: neither step can fail. If one
+                // did, the timestamp would be empty, which WeCom refuses: never another time.
+                let text = digits
+                    .get(..usize::from(*len))
+                    .and_then(|digits| std::str::from_utf8(digits).ok());
+                debug_assert!(text.is_some(), "a stamp's seconds are its own ASCII digits");
+                text.unwrap_or_default()
             }
         }
     }

@@ -51,9 +51,9 @@ pub enum Fault {
 /// 64), should a sender escape it.
 ///
 /// Items are tags, attributes, references (in text and in attribute values), CDATA sections,
-/// comments and processing instructions, each counted by its [`Cost`]. So bounded, any body
-/// costs the reader time and memory in proportion to its size, within a small factor of what
-/// the same size of CDATA costs (`tests/pre_signature.rs`, `benches/interleaved.rs`).
+/// comments and processing instructions, each counted by its cost (in an envelope, a tag or an
+/// attribute counts two). So bounded, any body costs the reader time and memory in proportion
+/// to its size, within a small factor of what the same size of CDATA costs (`tests/pre_signature.rs`, `benches/interleaved.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Budget {
     /// At most one item per 32 bytes read, plus 64; markup counts two. A real envelope has
@@ -155,6 +155,10 @@ pub struct Reader<'a> {
 impl<'a> Reader<'a> {
     /// Starts reading `body`, which is first checked to hold only XML 1.0 characters (the
     /// whole document must: markup, text and CDATA alike).
+    ///
+    /// # Errors
+    ///
+    /// [`Fault::NotWellFormed`] if `body` holds a character that is not an XML character.
     pub fn new(body: &'a str, budget: Budget) -> Result<Reader<'a>, Fault> {
         if !all_xml_chars(body) {
             return Err(Fault::NotWellFormed);
@@ -186,6 +190,11 @@ impl<'a> Reader<'a> {
     }
 
     /// The next item, or `None` at the end of a well-formed document.
+    ///
+    /// # Errors
+    ///
+    /// The first [`Fault`] of the document: not well-formed, a DOCTYPE, or more markup than
+    /// the budget allows.
     pub fn next_item(&mut self) -> Result<Option<Item<'a>>, Fault> {
         if self.pending_end {
             self.pending_end = false;
@@ -781,6 +790,10 @@ pub fn normalize_line_ends(text: &str) -> Cow<'_, str> {
 // Writing: character data that reads back as it was written.
 
 /// CDATA as the official template has it, unless the value cannot survive CDATA unchanged.
+///
+/// # Errors
+///
+/// [`Error::ReplyFieldNotRepresentable`] (`-40011`) for a character XML cannot carry.
 pub fn push_cdata_or_text(out: &mut String, value: &str) -> Result<(), Error> {
     // The usual field (a base64 ciphertext, a hex signature, a numeric nonce) passes the first,
     // vectorized test and needs no other: no `]]>`, no carriage return, no control character.
@@ -798,6 +811,10 @@ pub fn push_cdata_or_text(out: &mut String, value: &str) -> Result<(), Error> {
 
 /// Escaped character data. A carriage return is written as `&#13;`, since a parser would turn a
 /// literal one into a newline.
+///
+/// # Errors
+///
+/// [`Error::ReplyFieldNotRepresentable`] (`-40011`) for a character XML cannot carry.
 pub fn push_text(out: &mut String, value: &str) -> Result<(), Error> {
     check_xml_chars(value)?;
     let escaped = escape(value);

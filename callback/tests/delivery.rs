@@ -58,6 +58,8 @@ enum App {
     Acknowledge,
     /// 503: could not handle it now.
     RetryLater,
+    /// Answers a status of its own.
+    Status(u16),
     /// Sleeps for a minute (a handler its caller gives up on).
     Hang,
     /// Panics.
@@ -106,6 +108,7 @@ impl<D: DedupStore + 'static> Under<D> {
                     App::Reply => callback.reply(&Reply::text(&format!("收到 {run}"))).unwrap(),
                     App::Acknowledge => callback.acknowledge(),
                     App::RetryLater => callback.retry_later(),
+                    App::Status(status) => callback.respond(status),
                     App::Hang => {
                         tokio::time::sleep(Duration::from_secs(60)).await;
                         callback.acknowledge()
@@ -157,6 +160,19 @@ async fn every_scenario<D: DedupStore + 'static>(store: impl Fn() -> D) {
     assert_eq!(reply_text(&second), "收到 2");
     assert_eq!(under.deliver(3, "c", App::Reply, None).await, second);
     assert_eq!(under.runs(), 2, "503 then handled");
+
+    // A status of the application's own: 429 (a quota) frees the key like a 503; any other
+    // below 500 is the first answer, which every retry gets.
+    let under = Under::new(store());
+    assert_eq!(under.deliver(8, "a", App::Status(429), None).await.status(), 429);
+    let second = under.deliver(8, "b", App::Reply, None).await;
+    assert_eq!(reply_text(&second), "收到 2");
+    assert_eq!(under.runs(), 2, "429 then handled");
+    let under = Under::new(store());
+    let first = under.deliver(9, "a", App::Status(202), None).await;
+    assert_eq!((first.status(), first.body()), (202, ""));
+    assert_eq!(under.deliver(9, "b", App::Reply, None).await, first);
+    assert_eq!(under.runs(), 1, "202 kept");
 
     // A handler whose future is dropped (a timeout layer, a client gone) frees the key.
     let under = Under::new(store());
@@ -327,7 +343,7 @@ mod redis {
         use wxbizmsgcrypt_callback::endpoint::{ClaimToken, StoreKey};
         let store = Redis::open("redis://127.0.0.1:1/").unwrap().dedup("x");
         let key = StoreKey::new(
-            b"s",
+            &[7; 32],
             &Message::parse("<xml><MsgId>1</MsgId></xml>").unwrap().dedup_key(),
         );
         let token = ClaimToken::random();

@@ -505,7 +505,8 @@ fn store_keys_say_nothing_and_agree_across_replicas() {
     }
     assert_eq!(deliver(&replica_b, "b").store_key().as_str(), key, "a retry on another replica");
     // Another secret, another key: given, or derived from another EncodingAESKey.
-    let given = Endpoint::xml(crypt()).with_dedup_secret(b"another secret");
+    const GIVEN: &[u8; 32] = b"another secret, of 32 bytes, too";
+    let given = Endpoint::xml(crypt()).with_dedup_secret(GIVEN);
     assert_ne!(deliver(&given, "c").store_key().as_str(), key);
     let other_key =
         MsgCrypt::new(TOKEN, "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", CORP).unwrap();
@@ -525,7 +526,7 @@ fn store_keys_say_nothing_and_agree_across_replicas() {
     let expected = {
         use hmac::{KeyInit, Mac};
         let mut mac =
-            <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(b"another secret").unwrap();
+            <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(GIVEN).unwrap();
         mac.update(first.dedup_key().as_str().as_bytes());
         let digest = mac.finalize().into_bytes();
         digest[..16].iter().map(|b| format!("{b:02x}")).collect::<String>()
@@ -541,7 +542,7 @@ fn key(n: usize) -> StoreKey {
     ))
     .unwrap()
     .dedup_key();
-    StoreKey::new(b"the service's secret", &key)
+    StoreKey::new(b"the service's secret, 32 bytes..", &key)
 }
 
 /// A claim that was completed, as a later delivery sees it.

@@ -27,7 +27,7 @@ fn the_memory_store_holds_about_its_capacity_whatever_the_calls() {
                 Message::parse(&format!("<xml><MsgType>text</MsgType><MsgId>{n}</MsgId></xml>"))
                     .unwrap()
                     .dedup_key();
-            StoreKey::new(b"secret", &key)
+            StoreKey::new(&[7; 32], &key)
         })
         .collect();
     let token = ClaimToken::random();

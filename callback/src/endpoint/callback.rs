@@ -227,9 +227,10 @@ impl<F: Format> Callback<F> {
     }
 
     /// An empty answer with a status of the application's own (`429` for a quota, `500` for a
-    /// fault it logged, `202`, …). Through a [`Service`](super::Service), 500 and more free the
-    /// callback's claim (WeCom retries), anything less records it as answered with this.
-    /// A status outside 200 to 599 is answered 500.
+    /// fault it logged, `202`, …). Through a [`Service`](super::Service), 429 and 500 or more
+    /// free the callback's claim, so that WeCom's retry is handed on again; anything else
+    /// records it as answered with this, and every retry gets this answer. A status outside
+    /// 200 to 599 is answered 500.
     ///
     /// # Example
     ///

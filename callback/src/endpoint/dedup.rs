@@ -3,9 +3,9 @@
 //!
 //! A [`Service`](super::Service) records a callback's key in two phases. When the application
 //! starts on it, the key is *claimed*: recorded as in progress for a short lease (just over the
-//! application's deadline). When the application answers below 500, the claim is *completed*:
+//! application's deadline). When the application answers below 500 (429 aside), the claim is *completed*:
 //! the key is recorded as done, with the answer as it was sent, for the de-duplication TTL.
-//! When it answers 500 or more, or never answers (its future dropped, a panic), the claim is
+//! When it answers 429 or 500 or more, or never answers (its future dropped, a panic), the claim is
 //! *released* at once, so that WeCom's next retry is handled; a process that dies leaves its
 //! claim to expire with the lease.
 
@@ -38,11 +38,11 @@ use crate::message::DedupKey;
 /// use wxbizmsgcrypt_callback::message::Message;
 ///
 /// let key = Message::parse("<xml><ToUserName>ww1</ToUserName><MsgType>text</MsgType><MsgId>7</MsgId></xml>")?.dedup_key();
-/// let stored = StoreKey::new(b"a secret of the service", &key);
+/// let stored = StoreKey::new(&[1; 32], &key);
 /// assert_eq!(stored.as_str().len(), 32);
 /// assert!(!stored.as_str().contains("ww1"));
-/// assert_eq!(stored, StoreKey::new(b"a secret of the service", &key)); // every replica alike
-/// assert_ne!(stored, StoreKey::new(b"another service", &key));
+/// assert_eq!(stored, StoreKey::new(&[1; 32], &key)); // every replica alike
+/// assert_ne!(stored, StoreKey::new(&[2; 32], &key));
 /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -52,7 +52,8 @@ pub struct StoreKey {
 }
 
 impl StoreKey {
-    /// The store key of `key` under `secret` (any length; 32 random bytes are plenty).
+    /// The store key of `key` under `secret`: 32 bytes, as random as a key (see
+    /// [`Endpoint::with_dedup_secret`](super::Endpoint::with_dedup_secret)).
     ///
     /// # Example
     ///
@@ -66,7 +67,7 @@ impl StoreKey {
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
     #[must_use]
-    pub fn new(secret: &[u8], key: &DedupKey) -> StoreKey {
+    pub fn new(secret: &[u8; 32], key: &DedupKey) -> StoreKey {
         StoreKey::from_mac(DedupSecret::new(secret).mac(key))
     }
 
@@ -87,7 +88,7 @@ impl StoreKey {
     /// ```
     /// # use wxbizmsgcrypt_callback::{endpoint::StoreKey, message::Message};
     /// # let key = Message::parse("<xml><MsgId>7</MsgId></xml>")?.dedup_key();
-    /// assert_eq!(StoreKey::new(b"s", &key).as_str().len(), 32);
+    /// assert_eq!(StoreKey::new(&[7; 32], &key).as_str().len(), 32);
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
     #[must_use]
@@ -109,7 +110,7 @@ impl StoreKey {
     /// ```
     /// # use wxbizmsgcrypt_callback::{endpoint::StoreKey, message::Message};
     /// # let key = Message::parse("<xml><MsgId>7</MsgId></xml>")?.dedup_key();
-    /// assert_eq!(StoreKey::new(b"s", &key).as_bytes().len(), 16);
+    /// assert_eq!(StoreKey::new(&[7; 32], &key).as_bytes().len(), 16);
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
     #[must_use]
@@ -291,6 +292,30 @@ pub trait DedupStore: Send + Sync {
     /// [`Service`](super::Service) then hands the callback on all the same (fail open: a
     /// callback handled twice is better than one lost, since WeCom gives up after three
     /// retries) and reports the error to its hook.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use wxbizmsgcrypt_callback::endpoint::{Claim, ClaimToken, DedupStore, MemoryDedup, StoreKey};
+    /// # use wxbizmsgcrypt_callback::message::Message;
+    /// # fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    /// #     // MemoryDedup answers at once: a future polled once is ready.
+    /// #     let waker = std::task::Waker::noop();
+    /// #     let mut context = std::task::Context::from_waker(&waker);
+    /// #     let mut future = std::pin::pin!(future);
+    /// #     loop {
+    /// #         if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut context) { return output; }
+    /// #     }
+    /// # }
+    /// let store = MemoryDedup::new(1 << 20);
+    /// let key = StoreKey::new(&[7; 32], &Message::parse("<xml><MsgId>1</MsgId></xml>")?.dedup_key());
+    /// let (first, retry) = (ClaimToken::random(), ClaimToken::random());
+    /// let (lease, now) = (Duration::from_secs(7), SystemTime::now());
+    /// assert_eq!(block_on(store.claim(&key, &first, lease, now))?, Claim::Claimed);
+    /// assert_eq!(block_on(store.claim(&key, &retry, lease, now))?, Claim::InProgress);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn claim(
         &self,
         key: &StoreKey,
@@ -307,6 +332,31 @@ pub trait DedupStore: Send + Sync {
     /// A [`StoreError`] if the store could not be reached, or cannot keep an answer this
     /// large. The [`Service`](super::Service) then releases the claim, so that a retry is
     /// handled again, and reports the error to its hook.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use wxbizmsgcrypt_callback::endpoint::{Claim, ClaimToken, DedupStore, MemoryDedup, StoreKey};
+    /// # use wxbizmsgcrypt_callback::message::Message;
+    /// # fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    /// #     // MemoryDedup answers at once: a future polled once is ready.
+    /// #     let waker = std::task::Waker::noop();
+    /// #     let mut context = std::task::Context::from_waker(&waker);
+    /// #     let mut future = std::pin::pin!(future);
+    /// #     loop {
+    /// #         if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut context) { return output; }
+    /// #     }
+    /// # }
+    /// let store = MemoryDedup::new(1 << 20);
+    /// let key = StoreKey::new(&[7; 32], &Message::parse("<xml><MsgId>1</MsgId></xml>")?.dedup_key());
+    /// let (first, retry) = (ClaimToken::random(), ClaimToken::random());
+    /// let (lease, now) = (Duration::from_secs(7), SystemTime::now());
+    /// block_on(store.claim(&key, &first, lease, now))?;
+    /// block_on(store.complete(&key, &first, b"the answer", Duration::from_secs(660), now))?;
+    /// assert_eq!(block_on(store.claim(&key, &retry, lease, now))?, Claim::Done(b"the answer".to_vec()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn complete(
         &self,
         key: &StoreKey,
@@ -317,12 +367,37 @@ pub trait DedupStore: Send + Sync {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Frees `key` if it is still claimed under `token`, so that the next delivery is
-    /// handled: the application answered 500 or more.
+    /// handled: the application answered 429 or 500 or more.
     ///
     /// # Errors
     ///
     /// A [`StoreError`] if the store could not be reached; the claim then expires with its
     /// lease.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use wxbizmsgcrypt_callback::endpoint::{Claim, ClaimToken, DedupStore, MemoryDedup, StoreKey};
+    /// # use wxbizmsgcrypt_callback::message::Message;
+    /// # fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    /// #     // MemoryDedup answers at once: a future polled once is ready.
+    /// #     let waker = std::task::Waker::noop();
+    /// #     let mut context = std::task::Context::from_waker(&waker);
+    /// #     let mut future = std::pin::pin!(future);
+    /// #     loop {
+    /// #         if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut context) { return output; }
+    /// #     }
+    /// # }
+    /// let store = MemoryDedup::new(1 << 20);
+    /// let key = StoreKey::new(&[7; 32], &Message::parse("<xml><MsgId>1</MsgId></xml>")?.dedup_key());
+    /// let (first, retry) = (ClaimToken::random(), ClaimToken::random());
+    /// let (lease, now) = (Duration::from_secs(7), SystemTime::now());
+    /// block_on(store.claim(&key, &first, lease, now))?;
+    /// block_on(store.release(&key, &first))?; // the application answered 503
+    /// assert_eq!(block_on(store.claim(&key, &retry, lease, now))?, Claim::Claimed);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn release(
         &self,
         key: &StoreKey,
@@ -334,6 +409,31 @@ pub trait DedupStore: Send + Sync {
     /// application panicked). It must not block: free the key at once if that is possible
     /// without waiting (in memory), or start freeing it in the background (Redis: a task on
     /// the runtime), or leave it to the lease.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use wxbizmsgcrypt_callback::endpoint::{Claim, ClaimToken, DedupStore, MemoryDedup, StoreKey};
+    /// # use wxbizmsgcrypt_callback::message::Message;
+    /// # fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    /// #     // MemoryDedup answers at once: a future polled once is ready.
+    /// #     let waker = std::task::Waker::noop();
+    /// #     let mut context = std::task::Context::from_waker(&waker);
+    /// #     let mut future = std::pin::pin!(future);
+    /// #     loop {
+    /// #         if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut context) { return output; }
+    /// #     }
+    /// # }
+    /// let store = MemoryDedup::new(1 << 20);
+    /// let key = StoreKey::new(&[7; 32], &Message::parse("<xml><MsgId>1</MsgId></xml>")?.dedup_key());
+    /// let (first, retry) = (ClaimToken::random(), ClaimToken::random());
+    /// let (lease, now) = (Duration::from_secs(7), SystemTime::now());
+    /// block_on(store.claim(&key, &first, lease, now))?;
+    /// store.abandon(&key, &first); // the delivery's future was dropped
+    /// assert_eq!(block_on(store.claim(&key, &retry, lease, now))?, Claim::Claimed);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn abandon(&self, key: &StoreKey, token: &ClaimToken);
 }
 
@@ -343,7 +443,7 @@ pub trait DedupStore: Send + Sync {
 ///
 /// ```
 /// let err = wxbizmsgcrypt_callback::endpoint::StoreError::new("connection refused");
-/// assert_eq!(err.to_string(), "de-duplication store failed: connection refused");
+/// assert_eq!(err.to_string(), "store failed: connection refused");
 /// ```
 #[derive(Debug)]
 pub struct StoreError {
@@ -369,7 +469,7 @@ impl StoreError {
 
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "de-duplication store failed: {}", self.source)
+        write!(f, "store failed: {}", self.source)
     }
 }
 
@@ -388,7 +488,7 @@ impl StdError for StoreError {
 /// use std::time::{Duration, SystemTime};
 /// use wxbizmsgcrypt_callback::endpoint::{Claim, ClaimToken, DedupStore, NoDedup, StoreKey};
 /// # use wxbizmsgcrypt_callback::message::Message;
-/// # let key = StoreKey::new(b"s", &Message::parse("<xml><MsgId>1</MsgId></xml>")?.dedup_key());
+/// # let key = StoreKey::new(&[7; 32], &Message::parse("<xml><MsgId>1</MsgId></xml>")?.dedup_key());
 /// let token = ClaimToken::random();
 /// let claim = NoDedup.claim(&key, &token, Duration::from_secs(7), SystemTime::now());
 /// # let _ = claim;
@@ -455,7 +555,7 @@ pub const ENTRY_OVERHEAD: usize = 256;
 /// use std::time::{Duration, SystemTime};
 /// use wxbizmsgcrypt_callback::endpoint::{Claim, ClaimToken, MemoryDedup, StoreKey};
 /// # use wxbizmsgcrypt_callback::message::Message;
-/// # let key = StoreKey::new(b"s", &Message::parse("<xml><ToUserName>ww1</ToUserName><MsgType>text</MsgType><MsgId>7</MsgId></xml>")?.dedup_key());
+/// # let key = StoreKey::new(&[7; 32], &Message::parse("<xml><ToUserName>ww1</ToUserName><MsgType>text</MsgType><MsgId>7</MsgId></xml>")?.dedup_key());
 ///
 /// let store = MemoryDedup::new(64 << 20);
 /// let (lease, ttl, now) = (Duration::from_secs(7), Duration::from_secs(660), SystemTime::now());
@@ -552,7 +652,7 @@ impl MemoryDedup {
     /// # use std::time::{Duration, SystemTime};
     /// # use wxbizmsgcrypt_callback::{endpoint::{ClaimToken, MemoryDedup, StoreKey}, message::Message};
     /// let store = MemoryDedup::new(1 << 20);
-    /// let key = StoreKey::new(b"s", &Message::parse("<xml><MsgId>1</MsgId><MsgType>text</MsgType></xml>")?.dedup_key());
+    /// let key = StoreKey::new(&[7; 32], &Message::parse("<xml><MsgId>1</MsgId><MsgType>text</MsgType></xml>")?.dedup_key());
     /// store.claim_now(&key, &ClaimToken::random(), Duration::from_secs(7), SystemTime::now());
     /// assert_eq!(store.len(), 1);
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
@@ -582,7 +682,7 @@ impl MemoryDedup {
     /// # use std::time::{Duration, SystemTime};
     /// # use wxbizmsgcrypt_callback::{endpoint::{ClaimToken, MemoryDedup, StoreKey, ENTRY_OVERHEAD}, message::Message};
     /// let store = MemoryDedup::new(1 << 20);
-    /// let key = StoreKey::new(b"s", &Message::parse("<xml><MsgId>1</MsgId><MsgType>text</MsgType></xml>")?.dedup_key());
+    /// let key = StoreKey::new(&[7; 32], &Message::parse("<xml><MsgId>1</MsgId><MsgType>text</MsgType></xml>")?.dedup_key());
     /// store.claim_now(&key, &ClaimToken::random(), Duration::from_secs(7), SystemTime::now());
     /// assert_eq!(store.bytes(), ENTRY_OVERHEAD);
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
@@ -602,7 +702,7 @@ impl MemoryDedup {
     /// # use std::time::{Duration, SystemTime};
     /// # use wxbizmsgcrypt_callback::{endpoint::{Claim, ClaimToken, MemoryDedup, StoreKey}, message::Message};
     /// let store = MemoryDedup::new(1 << 20);
-    /// let key = StoreKey::new(b"s", &Message::parse("<xml><MsgId>1</MsgId><MsgType>text</MsgType></xml>")?.dedup_key());
+    /// let key = StoreKey::new(&[7; 32], &Message::parse("<xml><MsgId>1</MsgId><MsgType>text</MsgType></xml>")?.dedup_key());
     /// let now = SystemTime::now();
     /// assert_eq!(store.claim_now(&key, &ClaimToken::random(), Duration::from_secs(7), now), Claim::Claimed);
     /// assert_eq!(store.claim_now(&key, &ClaimToken::random(), Duration::from_secs(7), now), Claim::InProgress);
@@ -649,7 +749,7 @@ impl MemoryDedup {
     /// # use std::time::{Duration, SystemTime};
     /// # use wxbizmsgcrypt_callback::{endpoint::{Claim, ClaimToken, MemoryDedup, StoreKey}, message::Message};
     /// let store = MemoryDedup::new(1 << 20);
-    /// let key = StoreKey::new(b"s", &Message::parse("<xml><MsgId>1</MsgId><MsgType>text</MsgType></xml>")?.dedup_key());
+    /// let key = StoreKey::new(&[7; 32], &Message::parse("<xml><MsgId>1</MsgId><MsgType>text</MsgType></xml>")?.dedup_key());
     /// let (token, now) = (ClaimToken::random(), SystemTime::now());
     /// store.claim_now(&key, &token, Duration::from_secs(7), now);
     /// store.complete_now(&key, &token, b"answer", Duration::from_secs(660), now)?;
@@ -696,7 +796,7 @@ impl MemoryDedup {
     /// # use std::time::{Duration, SystemTime};
     /// # use wxbizmsgcrypt_callback::{endpoint::{Claim, ClaimToken, MemoryDedup, StoreKey}, message::Message};
     /// let store = MemoryDedup::new(1 << 20);
-    /// let key = StoreKey::new(b"s", &Message::parse("<xml><MsgId>1</MsgId><MsgType>text</MsgType></xml>")?.dedup_key());
+    /// let key = StoreKey::new(&[7; 32], &Message::parse("<xml><MsgId>1</MsgId><MsgType>text</MsgType></xml>")?.dedup_key());
     /// let (token, now) = (ClaimToken::random(), SystemTime::now());
     /// store.claim_now(&key, &token, Duration::from_secs(7), now);
     /// store.release_now(&key, &ClaimToken::random()); // not its claim: nothing happens

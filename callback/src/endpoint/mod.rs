@@ -48,7 +48,7 @@
 //! | 405 | a method other than GET and POST | empty |
 //! | 413 | a body over [`Endpoint::with_max_body`]'s bound | empty |
 //!
-//! (Behind the `axum` and `actix-web` adapters, a body the framework cannot read, too large or
+//! (Behind the adapters of the `axum-0_8` and `actix-web-4` features, a body the framework cannot read, too large or
 //! cut off, is answered 413 or 400 by the framework, with its own short text; 405 comes with
 //! `Allow: GET, POST`.)
 //!
@@ -250,19 +250,23 @@ impl<F: Format> Endpoint<F> {
     /// Sets the secret that callbacks' [`StoreKey`]s are made with. By default it is derived
     /// from the current EncodingAESKey (AES over a fixed label: it says nothing of the key),
     /// so that every replica configured alike makes the same keys; set one of your own to keep
-    /// the keys across a change of EncodingAESKey, or to tell two services' keys apart.
+    /// the keys across a change of EncodingAESKey, or to tell two services' keys apart. It is
+    /// 32 bytes, as random as a key: a short or guessable one would let whoever reads the
+    /// store confirm guesses of what the callbacks were.
     ///
     /// # Example
     ///
     /// ```
     /// use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::Endpoint};
+    /// // 32 random bytes from your secret store (here, for the example, a fixed value).
+    /// let secret: [u8; 32] = *b"0123456789abcdef0123456789abcdef";
     /// let endpoint = Endpoint::xml(MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?)
-    ///     .with_dedup_secret(b"32 random bytes from the secret store");
+    ///     .with_dedup_secret(&secret);
     /// # let _ = endpoint;
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
     #[must_use]
-    pub fn with_dedup_secret(mut self, secret: &[u8]) -> Endpoint<F> {
+    pub fn with_dedup_secret(mut self, secret: &[u8; 32]) -> Endpoint<F> {
         self.secret = DedupSecret::new(secret);
         self
     }
@@ -435,8 +439,28 @@ fn refusal(error: Error) -> (u16, Error) {
 }
 
 /// The content types a [`Response`] has.
-const TEXT: &str = "text/plain; charset=utf-8";
-const XML: &str = "application/xml; charset=utf-8";
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ContentType {
+    Text,
+    Xml,
+}
+
+impl ContentType {
+    fn as_str(self) -> &'static str {
+        match self {
+            ContentType::Text => "text/plain; charset=utf-8",
+            ContentType::Xml => "application/xml; charset=utf-8",
+        }
+    }
+
+    /// Its code in a stored response.
+    fn code(self) -> u8 {
+        match self {
+            ContentType::Text => 1,
+            ContentType::Xml => 2,
+        }
+    }
+}
 
 /// The version of [`Response::to_stored`]'s layout.
 const STORED_VERSION: u8 = 1;
@@ -477,7 +501,7 @@ impl<F: Format> fmt::Debug for Outcome<F> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
     status: u16,
-    content_type: Option<&'static str>,
+    content_type: Option<ContentType>,
     body: String,
     refusal: Option<Error>,
 }
@@ -488,15 +512,22 @@ impl Response {
     }
 
     pub(crate) fn text(status: u16, body: String) -> Response {
-        Response { status, content_type: Some(TEXT), body, refusal: None }
+        Response { status, content_type: Some(ContentType::Text), body, refusal: None }
     }
 
     pub(crate) fn xml(status: u16, body: String) -> Response {
-        Response { status, content_type: Some(XML), body, refusal: None }
+        Response { status, content_type: Some(ContentType::Xml), body, refusal: None }
     }
 
     fn refusal_of(status: u16, error: Error) -> Response {
         Response { refusal: Some(error), ..Response::empty(status) }
+    }
+
+    /// Whether the answer asks WeCom to send the callback again (5xx, or 429 Too Many
+    /// Requests): a [`Service`] frees the callback's claim rather than keep this answer for
+    /// its retries.
+    pub(crate) fn asks_for_retry(&self) -> bool {
+        self.status >= 500 || self.status == 429
     }
 
     /// The response as a de-duplication store keeps it: a version byte, the status (two bytes,
@@ -505,15 +536,7 @@ impl Response {
         let mut stored = Vec::with_capacity(self.body.len().saturating_add(4));
         stored.push(STORED_VERSION);
         stored.extend_from_slice(&self.status.to_be_bytes());
-        stored.push(match self.content_type {
-            None => 0,
-            Some(TEXT) => 1,
-            Some(XML) => 2,
-            Some(_) => {
-                debug_assert!(false, "every content type the crate sets has a code");
-                0
-            }
-        });
+        stored.push(self.content_type.map_or(0, ContentType::code));
         stored.extend_from_slice(self.body.as_bytes());
         stored
     }
@@ -526,8 +549,8 @@ impl Response {
         }
         let content_type = match content_type {
             0 => None,
-            1 => Some(TEXT),
-            2 => Some(XML),
+            1 => Some(ContentType::Text),
+            2 => Some(ContentType::Xml),
             _ => return None,
         };
         let status = u16::from_be_bytes([high, low]);
@@ -573,7 +596,7 @@ impl Response {
     /// ```
     #[must_use]
     pub fn content_type(&self) -> Option<&'static str> {
-        self.content_type
+        self.content_type.map(ContentType::as_str)
     }
 
     /// The body.

@@ -30,13 +30,14 @@ pub const LEASE_MARGIN: Duration = Duration::from_secs(2);
 ///
 /// - When the application starts on a callback, its key is claimed as *in progress* for a
 ///   lease: the application's [deadline](Service::with_deadline) plus [`LEASE_MARGIN`].
-/// - When the application answers with a status below 500, the key is recorded as *done*, with
+/// - When the application answers with a status below 500 other than 429, the key is recorded
+///   as *done*, with
 ///   the answer as it was sent (the sealed reply, never a plaintext), for
 ///   [`Endpoint::dedup_ttl`].
 /// - A duplicate that finds the key in progress is answered 503: WeCom retries it later. One
 ///   that finds it done gets the first answer again, byte for byte: a passive reply whose
 ///   first answer did not reach WeCom, or the AI bot's stream id, is not lost.
-/// - A delivery that does not end with an answer below 500 (the application answered 5xx, or
+/// - A delivery that does not end with such an answer (the application answered 5xx or 429, or
 ///   its future was dropped by a timeout or a client that went away, or it panicked) frees
 ///   the key at once (a drop guard calls [`DedupStore::abandon`]), so that the next retry is
 ///   handled. A process that dies leaves its claim to expire with the lease.
@@ -237,7 +238,7 @@ impl<F: Format, D: DedupStore> Service<F, D> {
     /// seconds for a passive reply, 1 second for some instruction callbacks such as
     /// `create_auth`): for longer work, record it durably, start it in the background and
     /// answer with [`Callback::acknowledge`]. To have WeCom retry, answer
-    /// [`Callback::retry_later`] (or any status of 500 or more).
+    /// [`Callback::retry_later`] (or any status of 500 or more, or 429).
     ///
     /// # Example
     ///
@@ -288,7 +289,7 @@ impl<F: Format, D: DedupStore> Service<F, D> {
         let guard = Abandon { store: &self.store, key: &key, token: &token, armed: true };
         let response = app(callback).await;
         guard.disarm();
-        if response.status() < 500 {
+        if !response.asks_for_retry() {
             let ttl = self.endpoint.dedup_ttl();
             if let Err(error) =
                 self.store.complete(&key, &token, &response.to_stored(), ttl, now).await
