@@ -2,7 +2,7 @@
 id), and Python's own `json` and `hashlib`.
 
 wx-crypt encrypts a bot callback (a text, or an event); the crate answers it through
-`json::seal_reply` with a stream (random content: CJK, emoji, quotes, backslashes, control
+`aibot::Reply::seal` with a stream (random content: CJK, emoji, quotes, backslashes, control
 characters, the 20480-byte boundary; images on finished streams) or a text; wx-crypt decrypts
 the reply and `json.loads` must read back exactly what was asked for, each image as its base64
 and MD5. Content over 20480 bytes, images on an unfinished stream and more than 10 images must

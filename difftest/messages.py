@@ -5,7 +5,7 @@
    "]]>"; nested blocks; repeated elements), each read by `Message::parse` and by ElementTree.
    Every top-level field with text must come back with ElementTree's text, in order.
 2. Passive replies: the official WeCom library (weworkapi) encrypts a request from a random
-   sender; the crate answers it with `xml::seal_reply` (a text, or a news article); weworkapi
+   sender; the crate answers it with `reply::Reply::seal` (a text, or a news article); weworkapi
    decrypts the reply and ElementTree reads it: To/From swapped, the CreateTime given, the
    content exactly. Content XML cannot carry, or a text over 2048 bytes, must be refused with
    -40011 instead.

@@ -184,8 +184,10 @@ pub enum Error {
     #[error("reply field holds a character XML cannot carry")]
     ReplyFieldNotRepresentable,
 
-    /// The WeChat/小程序 JSON reply needs the timestamp as a JSON number, and the timestamp is
-    /// not a canonical non-negative decimal integer (no sign, no leading zeros). Code `-40011`.
+    /// A reply needs its timestamp as a number, and it is not one: the WeChat/小程序 JSON reply
+    /// writes it as a JSON number (a canonical non-negative decimal integer: no sign, no
+    /// leading zeros), and `wxbizmsgcrypt-callback`'s XML reply as its `CreateTime` (decimal
+    /// seconds). Code `-40011`.
     #[error("reply timestamp is not a canonical decimal number")]
     ReplyTimestampNotNumeric,
 

@@ -323,7 +323,7 @@ impl Reply {
     }
 
     /// Renders the reply to `to`, the message it answers, made at `now` (its `CreateTime`, in
-    /// whole seconds): `ToUserName` is the message's `FromUserName` and `FromUserName` its
+    /// whole seconds since the epoch; 0 for a time before it): `ToUserName` is the message's `FromUserName` and `FromUserName` its
     /// `ToUserName`.
     ///
     /// Values are written as CDATA, as the templates have them, unless they hold `]]>` or a

@@ -86,7 +86,7 @@ pub fn encrypt_reply(to: &Decrypted, reply: &str, stamp: Stamp<'_>) -> Result<St
 ///
 /// # Errors
 ///
-/// [`Error::ReplyTimestampNotNumeric`] (`-40011`) unless `timestamp` is a plain decimal number
+/// [`Error::ReplyTimestampNotNumeric`] (`-40011`) unless `stamp`'s timestamp is a plain decimal number
 /// (checked first); [`Error::ReplyTooLarge`] (`-40006`) for a reply of 4 GiB or more.
 ///
 /// # Example

@@ -149,8 +149,9 @@ impl Decrypted {
     /// operating system's CSPRNG: sealed with the key that opened the message, carrying the
     /// receive id it carried, signed with the token that verified it.
     ///
-    /// `timestamp` is usually the current Unix time in seconds and `nonce` a random string; both
-    /// are passed in (the crate reads no clock) and returned unchanged in the result. Render the
+    /// `stamp`'s timestamp is usually the current Unix time in seconds (`Stamp::new(now,
+    /// nonce)`) and its nonce a random string, or the request's (`Signed::stamp`); both are
+    /// passed in (the crate reads no clock) and returned unchanged in the result. Render the
     /// result with an envelope module, or call [`xml::encrypt_reply`](crate::xml::encrypt_reply)
     /// / [`json::encrypt_reply`](crate::json::encrypt_reply), which write the ciphertext straight
     /// into the body.

@@ -58,7 +58,7 @@ pub fn decrypt_msg(crypt: &MsgCrypt, signed: Signed<'_>, body: &str) -> Result<D
 /// # Errors
 ///
 /// [`Error::ReplyTooLarge`] (`-40006`) for a reply of 4 GiB or more, then
-/// [`Error::ReplyFieldNotRepresentable`] (`-40011`) if `timestamp` or `nonce` holds a character
+/// [`Error::ReplyFieldNotRepresentable`] (`-40011`) if `stamp`'s timestamp or nonce holds a character
 /// XML cannot carry, or so much escaped markup that [`read_encrypt`] would refuse the body.
 ///
 /// # Example

@@ -54,6 +54,28 @@ pub trait StreamStore: Send + Sync {
     /// stream within its limits. Answer the poll with
     /// [`Reply::unknown_stream`](super::Reply::unknown_stream) then, or a 503 to have WeCom
     /// poll again.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::SystemTime;
+    /// use wxbizmsgcrypt_callback::aibot::{MemoryStreams, StreamState, StreamStore};
+    /// # fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    /// #     // MemoryStreams answers at once: a future polled once is ready.
+    /// #     let waker = std::task::Waker::noop();
+    /// #     let mut context = std::task::Context::from_waker(&waker);
+    /// #     let mut future = std::pin::pin!(future);
+    /// #     loop {
+    /// #         if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut context) { return output; }
+    /// #     }
+    /// # }
+    /// let streams = MemoryStreams::new(1 << 20);
+    /// let now = SystemTime::now();
+    /// assert_eq!(block_on(streams.load("s1", now))?, None);
+    /// block_on(streams.save(&StreamState::new("s1", now), now))?;
+    /// assert_eq!(block_on(streams.load("s1", now))?.map(|stream| stream.id().to_owned()), Some("s1".to_owned()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn load(
         &self,
         id: &str,
@@ -66,6 +88,29 @@ pub trait StreamStore: Send + Sync {
     ///
     /// A [`StoreError`] if the store could not be reached, or cannot keep a stream this
     /// large.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::SystemTime;
+    /// use wxbizmsgcrypt_callback::aibot::{MemoryStreams, StreamState, StreamStore};
+    /// # fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    /// #     // MemoryStreams answers at once: a future polled once is ready.
+    /// #     let waker = std::task::Waker::noop();
+    /// #     let mut context = std::task::Context::from_waker(&waker);
+    /// #     let mut future = std::pin::pin!(future);
+    /// #     loop {
+    /// #         if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut context) { return output; }
+    /// #     }
+    /// # }
+    /// let streams = MemoryStreams::new(1 << 20);
+    /// let now = SystemTime::now();
+    /// let mut stream = StreamState::new("s1", now);
+    /// stream.push_str("你好")?;
+    /// block_on(streams.save(&stream, now))?; // each time it grows
+    /// assert_eq!(block_on(streams.load("s1", now))?, Some(stream));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn save(
         &self,
         stream: &StreamState,
