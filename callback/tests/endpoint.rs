@@ -525,8 +525,7 @@ fn store_keys_say_nothing_and_agree_across_replicas() {
     // The secret is HMAC-SHA-256's key (checked against an independent computation).
     let expected = {
         use hmac::{KeyInit, Mac};
-        let mut mac =
-            <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(GIVEN).unwrap();
+        let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(GIVEN).unwrap();
         mac.update(first.dedup_key().as_str().as_bytes());
         let digest = mac.finalize().into_bytes();
         digest[..16].iter().map(|b| format!("{b:02x}")).collect::<String>()
