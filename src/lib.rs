@@ -26,7 +26,7 @@ pub mod xml;
 pub use error::{EnvelopeFault, Error, MessageFault, QueryFault, ReplyFault};
 pub use msg_crypt::{Decrypted, EncryptedMsg, KeyUsed, MsgCrypt, MsgCryptBuilder};
 pub use plain::{check_timestamp, verify_plain_signature};
-pub use query::CallbackQuery;
+pub use query::{CallbackQuery, PlainQuery};
 pub use signed::Signed;
 pub use stamp::Stamp;
 

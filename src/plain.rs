@@ -43,12 +43,13 @@ pub fn verify_plain_signature(token: &str, signature: &str, stamp: Stamp<'_>) ->
     if token.is_empty() {
         return Err(Error::EmptyToken);
     }
+    verify_with(&Token::new(token), signature, stamp)
+}
+
+/// [`verify_plain_signature`] with a token already checked and kept.
+pub(crate) fn verify_with(token: &Token, signature: &str, stamp: Stamp<'_>) -> Result<(), Error> {
     let public = [stamp.timestamp().as_bytes(), stamp.nonce().as_bytes()];
-    if signature::verify(&Token::new(token), public, signature) {
-        Ok(())
-    } else {
-        Err(Error::SignatureMismatch)
-    }
+    if signature::verify(token, public, signature) { Ok(()) } else { Err(Error::SignatureMismatch) }
 }
 
 /// Checks that a timestamp (decimal seconds since the Unix epoch) is within `max_skew` of

@@ -1,9 +1,11 @@
-//! [`CallbackQuery`]: the query parameters of a callback request, parsed once and correctly.
+//! [`CallbackQuery`] and [`PlainQuery`]: the query parameters of a callback request, parsed
+//! once and correctly.
 
 use percent_encoding::percent_decode_str;
 
 use crate::error::{Error, QueryFault};
 use crate::signed::Signed;
+use crate::stamp::Stamp;
 
 /// The query parameters Tencent adds to a callback URL.
 ///
@@ -121,26 +123,8 @@ impl CallbackQuery {
     /// # Ok::<(), wxbizmsgcrypt::Error>(())
     /// ```
     pub fn parse(raw_query: &str) -> Result<CallbackQuery, Error> {
-        if let Some(delimiter) = raw_query.chars().find(|&c| c == '?' || c == '#') {
-            return Err(Error::MalformedQuery(QueryFault::RawDelimiter(delimiter)));
-        }
-        let mut fields: [(&'static str, Option<String>); 4] =
-            [("msg_signature", None), ("timestamp", None), ("nonce", None), ("echostr", None)];
-        for pair in raw_query.split('&').filter(|pair| !pair.is_empty()) {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let name = decode(name)?;
-            let Some((field_name, slot)) = fields.iter_mut().find(|(n, _)| *n == name) else {
-                continue;
-            };
-            if slot.is_some() {
-                return Err(Error::MalformedQuery(QueryFault::Duplicate(field_name)));
-            }
-            *slot = Some(decode(value)?);
-        }
-        let [(_, msg_signature), (_, timestamp), (_, nonce), (_, echostr)] = fields;
-        let required = |value: Option<String>, name| {
-            value.ok_or(Error::MalformedQuery(QueryFault::Missing(name)))
-        };
+        let [msg_signature, timestamp, nonce, echostr] =
+            parse_fields(raw_query, ["msg_signature", "timestamp", "nonce", "echostr"])?;
         Ok(CallbackQuery {
             msg_signature: required(msg_signature, "msg_signature")?,
             timestamp: required(timestamp, "timestamp")?,
@@ -260,6 +244,164 @@ impl CallbackQuery {
     pub fn echostr(&self) -> Result<&str, Error> {
         self.echostr.as_deref().ok_or(Error::MalformedQuery(QueryFault::Missing("echostr")))
     }
+}
+
+/// The values of the parameters `names` in `raw_query`, each percent-decoded once; other
+/// parameters ignored.
+fn parse_fields<const N: usize>(
+    raw_query: &str,
+    names: [&'static str; N],
+) -> Result<[Option<String>; N], Error> {
+    if let Some(delimiter) = raw_query.chars().find(|&c| c == '?' || c == '#') {
+        return Err(Error::MalformedQuery(QueryFault::RawDelimiter(delimiter)));
+    }
+    let mut values: [Option<String>; N] = std::array::from_fn(|_| None);
+    for pair in raw_query.split('&').filter(|pair| !pair.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let name = decode(name)?;
+        let Some((field_name, slot)) =
+            names.iter().zip(values.iter_mut()).find(|(n, _)| **n == name)
+        else {
+            continue;
+        };
+        if slot.is_some() {
+            return Err(Error::MalformedQuery(QueryFault::Duplicate(field_name)));
+        }
+        *slot = Some(decode(value)?);
+    }
+    Ok(values)
+}
+
+/// `value`, or the fault of a missing parameter `name`.
+fn required(value: Option<String>, name: &'static str) -> Result<String, Error> {
+    value.ok_or(Error::MalformedQuery(QueryFault::Missing(name)))
+}
+
+/// The query of a WeChat request checked by its plain `signature` (the SHA-1 of the token,
+/// timestamp and nonce, which covers nothing else): the URL check of 公众号 and 小程序 in every
+/// mode, and every request in plaintext mode.
+///
+/// Parsed like [`CallbackQuery`]: each value percent-decoded exactly once, `+` kept as `+`,
+/// other parameters (`openid`, `encrypt_type`, `msg_signature`, …) ignored. Check it with
+/// [`MsgCrypt::verify_plain_signature`](crate::MsgCrypt::verify_plain_signature) (or
+/// [`verify_plain_signature`](crate::verify_plain_signature) with the token, in plaintext
+/// mode), then answer a URL check with [`echostr`](PlainQuery::echostr).
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt::{PlainQuery, verify_plain_signature};
+///
+/// // A 公众号 URL check (WeChat's documented sample), as its request line brings it.
+/// let query = PlainQuery::parse("signature=76480565cbe296026c53aaacd1ad523a1ddba24f&timestamp=1409304348&nonce=xxxxxx&echostr=3141592653589793238")?;
+/// verify_plain_signature("pamtest", query.signature(), query.stamp())?;
+/// assert_eq!(query.echostr()?, "3141592653589793238"); // answer 200 with exactly this
+/// # Ok::<(), wxbizmsgcrypt::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlainQuery {
+    signature: String,
+    timestamp: String,
+    nonce: String,
+    echostr: Option<String>,
+}
+
+impl PlainQuery {
+    /// Parses a raw query string, `signature=…&timestamp=…&nonce=…[&echostr=…]`, exactly as it
+    /// arrives after the `?` of the request line.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MalformedQuery`] (`-40002`) with the reason, as for [`CallbackQuery::parse`]:
+    /// a raw `?` or `#`, a missing or duplicate parameter, a value that is not UTF-8.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wxbizmsgcrypt::{Error, PlainQuery, QueryFault};
+    ///
+    /// let q = PlainQuery::parse("signature=ab&timestamp=1&nonce=2&openid=o1")?;
+    /// assert_eq!((q.signature(), q.stamp().timestamp(), q.stamp().nonce()), ("ab", "1", "2"));
+    /// let err = PlainQuery::parse("msg_signature=ab&timestamp=1&nonce=2").unwrap_err();
+    /// assert_eq!(err, Error::MalformedQuery(QueryFault::Missing("signature")));
+    /// # Ok::<(), wxbizmsgcrypt::Error>(())
+    /// ```
+    pub fn parse(raw_query: &str) -> Result<PlainQuery, Error> {
+        let [signature, timestamp, nonce, echostr] =
+            parse_fields(raw_query, ["signature", "timestamp", "nonce", "echostr"])?;
+        Ok(PlainQuery {
+            signature: required(signature, "signature")?,
+            timestamp: required(timestamp, "timestamp")?,
+            nonce: required(nonce, "nonce")?,
+            echostr,
+        })
+    }
+
+    /// `signature`, decoded.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let q = wxbizmsgcrypt::PlainQuery::parse("signature=ab&timestamp=1&nonce=2")?;
+    /// assert_eq!(q.signature(), "ab");
+    /// # Ok::<(), wxbizmsgcrypt::Error>(())
+    /// ```
+    #[must_use]
+    pub fn signature(&self) -> &str {
+        &self.signature
+    }
+
+    /// `timestamp` and `nonce`, decoded, as sent: what the signature covers.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let q = wxbizmsgcrypt::PlainQuery::parse("signature=ab&timestamp=1&nonce=2")?;
+    /// assert_eq!(q.stamp(), wxbizmsgcrypt::Stamp::from_parts("1", "2"));
+    /// # Ok::<(), wxbizmsgcrypt::Error>(())
+    /// ```
+    #[must_use]
+    pub fn stamp(&self) -> Stamp<'_> {
+        Stamp::from_parts(&self.timestamp, &self.nonce)
+    }
+
+    /// The `echostr` to answer a URL check with, once the signature verified: as sent, if it
+    /// is echostr-shaped (1 to 128 ASCII letters, digits, `-` or `_`). The plain signature does
+    /// not cover `echostr`, so anything else would be reflected to whoever sent it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MalformedQuery`] with [`QueryFault::Missing`]`("echostr")` (`-40002`) if the
+    /// query has none (a POST's has none); [`Error::NotAnEchostr`] (`-40014`) if it is not
+    /// echostr-shaped.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wxbizmsgcrypt::{Error, PlainQuery};
+    ///
+    /// let q = PlainQuery::parse("signature=ab&timestamp=1&nonce=2&echostr=3141592653589793238")?;
+    /// assert_eq!(q.echostr()?, "3141592653589793238");
+    /// let q = PlainQuery::parse("signature=ab&timestamp=1&nonce=2&echostr=%3Cscript%3E")?;
+    /// assert_eq!(q.echostr(), Err(Error::NotAnEchostr));
+    /// # Ok::<(), wxbizmsgcrypt::Error>(())
+    /// ```
+    pub fn echostr(&self) -> Result<&str, Error> {
+        let echostr =
+            self.echostr.as_deref().ok_or(Error::MalformedQuery(QueryFault::Missing("echostr")))?;
+        if is_echostr(echostr.as_bytes()) { Ok(echostr) } else { Err(Error::NotAnEchostr) }
+    }
+}
+
+/// 1 to 128 ASCII letters, digits, `-` or `_`: what Tencent's URL checks send as echostr, and
+/// all a URL check may answer with.
+pub(crate) fn is_echostr(bytes: &[u8]) -> bool {
+    // WeCom's echostrs are 19 digits or so; 128 leaves room for any platform's, and none of
+    // them is a message.
+    const ECHOSTR_MAX: usize = 128;
+    !bytes.is_empty()
+        && bytes.len() <= ECHOSTR_MAX
+        && bytes.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Percent-decodes once; `+` stays `+`.

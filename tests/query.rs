@@ -1,7 +1,9 @@
 //! `CallbackQuery`: raw query strings as WeCom sends them, decoded exactly once.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use wxbizmsgcrypt::{CallbackQuery, Error, MsgCrypt, QueryFault};
+use wxbizmsgcrypt::{
+    CallbackQuery, Error, MsgCrypt, PlainQuery, QueryFault, Stamp, verify_plain_signature,
+};
 
 const SIG: &str = "5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3";
 const ECHOSTR: &str =
@@ -205,4 +207,59 @@ mod serde_agrees_with_parse {
             prop_assert_eq!(theirs.echostr().ok(), echostr.as_deref(), "{}", raw);
         }
     }
+}
+
+// --- WeChat's plain signature ---------------------------------------------------------------
+
+/// WeChat's documented URL check (公众号 developer guide, 接入指南): token `pamtest`.
+const WECHAT_GET: &str = "signature=76480565cbe296026c53aaacd1ad523a1ddba24f&timestamp=1409304348&nonce=xxxxxx&echostr=3141592653589793238";
+
+#[test]
+fn a_plain_query_is_parsed_like_a_callback_query_and_verified_with_the_token() {
+    let query = PlainQuery::parse(&format!("openid=o1&{WECHAT_GET}&encrypt_type=aes")).unwrap();
+    assert_eq!(query.signature(), "76480565cbe296026c53aaacd1ad523a1ddba24f");
+    assert_eq!(query.stamp(), Stamp::from_parts("1409304348", "xxxxxx"));
+    assert_eq!(verify_plain_signature("pamtest", query.signature(), query.stamp()), Ok(()));
+    // The same check through a MsgCrypt holding the token (safe mode's URL check).
+    let crypt =
+        MsgCrypt::new("pamtest", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx1").unwrap();
+    assert_eq!(crypt.verify_plain_signature(query.signature(), query.stamp()), Ok(()));
+    let other =
+        MsgCrypt::new("pamtesT", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx1").unwrap();
+    assert_eq!(
+        other.verify_plain_signature(query.signature(), query.stamp()),
+        Err(Error::SignatureMismatch)
+    );
+    assert_eq!(query.echostr(), Ok("3141592653589793238"));
+
+    for (raw, fault) in [
+        ("timestamp=1&nonce=2", QueryFault::Missing("signature")),
+        ("msg_signature=a&timestamp=1&nonce=2", QueryFault::Missing("signature")),
+        ("signature=a&nonce=2", QueryFault::Missing("timestamp")),
+        ("signature=a&signature=b&timestamp=1&nonce=2", QueryFault::Duplicate("signature")),
+        ("signature=a&timestamp=1&nonce=2?x", QueryFault::RawDelimiter('?')),
+        ("signature=%FF&timestamp=1&nonce=2", QueryFault::NotUtf8),
+    ] {
+        assert_eq!(PlainQuery::parse(raw), Err(Error::MalformedQuery(fault)), "{raw}");
+    }
+}
+
+#[test]
+fn a_plain_url_check_echoes_only_an_echostr() {
+    let echo = |echostr: &str| {
+        PlainQuery::parse(&format!("signature=a&timestamp=1&nonce=2&echostr={echostr}"))
+            .unwrap()
+            .echostr()
+            .map(str::to_owned)
+    };
+    for good in ["3141592653589793238", "a-b_C9", &"7".repeat(128)] {
+        assert_eq!(echo(good).as_deref(), Ok(good));
+    }
+    // Percent-decoded once: `%2D` is `-`.
+    assert_eq!(echo("a%2Db").as_deref(), Ok("a-b"));
+    for bad in ["", "%3Cscript%3E", "a+b", "a%20b", "%E4%BD%A0", &"7".repeat(129)] {
+        assert_eq!(echo(bad), Err(Error::NotAnEchostr), "{bad:?}");
+    }
+    let post = PlainQuery::parse("signature=a&timestamp=1&nonce=2").unwrap();
+    assert_eq!(post.echostr(), Err(Error::MalformedQuery(QueryFault::Missing("echostr"))));
 }

@@ -126,6 +126,90 @@ fn the_url_check_answers_the_official_echo_and_refuses_the_rest_by_status() {
     }
 }
 
+// --- WeChat 公众号 / 小程序 in safe and compatible mode ----------------------------------------
+
+/// WeChat's documented URL check (公众号 developer guide, 接入指南): token `pamtest`.
+const WECHAT_GET: &str = "signature=76480565cbe296026c53aaacd1ad523a1ddba24f&timestamp=1409304348&nonce=xxxxxx&echostr=3141592653589793238";
+const WECHAT_APPID: &str = "wx5823bf96d3bd56c7";
+
+fn wechat() -> Endpoint<Xml> {
+    Endpoint::wechat(MsgCrypt::new("pamtest", KEY, WECHAT_APPID).unwrap())
+}
+
+#[test]
+fn a_wechat_url_check_is_signed_plainly_and_echoes_only_an_echostr() {
+    let endpoint = wechat();
+    let now = at(1_409_304_348);
+    let ok = respond(handle(&endpoint, "GET", WECHAT_GET, b"", now));
+    assert_eq!((ok.status(), ok.body()), (200, "3141592653589793238"));
+
+    // The signature covers the timestamp and nonce only: an echostr that is not one is
+    // refused after it verified (403), never reflected.
+    let reflected = WECHAT_GET.replace("echostr=3141592653589793238", "echostr=%3Cscript%3E");
+    let response = respond(handle(&endpoint, "GET", &reflected, b"", now));
+    assert_eq!((response.status(), response.body()), (403, ""));
+    assert_eq!(response.refusal(), Some(&Error::NotAnEchostr));
+
+    let forged = WECHAT_GET.replace("nonce=xxxxxx", "nonce=yyyyyy");
+    let cases: [(&str, u16, i32); 3] = [
+        (&forged, 401, -40001),
+        // WeCom's URL check (msg_signature over an encrypted echostr) is not this mode's.
+        (GET_VECTOR, 400, -40002),
+        (
+            "signature=76480565cbe296026c53aaacd1ad523a1ddba24f&timestamp=1409304348&nonce=xxxxxx",
+            400,
+            -40002,
+        ),
+    ];
+    for (query, status, code) in cases {
+        let response = respond(handle(&endpoint, "GET", query, b"", now));
+        assert_eq!((response.status(), response.body()), (status, ""), "{query}");
+        assert_eq!(response.refusal().map(Error::code), Some(code), "{query}");
+    }
+    // And a WeCom endpoint refuses WeChat's: the mode is the configuration's.
+    let wecom = Endpoint::xml(MsgCrypt::new("pamtest", KEY, WECHAT_APPID).unwrap());
+    assert_eq!(respond(handle(&wecom, "GET", WECHAT_GET, b"", now)).status(), 400);
+}
+
+#[test]
+fn wechat_messages_are_read_from_encrypt_alone_and_a_plaintext_post_is_refused() {
+    let endpoint = wechat();
+    let crypt = MsgCrypt::new("pamtest", KEY, WECHAT_APPID).unwrap();
+    let real = "<xml><ToUserName><![CDATA[gh_abc]]></ToUserName><FromUserName><![CDATA[openid1]]></FromUserName>\
+                <CreateTime>1409304348</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[real]]></Content><MsgId>1</MsgId></xml>";
+    let sent = crypt.encrypt_msg(real, Stamp::from_parts("1409304348", "n1")).unwrap();
+    // Compatible mode: the plaintext fields ride beside Encrypt, and say something else.
+    let body = format!(
+        "<xml><ToUserName><![CDATA[gh_abc]]></ToUserName><FromUserName><![CDATA[openid1]]></FromUserName>\
+         <CreateTime>1409304348</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[forged]]></Content>\
+         <MsgId>1</MsgId><Encrypt><![CDATA[{}]]></Encrypt></xml>",
+        sent.encrypt()
+    );
+    let signature = common::sign(&["pamtest", "1409304348", "n1"]);
+    let query = format!(
+        "signature={signature}&timestamp=1409304348&nonce=n1&openid=openid1&encrypt_type=aes&msg_signature={}",
+        sent.msg_signature()
+    );
+    let now = at(1_409_304_349);
+    let callback = callback(handle(&endpoint, "POST", &query, body.as_bytes(), now));
+    assert_eq!(callback.message().get("Content"), Some("real"));
+    let reply = callback.reply(&Reply::text("收到")).unwrap();
+    let envelope = Message::parse(reply.body()).unwrap();
+    let signed = Signed {
+        msg_signature: envelope.get("MsgSignature").unwrap(),
+        timestamp: envelope.get("TimeStamp").unwrap(),
+        nonce: envelope.get("Nonce").unwrap(),
+    };
+    let answer =
+        Message::parse(xml::decrypt_msg(&crypt, signed, reply.body()).unwrap().message()).unwrap();
+    assert_eq!((answer.to_user_name(), answer.get("Content")), (Some("openid1"), Some("收到")));
+
+    // Plaintext mode's POST: no msg_signature, a plaintext body. Refused, not read.
+    let plain_query = format!("signature={signature}&timestamp=1409304348&nonce=n1&openid=openid1");
+    let response = respond(handle(&endpoint, "POST", &plain_query, real.as_bytes(), now));
+    assert_eq!((response.status(), response.body()), (400, ""));
+}
+
 #[test]
 fn malformed_bodies_are_400_and_oversized_ones_413() {
     let endpoint = Endpoint::xml(crypt()).with_max_body(1024);

@@ -9,11 +9,8 @@ use crate::crypto::frame::{self, Frame};
 use crate::crypto::key::AesKey;
 use crate::crypto::{aes_cbc, b64, signature};
 use crate::error::Error;
+use crate::query::is_echostr;
 use crate::signed::Signed;
-
-/// The longest plaintext [`MsgCrypt::verify_url`] releases. WeCom's echostrs are 19 digits or
-/// so; 128 leaves room for any platform's, and none of them is a message.
-const ECHOSTR_MAX: usize = 128;
 
 impl MsgCrypt {
     /// Answers the GET URL check of WeCom and the AI bot: verifies `msg_signature` over
@@ -55,10 +52,7 @@ impl MsgCrypt {
         with_scratch(|buf| {
             let opened = self.open(signed, echostr, buf)?;
             let echo = opened.frame.msg;
-            if echo.is_empty()
-                || echo.len() > ECHOSTR_MAX
-                || !echo.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            {
+            if !is_echostr(echo) {
                 return Err(Error::NotAnEchostr);
             }
             utf8(echo).map(String::from)

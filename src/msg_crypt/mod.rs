@@ -19,6 +19,7 @@ pub use builder::MsgCryptBuilder;
 pub use decrypted::Decrypted;
 pub use encrypt::EncryptedMsg;
 
+use crate::Stamp;
 use crate::crypto::key::AesKey;
 use crate::crypto::signature::Token;
 use crate::error::Error;
@@ -122,6 +123,31 @@ impl MsgCrypt {
 }
 
 impl MsgCrypt {
+    /// Verifies WeChat's plain `signature` with this `MsgCrypt`'s token, as
+    /// [`verify_plain_signature`](crate::verify_plain_signature) does: what the URL check of
+    /// 公众号 and 小程序 is signed with in every mode, safe mode included (their messages then
+    /// carry `msg_signature`, for [`decrypt_msg`](MsgCrypt::decrypt_msg)).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::SignatureMismatch`] (`-40001`) if `signature` does not match.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wxbizmsgcrypt::{MsgCrypt, PlainQuery};
+    ///
+    /// // A 公众号 in safe mode: its appid is the receive id.
+    /// let crypt = MsgCrypt::new("pamtest", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
+    /// let query = PlainQuery::parse("signature=76480565cbe296026c53aaacd1ad523a1ddba24f&timestamp=1409304348&nonce=xxxxxx&echostr=3141592653589793238")?;
+    /// crypt.verify_plain_signature(query.signature(), query.stamp())?;
+    /// assert_eq!(query.echostr()?, "3141592653589793238");
+    /// # Ok::<(), wxbizmsgcrypt::Error>(())
+    /// ```
+    pub fn verify_plain_signature(&self, signature: &str, stamp: Stamp<'_>) -> Result<(), Error> {
+        crate::plain::verify_with(&self.inner.token, signature, stamp)
+    }
+
     /// A 256-bit secret derived from the current EncodingAESKey for one `purpose`: AES-256 (a
     /// pseudorandom permutation keyed by it) over two blocks made of the purpose, so that the
     /// output says nothing of the key and nothing of the secrets derived for other purposes.

@@ -10,7 +10,8 @@
 //!   ([`Callback::reply`], [`Callback::acknowledge`], [`Callback::retry_later`],
 //!   [`Callback::respond`]).
 //!
-//! An endpoint is typed by its format: [`Endpoint::xml`] makes an `Endpoint<Xml>`, whose
+//! An endpoint is typed by its format: [`Endpoint::xml`] (WeCom) and [`Endpoint::wechat`]
+//! (公众号, 小程序) make an `Endpoint<Xml>`, whose
 //! callbacks carry a [`message::Message`](crate::message::Message) and are answered with a
 //! [`reply::Reply`](crate::reply::Reply); [`Endpoint::aibot`] an `Endpoint<AiBot>`, with an
 //! [`aibot::Message`](crate::aibot::Message) and an [`aibot::Reply`](crate::aibot::Reply). A
@@ -48,9 +49,9 @@
 //! | 405 | a method other than GET and POST | empty |
 //! | 413 | a body over [`Endpoint::with_max_body`]'s bound | empty |
 //!
-//! (Behind the adapters of the `axum-0_8` and `actix-web-4` features, a body the framework cannot read, too large or
-//! cut off, is answered 413 or 400 by the framework, with its own short text; 405 comes with
-//! `Allow: GET, POST`.)
+//! (Behind the adapters of the `axum-0_8` and `actix-web-4` features, a body the framework
+//! cannot read, too large or cut off, is answered 413 or 400 by the framework, with its own
+//! short text; 405 comes with `Allow: GET, POST`.)
 //!
 //! Every fault after the signature gets the same answer: a sender who holds the token (often
 //! short, and recoverable offline from any logged URL check) and could tell a padding fault
@@ -117,7 +118,7 @@ pub use self::dedup::{
 };
 pub use self::format::{AiBot, Format, Xml};
 pub use self::service::{DEFAULT_DEADLINE, LEASE_MARGIN, Service};
-use wxbizmsgcrypt::{CallbackQuery, EnvelopeFault, Error, MsgCrypt};
+use wxbizmsgcrypt::{CallbackQuery, EnvelopeFault, Error, MsgCrypt, PlainQuery};
 
 /// The freshness window by default: 5 minutes, as the official samples check.
 pub const DEFAULT_FRESHNESS_WINDOW: Duration = Duration::from_secs(300);
@@ -165,6 +166,7 @@ pub struct Request<'a> {
 /// ```
 pub struct Endpoint<F: Format> {
     crypt: MsgCrypt,
+    url_check: UrlCheck,
     window: Duration,
     max_body: usize,
     secret: DedupSecret,
@@ -175,6 +177,7 @@ impl<F: Format> Clone for Endpoint<F> {
     fn clone(&self) -> Self {
         Endpoint {
             crypt: self.crypt.clone(),
+            url_check: self.url_check,
             window: self.window,
             max_body: self.max_body,
             secret: self.secret.clone(),
@@ -188,18 +191,33 @@ impl<F: Format> fmt::Debug for Endpoint<F> {
         f.debug_struct("Endpoint")
             .field("format", &std::any::type_name::<F>())
             .field("crypt", &self.crypt)
+            .field("url_check", &self.url_check)
             .field("window", &self.window)
             .field("max_body", &self.max_body)
             .finish_non_exhaustive()
     }
 }
 
+/// How an endpoint's GET URL check is signed, by platform (decided by configuration, never by
+/// the request).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UrlCheck {
+    /// WeCom (apps, suites, the AI bot): `msg_signature` over an encrypted echostr, answered
+    /// with its plaintext.
+    Encrypted,
+    /// WeChat 公众号 and 小程序, in every mode: the plain `signature` over the timestamp and
+    /// nonce, answered with the echostr unchanged (if echostr-shaped).
+    Plain,
+}
+
 /// What the de-duplication secret is derived for (`MsgCrypt::derive_secret`).
 const DEDUP_SECRET_PURPOSE: &[u8; 15] = b"dedup store key";
 
 impl Endpoint<Xml> {
-    /// An endpoint for XML callbacks: WeCom apps and instruction callbacks, 公众号, XML-mode
-    /// 小程序, 开放平台.
+    /// An endpoint for WeCom's XML callbacks: self-built apps, third-party suites (instruction
+    /// and data callbacks), and 开放平台's (which is safe mode only, with no URL check of its
+    /// own). Every request carries `msg_signature`; the URL check's echostr is encrypted.
+    /// For 公众号 and 小程序, whose URL check is signed otherwise, use [`Endpoint::wechat`].
     ///
     /// # Example
     ///
@@ -211,7 +229,44 @@ impl Endpoint<Xml> {
     /// ```
     #[must_use]
     pub fn xml(crypt: MsgCrypt) -> Endpoint<Xml> {
-        Endpoint::new(crypt)
+        Endpoint::new(crypt, UrlCheck::Encrypted)
+    }
+
+    /// An endpoint for a WeChat 公众号 (or an XML-mode 小程序) in safe mode (安全模式) or
+    /// compatible mode (兼容模式): the console's settings are the URL, the Token, the
+    /// EncodingAESKey, and the appid as receive id.
+    ///
+    /// Its URL check is signed with the plain `signature` over the timestamp and nonce, in
+    /// every mode, and answered with the `echostr` unchanged, only if it is echostr-shaped
+    /// (the signature does not cover it). Its messages carry `msg_signature` and an `Encrypt`
+    /// field, which is all that is read: in compatible mode the plaintext fields beside it are
+    /// ignored, never trusted. A POST without `msg_signature` (a plaintext-mode request) is
+    /// refused (400, `-40002`): the mode is this configuration's, never the request's.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, Outcome, Request}};
+    ///
+    /// let crypt = MsgCrypt::new("pamtest", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
+    /// let endpoint = Endpoint::wechat(crypt);
+    /// // WeChat's documented URL check.
+    /// let query = "signature=76480565cbe296026c53aaacd1ad523a1ddba24f&timestamp=1409304348&nonce=xxxxxx&echostr=3141592653589793238";
+    /// let now = UNIX_EPOCH + Duration::from_secs(1409304348);
+    /// let Outcome::Respond(response) = endpoint.handle(Request { method: "GET", query, body: b"" }, now) else { panic!() };
+    /// assert_eq!((response.status(), response.body()), (200, "3141592653589793238"));
+    ///
+    /// // A plaintext-mode POST (no msg_signature): refused, whatever its body says.
+    /// let plain = "signature=76480565cbe296026c53aaacd1ad523a1ddba24f&timestamp=1409304348&nonce=xxxxxx&openid=o1";
+    /// let body = b"<xml><MsgType>text</MsgType><Content>hi</Content></xml>";
+    /// let Outcome::Respond(response) = endpoint.handle(Request { method: "POST", query: plain, body }, now) else { panic!() };
+    /// assert_eq!(response.status(), 400);
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    #[must_use]
+    pub fn wechat(crypt: MsgCrypt) -> Endpoint<Xml> {
+        Endpoint::new(crypt, UrlCheck::Plain)
     }
 }
 
@@ -228,18 +283,19 @@ impl Endpoint<AiBot> {
     /// ```
     #[must_use]
     pub fn aibot(crypt: MsgCrypt) -> Endpoint<AiBot> {
-        Endpoint::new(crypt)
+        Endpoint::new(crypt, UrlCheck::Encrypted)
     }
 }
 
 impl<F: Format> Endpoint<F> {
-    fn new(crypt: MsgCrypt) -> Endpoint<F> {
+    fn new(crypt: MsgCrypt, url_check: UrlCheck) -> Endpoint<F> {
         let secret = DedupSecret::new(&wxbizmsgcrypt::__private::derive_secret(
             &crypt,
             DEDUP_SECRET_PURPOSE,
         ));
         Endpoint {
             crypt,
+            url_check,
             window: DEFAULT_FRESHNESS_WINDOW,
             max_body: DEFAULT_MAX_BODY,
             secret,
@@ -403,12 +459,24 @@ impl<F: Format> Endpoint<F> {
         if request.body.len() > self.max_body {
             return Ok(Outcome::Respond(Response::empty(413)));
         }
-        let query = CallbackQuery::parse(request.query).map_err(refusal)?;
         if is_get {
-            let echostr = query.echostr().map_err(refusal)?;
-            let echo = self.crypt.verify_url(query.signed(), echostr).map_err(refusal)?;
+            let echo = match self.url_check {
+                UrlCheck::Encrypted => {
+                    let query = CallbackQuery::parse(request.query).map_err(refusal)?;
+                    let echostr = query.echostr().map_err(refusal)?;
+                    self.crypt.verify_url(query.signed(), echostr).map_err(refusal)?
+                }
+                UrlCheck::Plain => {
+                    let query = PlainQuery::parse(request.query).map_err(refusal)?;
+                    self.crypt
+                        .verify_plain_signature(query.signature(), query.stamp())
+                        .map_err(refusal)?;
+                    query.echostr().map_err(refusal)?.to_owned()
+                }
+            };
             return Ok(Outcome::Respond(Response::text(200, echo)));
         }
+        let query = CallbackQuery::parse(request.query).map_err(refusal)?;
         let body = std::str::from_utf8(request.body)
             .map_err(|_| refusal(Error::MalformedEnvelope(EnvelopeFault::NotWellFormed)))?;
         let decrypted = F::decrypt(&self.crypt, query.signed(), body).map_err(refusal)?;
