@@ -11,8 +11,8 @@
 //!   [`Callback::respond`]).
 //!
 //! An endpoint is typed by its format: [`Endpoint::xml`] (WeCom) and [`Endpoint::wechat`]
-//! (公众号, 小程序) make an `Endpoint<Xml>`, whose
-//! callbacks carry a [`message::Message`](crate::message::Message) and are answered with a
+//! (公众号, 小程序) make an `Endpoint<Xml>`, whose callbacks carry a
+//! [`message::Message`](crate::message::Message) and are answered with a
 //! [`reply::Reply`](crate::reply::Reply); [`Endpoint::aibot`] an `Endpoint<AiBot>`, with an
 //! [`aibot::Message`](crate::aibot::Message) and an [`aibot::Reply`](crate::aibot::Reply). A
 //! reply of the other format does not compile:
