@@ -5,6 +5,9 @@ ones, by pycryptodome as that library does it.
 
 Usage: e2e.py --server PATH [--redis]
 
+With `--routes` naming `/mp`: a 公众号 in safe mode, driven by wechatpy's WeChatCrypto (the
+URL check signed plainly, safe and compatible bodies, a plaintext-mode POST refused).
+
 The server binary is started on a free port with short timeouts (its `listening on ADDR` line
 gives the port) and checked for: no credentials, exit 2 naming the variables, and a route whose
 variables are only partly set, exit 2 naming the missing ones; the official URL check; a text
@@ -41,6 +44,7 @@ import time
 import xml.etree.ElementTree as ET
 
 from Crypto.Cipher import AES
+from wechatpy.crypto import WeChatCrypto
 from weworkapi.WXBizMsgCrypt3 import WXBizMsgCrypt as WeWork
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -51,7 +55,10 @@ HEADER_TIMEOUT_MS, BODY_TIMEOUT_MS = 500, 1500
 # The variables of the route at /callback, and the official sample's values.
 CREDENTIALS = {"WXBIZ_TOKEN": TOKEN, "WXBIZ_AES_KEY": KEY, "WXBIZ_RECEIVE_ID": CORP}
 ALL_ROUTE_VARIABLES = ("WXBIZ_TOKEN", "WXBIZ_AES_KEY", "WXBIZ_RECEIVE_ID", "WXBIZ_BOT_TOKEN",
-                       "WXBIZ_BOT_AES_KEY", "WXBIZ_DEMO", "REDIS_URL")
+                       "WXBIZ_BOT_AES_KEY", "WXBIZ_MP_TOKEN", "WXBIZ_MP_AES_KEY", "WXBIZ_MP_APPID",
+                       "WXBIZ_DEMO", "REDIS_URL")
+# A 公众号 in safe mode, for /mp: its appid is the receive id.
+MP_TOKEN, MP_KEY, MP_APPID = "pamtest", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "wx8f7e6d5c4b3a2910"
 GET_VECTOR = ("/callback?msg_signature=5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3&timestamp=1409659589"
               "&nonce=263014780&echostr=P9nAzCzyDtyTWESHep1vC5X9xho%2FqYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp"
               "%2B4RPcs8TgAE7OaBO%2BFZXvnaqQ%3D%3D")
@@ -339,6 +346,79 @@ def run_configuration(binary, routes):
         only_app.stop()
 
 
+def plain_signature(token, timestamp, nonce):
+    """WeChat's plain `signature`, from its definition: SHA-1 of the sorted token, timestamp and
+    nonce."""
+    return hashlib.sha1("".join(sorted([token, timestamp, nonce])).encode()).hexdigest()
+
+
+def run_wechat(binary):
+    """/mp, a 公众号 in safe mode (Endpoint::wechat), driven by wechatpy's WeChatCrypto: the URL
+    check signed plainly and echoed unchanged (an echostr only); a text message encrypted by
+    wechatpy, in the safe-mode body and in the compatible-mode body (whose plaintext fields say
+    something else), answered with a reply wechatpy decrypts, addressed to the sender's openid;
+    a plaintext-mode POST and a forged msg_signature refused."""
+    server = Server(binary, {"WXBIZ_MP_TOKEN": MP_TOKEN, "WXBIZ_MP_AES_KEY": MP_KEY,
+                             "WXBIZ_MP_APPID": MP_APPID})
+    crypto = WeChatCrypto(MP_TOKEN, MP_KEY, MP_APPID)
+    try:
+        ts, nonce = str(int(time.time())), "mpnonce"
+        sig = plain_signature(MP_TOKEN, ts, nonce)
+        status, raw = http(server.addr, "GET", f"/mp?signature={sig}&timestamp={ts}&nonce={nonce}&echostr=8273645501")
+        check("/mp: the URL check, signed plainly, is answered with the echostr unchanged",
+              (status, response_body(raw)) == (200, b"8273645501"), raw[:200])
+        status, raw = http(server.addr, "GET", f"/mp?signature={sig}&timestamp={ts}&nonce={nonce}&echostr=%3Cb%3Ehi")
+        check("/mp: an echostr that is not one is not reflected (403)", (status, response_body(raw)) == (403, b""),
+              raw[:200])
+        forged = plain_signature("not-the-token", ts, nonce)
+        status, _ = http(server.addr, "GET", f"/mp?signature={forged}&timestamp={ts}&nonce={nonce}&echostr=1")
+        check("/mp: a URL check with another token's signature is 401", status == 401, status)
+
+        def message(content, msg_id):
+            return (f"<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><FromUserName><![CDATA[o_openid_1]]>"
+                    f"</FromUserName><CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+                    f"<Content><![CDATA[{content}]]></Content><MsgId>{msg_id}</MsgId></xml>")
+
+        def post(body, msg_signature, nonce):
+            query = (f"/mp?signature={plain_signature(MP_TOKEN, ts, nonce)}&timestamp={ts}&nonce={nonce}"
+                     f"&openid=o_openid_1&encrypt_type=aes&msg_signature={msg_signature}")
+            return http(server.addr, "POST", query, body.encode())
+
+        def reply_of(raw):
+            """wechatpy's reading of the passive reply: its plaintext, parsed."""
+            body = response_body(raw).decode()
+            plain = crypto.decrypt_message(body, xml_field(body, "MsgSignature"), xml_field(body, "TimeStamp"),
+                                           xml_field(body, "Nonce"))
+            return ET.fromstring(plain)
+
+        envelope = crypto.encrypt_message(message("你好，公众号", unique()), "n-safe", ts)
+        status, raw = post(envelope, xml_field(envelope, "MsgSignature"), "n-safe")
+        reply = reply_of(raw) if status == 200 else None
+        check("/mp: a text message encrypted by wechatpy is echoed, sealed for wechatpy, to the sender's openid",
+              reply is not None and reply.findtext("Content") == "你好，公众号"
+              and reply.findtext("ToUserName") == "o_openid_1" and reply.findtext("FromUserName") == "gh_0123456789ab",
+              raw[:300])
+
+        envelope = crypto.encrypt_message(message("the real one", unique()), "n-compat", ts)
+        compat = (f"<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><FromUserName><![CDATA[o_openid_1]]>"
+                  f"</FromUserName><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[forged]]></Content>"
+                  f"<Encrypt><![CDATA[{xml_field(envelope, 'Encrypt')}]]></Encrypt></xml>")
+        status, raw = post(compat, xml_field(envelope, "MsgSignature"), "n-compat")
+        reply = reply_of(raw) if status == 200 else None
+        check("/mp: compatible mode: the plaintext fields beside Encrypt are ignored",
+              reply is not None and reply.findtext("Content") == "the real one", raw[:300])
+
+        plain_query = f"/mp?signature={sig}&timestamp={ts}&nonce={nonce}&openid=o_openid_1"
+        status, raw = http(server.addr, "POST", plain_query, message("plaintext mode", unique()).encode())
+        check("/mp: a plaintext-mode POST (no msg_signature) is refused (400), not read",
+              (status, response_body(raw)) == (400, b""), raw[:200])
+        envelope = crypto.encrypt_message(message("x", unique()), "n-forged", ts)
+        status, raw = post(envelope, "0" * 40, "n-forged")
+        check("/mp: a forged msg_signature is 401", status == 401, raw[:200])
+    finally:
+        server.stop()
+
+
 def timed_callback(addr):
     """A normal text callback: (seconds it took, whether it was answered with its reply, what
     it got instead)."""
@@ -476,6 +556,8 @@ def main():
     print(f"e2e: {args.server}")
     run_configuration(args.server, args.routes.split(","))
     run_single(args.server)
+    if "/mp" in args.routes.split(","):
+        run_wechat(args.server)
     run_under_attack(args.server)
     if args.redis:
         run_redis(args.server)

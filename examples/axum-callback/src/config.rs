@@ -15,11 +15,14 @@ pub struct Config {
     pub app: Option<MsgCrypt>,
     /// `/aibot`: the WeCom AI bot (JSON, receive id "").
     pub bot: Option<MsgCrypt>,
+    /// `/mp`: a 公众号 in safe (or compatible) mode (XML, receive id its appid).
+    pub mp: Option<MsgCrypt>,
 }
 
 /// A route's variables, in the order they are named.
 const APP: [&str; 3] = ["WXBIZ_TOKEN", "WXBIZ_AES_KEY", "WXBIZ_RECEIVE_ID"];
 const BOT: [&str; 2] = ["WXBIZ_BOT_TOKEN", "WXBIZ_BOT_AES_KEY"];
+const MP: [&str; 3] = ["WXBIZ_MP_TOKEN", "WXBIZ_MP_AES_KEY", "WXBIZ_MP_APPID"];
 
 impl Config {
     /// Reads the environment. An error names what is missing or wrong; the caller exits 2.
@@ -32,12 +35,17 @@ impl Config {
         let bot = route("/aibot", &BOT, demo.then_some([SAMPLE_TOKEN, SAMPLE_KEY]))?
             .map(|[token, key]| crypt("/aibot", &token, &key, ""))
             .transpose()?;
-        if app.is_none() && bot.is_none() {
+        // No public sample has a 公众号's EncodingAESKey: /mp has no demo credentials.
+        let mp = route("/mp", &MP, None)?
+            .map(|[token, key, appid]| crypt("/mp", &token, &key, &appid))
+            .transpose()?;
+        if app.is_none() && bot.is_none() && mp.is_none() {
             return Err(format!(
-                "nothing to serve: set {} for /callback, or {} for /aibot \
+                "nothing to serve: set {} for /callback, {} for /aibot, or {} for /mp \
                  (or WXBIZ_DEMO=1 to try the service with the official sample credentials)",
                 APP.join(", "),
-                BOT.join(", ")
+                BOT.join(", "),
+                MP.join(", ")
             ));
         }
         if demo {
@@ -46,7 +54,7 @@ impl Config {
                  credentials, which are public: never in production"
             );
         }
-        Ok(Config { app, bot })
+        Ok(Config { app, bot, mp })
     }
 }
 

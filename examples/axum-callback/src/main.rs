@@ -1,10 +1,12 @@
 //! A WeCom/WeChat callback service on axum 0.8, built on `wxbizmsgcrypt`'s endpoint and its
 //! `axum` adapter:
 //!
-//! - `/callback`: WeCom (or 公众号) XML callbacks (`wecom.rs`): text echoed, a welcome on
+//! - `/callback`: WeCom XML callbacks (`wecom.rs`): text echoed, a welcome on
 //!   `subscribe`/`enter_agent`, menu clicks named, `create_auth` acknowledged at once with its
 //!   work done in the background, everything else (unknown kinds included) acknowledged;
-//! - `/aibot`: the WeCom AI bot's JSON callbacks (`aibot.rs`): a streamed echo.
+//! - `/aibot`: the WeCom AI bot's JSON callbacks (`aibot.rs`): a streamed echo;
+//! - `/mp`: a 公众号 (or an XML-mode 小程序) in safe or compatible mode, answered like
+//!   `/callback` (its URL check is signed with the plain `signature`: `Endpoint::wechat`).
 //!
 //! Hardened for the open internet: refusals that all look alike after the signature (the
 //! adapter's), freshness, delivery that loses nothing (in memory, or in Redis across
@@ -26,6 +28,7 @@
 //! |---|---|---|
 //! | `WXBIZ_TOKEN`, `WXBIZ_AES_KEY`, `WXBIZ_RECEIVE_ID` | none | the app at `/callback` |
 //! | `WXBIZ_BOT_TOKEN`, `WXBIZ_BOT_AES_KEY` | none | the AI bot at `/aibot` (receive id empty) |
+//! | `WXBIZ_MP_TOKEN`, `WXBIZ_MP_AES_KEY`, `WXBIZ_MP_APPID` | none | a 公众号 at `/mp` (safe or compatible mode) |
 //! | `WXBIZ_DEMO` | unset | `1`: the official sample for the routes not configured |
 //! | `BIND` | `127.0.0.1:3000` | printed as `listening on ADDR` once bound |
 //! | `REDIS_URL` | unset: in memory | de-duplication and streams shared by every replica |
@@ -117,6 +120,11 @@ async fn serve(config: Config, stores: Stores) -> Result<(), Box<dyn std::error:
         let wecom = service(Endpoint::xml(crypt), stores.dedup("callback"), handler_timeout, &logs);
         app = app.route("/callback", wxbizmsgcrypt_callback::axum::route(wecom, wecom::answer));
         mounted.push("/callback");
+    }
+    if let Some(crypt) = config.mp {
+        let mp = service(Endpoint::wechat(crypt), stores.dedup("mp"), handler_timeout, &logs);
+        app = app.route("/mp", wxbizmsgcrypt_callback::axum::route(mp, wecom::answer));
+        mounted.push("/mp");
     }
     if let Some(crypt) = config.bot {
         let bot = service(Endpoint::aibot(crypt), stores.dedup("aibot"), handler_timeout, &logs);

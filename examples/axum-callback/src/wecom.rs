@@ -1,4 +1,4 @@
-//! The WeCom app at `/callback`: what to say to each message.
+//! The WeCom app at `/callback` (and the 公众号 at `/mp`): what to say to each message.
 
 use std::time::Duration;
 
