@@ -210,6 +210,66 @@ fn wechat_messages_are_read_from_encrypt_alone_and_a_plaintext_post_is_refused()
     assert_eq!((response.status(), response.body()), (400, ""));
 }
 
+/// A plaintext-mode POST from openid `o1` with `content`, signed with `pamtest` (as by hand,
+/// from the documented recipe).
+fn plain_post(timestamp: &str, nonce: &str, content: &str) -> (String, String) {
+    let signature = common::sign(&["pamtest", timestamp, nonce]);
+    let query = format!("signature={signature}&timestamp={timestamp}&nonce={nonce}&openid=o1");
+    let body = format!(
+        "<xml><ToUserName><![CDATA[gh_abc]]></ToUserName><FromUserName><![CDATA[o1]]></FromUserName>\
+         <CreateTime>{timestamp}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content>\
+         <MsgId>{nonce}</MsgId></xml>"
+    );
+    (query, body)
+}
+
+#[test]
+fn plaintext_mode_checks_the_plain_signature_and_answers_in_the_clear() {
+    let endpoint = Endpoint::wechat_plaintext("pamtest").unwrap();
+    let now = at(1_409_304_348);
+    // The URL check: WeChat's documented request.
+    let ok = respond(handle(&endpoint, "GET", WECHAT_GET, b"", now));
+    assert_eq!((ok.status(), ok.body()), (200, "3141592653589793238"));
+
+    let (query, body) = plain_post("1409304348", "123", "hi");
+    let callback = callback(handle(&endpoint, "POST", &query, body.as_bytes(), now));
+    assert_eq!(callback.message().get("Content"), Some("hi"));
+    // A reply that would close a CDATA section stays well formed, read by another parser.
+    let response = callback.reply(&Reply::text("a]]>b<c>")).unwrap();
+    assert_eq!(response.status(), 200);
+    let document = roxmltree::Document::parse(response.body()).unwrap();
+    let field = |name: &str| {
+        document.root_element().children().find(|n| n.has_tag_name(name)).and_then(|n| n.text())
+    };
+    assert_eq!(field("ToUserName"), Some("o1"));
+    assert_eq!(field("FromUserName"), Some("gh_abc"));
+    assert_eq!(field("MsgType"), Some("text"));
+    assert_eq!(field("Content"), Some("a]]>b<c>"));
+    assert_eq!(field("Encrypt"), None);
+
+    let forged = query.replace("nonce=123", "nonce=124");
+    let safe_mode = format!("msg_signature={}&timestamp=1409304348&nonce=123", "0".repeat(40));
+    let cases: [(&str, u16, i32); 3] = [
+        (&forged, 401, -40001),
+        // No `signature`: a safe-mode POST is not this endpoint's.
+        (&safe_mode, 400, -40002),
+        ("", 400, -40002),
+    ];
+    for (query, status, code) in cases {
+        let response = respond(handle(&endpoint, "POST", query, body.as_bytes(), now));
+        assert_eq!((response.status(), response.body()), (status, ""), "{query}");
+        assert_eq!(response.refusal().map(Error::code), Some(code), "{query}");
+    }
+    // Freshness is the signed query's: a body claiming to be new under an old query is old.
+    let (old_query, _) = plain_post("1409300000", "125", "x");
+    let (_, new_body) = plain_post("1409304348", "125", "x");
+    let stale = respond(handle(&endpoint, "POST", &old_query, new_body.as_bytes(), now));
+    assert_eq!(stale.refusal().map(Error::code), Some(-40012));
+
+    // An empty token would let anyone sign.
+    assert_eq!(Endpoint::wechat_plaintext("").err(), Some(Error::EmptyToken));
+}
+
 #[test]
 fn malformed_bodies_are_400_and_oversized_ones_413() {
     let endpoint = Endpoint::xml(crypt()).with_max_body(1024);

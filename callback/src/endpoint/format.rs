@@ -4,7 +4,11 @@
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use wxbizmsgcrypt::{Decrypted, Error, MsgCrypt, Signed, Stamp, check_timestamp, json, xml};
+use wxbizmsgcrypt::{
+    CallbackQuery, Decrypted, Error, MsgCrypt, PlainQuery, QueryFault, Signed, Stamp,
+    check_timestamp, json, xml,
+};
+use zeroize::Zeroizing;
 
 use super::Response;
 use crate::message::{DedupKey, Message};
@@ -37,12 +41,36 @@ pub trait Format: sealed::Sealed + Send + Sync + 'static {
     type Message: fmt::Debug + Send + Sync;
     /// What a callback of this format is answered with.
     type Reply: fmt::Debug + Send + Sync;
+    /// What an endpoint checks requests with: a `MsgCrypt`, or a plaintext-mode token.
+    #[doc(hidden)]
+    type Keys: Clone + fmt::Debug + Send + Sync;
+    /// What a verified body opens to: a [`Decrypted`], or the plaintext body itself.
+    #[doc(hidden)]
+    type Opened: Send + Sync;
+
+    /// Answers WeCom's URL check: `msg_signature` over an encrypted echostr.
+    #[doc(hidden)]
+    fn verify_url(keys: &Self::Keys, query: &CallbackQuery) -> Result<String, Error>;
+
+    /// Checks WeChat's plain `signature`.
+    #[doc(hidden)]
+    fn verify_plain_signature(
+        keys: &Self::Keys,
+        signature: &str,
+        stamp: Stamp<'_>,
+    ) -> Result<(), Error>;
+
+    /// Verifies a POST and opens its body: what it opened to, and the query's timestamp and
+    /// nonce.
+    #[doc(hidden)]
+    fn open(
+        keys: &Self::Keys,
+        raw_query: &str,
+        body: &str,
+    ) -> Result<(Self::Opened, String, String), Error>;
 
     #[doc(hidden)]
-    fn decrypt(crypt: &MsgCrypt, signed: Signed<'_>, body: &str) -> Result<Decrypted, Error>;
-
-    #[doc(hidden)]
-    fn parse(decrypted: &Decrypted) -> Result<Self::Message, Error>;
+    fn parse(opened: &Self::Opened) -> Result<Self::Message, Error>;
 
     /// Judges the callback's time: the message's own where it has one, else the query's.
     #[doc(hidden)]
@@ -56,6 +84,10 @@ pub trait Format: sealed::Sealed + Send + Sync + 'static {
     #[doc(hidden)]
     fn dedup_key(message: &Self::Message) -> DedupKey;
 
+    /// The secret the store keys are made with, derived from the keys.
+    #[doc(hidden)]
+    fn dedup_secret(keys: &Self::Keys) -> [u8; 32];
+
     #[doc(hidden)]
     fn acknowledge(message: &Self::Message) -> Response;
 
@@ -64,7 +96,7 @@ pub trait Format: sealed::Sealed + Send + Sync + 'static {
     #[doc(hidden)]
     fn seal(
         reply: &Self::Reply,
-        request: &Decrypted,
+        request: &Self::Opened,
         message: &Self::Message,
         stamp: Stamp<'_>,
         now: SystemTime,
@@ -75,6 +107,20 @@ mod sealed {
     pub trait Sealed {}
     impl Sealed for super::Xml {}
     impl Sealed for super::AiBot {}
+    impl Sealed for super::PlainXml {}
+}
+
+/// What the de-duplication secret is derived for (`MsgCrypt::derive_secret`).
+const DEDUP_SECRET_PURPOSE: &[u8; 15] = b"dedup store key";
+
+/// The encrypted formats' POST: `msg_signature` verified and `Encrypt` decrypted by `decrypt`.
+fn open_encrypted(
+    raw_query: &str,
+    decrypt: impl FnOnce(Signed<'_>) -> Result<Decrypted, Error>,
+) -> Result<(Decrypted, String, String), Error> {
+    let query = CallbackQuery::parse(raw_query)?;
+    let decrypted = decrypt(query.signed())?;
+    Ok((decrypted, query.timestamp().to_owned(), query.nonce().to_owned()))
 }
 
 /// The XML envelope and XML messages ([`Message`]): WeCom apps, WeCom instruction callbacks,
@@ -106,12 +152,147 @@ pub enum Xml {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AiBot {}
 
+/// WeChat's plaintext mode (明文模式): XML messages in the clear, checked by the plain
+/// `signature` alone, and answered with a plaintext passive [`reply::Reply`]. See
+/// [`Endpoint::wechat_plaintext`](super::Endpoint::wechat_plaintext) for what that mode does
+/// not protect.
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt_callback::endpoint::{Endpoint, PlainXml};
+/// let endpoint: Endpoint<PlainXml> = Endpoint::wechat_plaintext("pamtest")?;
+/// # let _ = endpoint;
+/// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlainXml {}
+
+/// A plaintext-mode endpoint's Token, wiped on drop; its `Debug` shows nothing of it.
+#[doc(hidden)]
+#[derive(Clone)]
+pub struct PlainToken(Zeroizing<String>);
+
+impl PlainToken {
+    /// `token`, if it is not empty.
+    pub(super) fn new(token: &str) -> Result<PlainToken, Error> {
+        if token.is_empty() {
+            return Err(Error::EmptyToken);
+        }
+        Ok(PlainToken(Zeroizing::new(token.to_owned())))
+    }
+}
+
+impl fmt::Debug for PlainToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PlainToken(..)")
+    }
+}
+
+impl Format for PlainXml {
+    type Message = Message;
+    type Reply = reply::Reply;
+    type Keys = PlainToken;
+    type Opened = String;
+
+    /// A plaintext endpoint's URL check is always plain: the endpoint never asks this.
+    fn verify_url(_token: &PlainToken, _query: &CallbackQuery) -> Result<String, Error> {
+        debug_assert!(false, "a plaintext-mode endpoint checks its URL check's plain signature");
+        Err(Error::MalformedQuery(QueryFault::Missing("signature")))
+    }
+
+    fn verify_plain_signature(
+        token: &PlainToken,
+        signature: &str,
+        stamp: Stamp<'_>,
+    ) -> Result<(), Error> {
+        wxbizmsgcrypt::verify_plain_signature(&token.0, signature, stamp)
+    }
+
+    fn open(
+        token: &PlainToken,
+        raw_query: &str,
+        body: &str,
+    ) -> Result<(String, String, String), Error> {
+        let query = PlainQuery::parse(raw_query)?;
+        Self::verify_plain_signature(token, query.signature(), query.stamp())?;
+        let stamp = query.stamp();
+        Ok((body.to_owned(), stamp.timestamp().to_owned(), stamp.nonce().to_owned()))
+    }
+
+    fn parse(body: &String) -> Result<Message, Error> {
+        Message::parse(body)
+    }
+
+    /// The query's timestamp, which the signature covers: the body's `CreateTime` is not
+    /// signed in this mode.
+    fn check_freshness(
+        _message: &Message,
+        query_timestamp: &str,
+        now: SystemTime,
+        window: Duration,
+    ) -> Result<(), Error> {
+        check_timestamp(query_timestamp, now, window)
+    }
+
+    fn dedup_key(message: &Message) -> DedupKey {
+        message.dedup_key()
+    }
+
+    /// SHA-256 of a fixed label (15 bytes) and the Token: the only secret this mode has.
+    fn dedup_secret(token: &PlainToken) -> [u8; 32] {
+        use sha2::Digest;
+        sha2::Sha256::new()
+            .chain_update(DEDUP_SECRET_PURPOSE)
+            .chain_update(token.0.as_bytes())
+            .finalize()
+            .into()
+    }
+
+    fn acknowledge(message: &Message) -> Response {
+        Xml::acknowledge(message)
+    }
+
+    /// Rendered for the message at `now`, in the clear.
+    fn seal(
+        reply: &reply::Reply,
+        _body: &String,
+        message: &Message,
+        _stamp: Stamp<'_>,
+        now: SystemTime,
+    ) -> Result<Response, Error> {
+        Ok(Response::xml(200, reply.render(message, now)?))
+    }
+}
+
 impl Format for Xml {
     type Message = Message;
     type Reply = reply::Reply;
+    type Keys = MsgCrypt;
+    type Opened = Decrypted;
 
-    fn decrypt(crypt: &MsgCrypt, signed: Signed<'_>, body: &str) -> Result<Decrypted, Error> {
-        xml::decrypt_msg(crypt, signed, body)
+    fn verify_url(crypt: &MsgCrypt, query: &CallbackQuery) -> Result<String, Error> {
+        crypt.verify_url(query.signed(), query.echostr()?)
+    }
+
+    fn verify_plain_signature(
+        crypt: &MsgCrypt,
+        signature: &str,
+        stamp: Stamp<'_>,
+    ) -> Result<(), Error> {
+        crypt.verify_plain_signature(signature, stamp)
+    }
+
+    fn open(
+        crypt: &MsgCrypt,
+        raw_query: &str,
+        body: &str,
+    ) -> Result<(Decrypted, String, String), Error> {
+        open_encrypted(raw_query, |signed| xml::decrypt_msg(crypt, signed, body))
+    }
+
+    fn dedup_secret(crypt: &MsgCrypt) -> [u8; 32] {
+        wxbizmsgcrypt::__private::derive_secret(crypt, DEDUP_SECRET_PURPOSE)
     }
 
     fn parse(decrypted: &Decrypted) -> Result<Message, Error> {
@@ -160,9 +341,31 @@ impl Format for Xml {
 impl Format for AiBot {
     type Message = aibot::Message;
     type Reply = aibot::Reply;
+    type Keys = MsgCrypt;
+    type Opened = Decrypted;
 
-    fn decrypt(crypt: &MsgCrypt, signed: Signed<'_>, body: &str) -> Result<Decrypted, Error> {
-        json::decrypt_msg(crypt, signed, body)
+    fn verify_url(crypt: &MsgCrypt, query: &CallbackQuery) -> Result<String, Error> {
+        crypt.verify_url(query.signed(), query.echostr()?)
+    }
+
+    fn verify_plain_signature(
+        crypt: &MsgCrypt,
+        signature: &str,
+        stamp: Stamp<'_>,
+    ) -> Result<(), Error> {
+        crypt.verify_plain_signature(signature, stamp)
+    }
+
+    fn open(
+        crypt: &MsgCrypt,
+        raw_query: &str,
+        body: &str,
+    ) -> Result<(Decrypted, String, String), Error> {
+        open_encrypted(raw_query, |signed| json::decrypt_msg(crypt, signed, body))
+    }
+
+    fn dedup_secret(crypt: &MsgCrypt) -> [u8; 32] {
+        wxbizmsgcrypt::__private::derive_secret(crypt, DEDUP_SECRET_PURPOSE)
     }
 
     fn parse(decrypted: &Decrypted) -> Result<aibot::Message, Error> {

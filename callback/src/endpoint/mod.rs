@@ -14,8 +14,9 @@
 //! (公众号, 小程序) make an `Endpoint<Xml>`, whose callbacks carry a
 //! [`message::Message`](crate::message::Message) and are answered with a
 //! [`reply::Reply`](crate::reply::Reply); [`Endpoint::aibot`] an `Endpoint<AiBot>`, with an
-//! [`aibot::Message`](crate::aibot::Message) and an [`aibot::Reply`](crate::aibot::Reply). A
-//! reply of the other format does not compile:
+//! [`aibot::Message`](crate::aibot::Message) and an [`aibot::Reply`](crate::aibot::Reply);
+//! [`Endpoint::wechat_plaintext`] an `Endpoint<PlainXml>` (公众号 in plaintext mode), with the
+//! same message and reply as `Xml`, in the clear. A reply of the other format does not compile:
 //!
 //! ```compile_fail
 //! # use wxbizmsgcrypt_callback::{aibot, endpoint::{Callback, Xml}};
@@ -116,7 +117,8 @@ use self::dedup::DedupSecret;
 pub use self::dedup::{
     Claim, ClaimToken, DedupStore, ENTRY_OVERHEAD, MemoryDedup, NoDedup, StoreError, StoreKey,
 };
-pub use self::format::{AiBot, Format, Xml};
+use self::format::PlainToken;
+pub use self::format::{AiBot, Format, PlainXml, Xml};
 pub use self::service::{DEFAULT_DEADLINE, LEASE_MARGIN, Service};
 use wxbizmsgcrypt::{CallbackQuery, EnvelopeFault, Error, MsgCrypt, PlainQuery};
 
@@ -165,7 +167,7 @@ pub struct Request<'a> {
 /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
 /// ```
 pub struct Endpoint<F: Format> {
-    crypt: MsgCrypt,
+    keys: F::Keys,
     url_check: UrlCheck,
     window: Duration,
     max_body: usize,
@@ -176,7 +178,7 @@ pub struct Endpoint<F: Format> {
 impl<F: Format> Clone for Endpoint<F> {
     fn clone(&self) -> Self {
         Endpoint {
-            crypt: self.crypt.clone(),
+            keys: self.keys.clone(),
             url_check: self.url_check,
             window: self.window,
             max_body: self.max_body,
@@ -190,7 +192,7 @@ impl<F: Format> fmt::Debug for Endpoint<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Endpoint")
             .field("format", &std::any::type_name::<F>())
-            .field("crypt", &self.crypt)
+            .field("keys", &self.keys)
             .field("url_check", &self.url_check)
             .field("window", &self.window)
             .field("max_body", &self.max_body)
@@ -209,9 +211,6 @@ enum UrlCheck {
     /// nonce, answered with the echostr unchanged (if echostr-shaped).
     Plain,
 }
-
-/// What the de-duplication secret is derived for (`MsgCrypt::derive_secret`).
-const DEDUP_SECRET_PURPOSE: &[u8; 15] = b"dedup store key";
 
 impl Endpoint<Xml> {
     /// An endpoint for WeCom's XML callbacks: self-built apps, third-party suites (instruction
@@ -270,6 +269,48 @@ impl Endpoint<Xml> {
     }
 }
 
+impl Endpoint<PlainXml> {
+    /// An endpoint for a WeChat 公众号 (or an XML-mode 小程序) in plaintext mode (明文模式): the
+    /// console's settings are the URL and the Token (no EncodingAESKey).
+    ///
+    /// Every request is checked by the plain `signature`, which covers the Token, the
+    /// timestamp and the nonce, **and nothing of the body**: whoever saw one request can send
+    /// any body under its query while the timestamp is fresh. Freshness is judged on the
+    /// query's timestamp (the body's `CreateTime` is not signed in this mode), and
+    /// de-duplication answers a body seen before with the first answer; but a new body under a
+    /// captured query is a new callback. Prefer safe mode ([`Endpoint::wechat`]); use this one
+    /// only where the console is set to plaintext mode. Replies are plaintext XML, well formed
+    /// whatever their content (`]]>` included). The de-duplication secret is derived from the
+    /// Token: give one of your own ([`with_dedup_secret`](Endpoint::with_dedup_secret)) if the
+    /// Token is short.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::EmptyToken`] (`-40003`) for an empty token: anyone could sign requests.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use wxbizmsgcrypt_callback::endpoint::{Endpoint, Outcome, Request};
+    /// use wxbizmsgcrypt_callback::reply::Reply;
+    ///
+    /// let endpoint = Endpoint::wechat_plaintext("pamtest")?;
+    /// let now = UNIX_EPOCH + Duration::from_secs(1409304348);
+    /// // WeChat's documented signature, over timestamp 1409304348 and nonce xxxxxx.
+    /// let query = "signature=76480565cbe296026c53aaacd1ad523a1ddba24f&timestamp=1409304348&nonce=xxxxxx&openid=o1";
+    /// let body = b"<xml><ToUserName><![CDATA[gh_abc]]></ToUserName><FromUserName><![CDATA[o1]]></FromUserName>\
+    ///              <CreateTime>1409304348</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hi]]></Content><MsgId>1</MsgId></xml>";
+    /// let Outcome::Callback(callback) = endpoint.handle(Request { method: "POST", query, body }, now) else { panic!() };
+    /// let response = callback.reply(&Reply::text("你好"))?;
+    /// assert!(response.body().starts_with("<xml><ToUserName><![CDATA[o1]]></ToUserName>"));
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    pub fn wechat_plaintext(token: &str) -> Result<Endpoint<PlainXml>, Error> {
+        Ok(Endpoint::new(PlainToken::new(token)?, UrlCheck::Plain))
+    }
+}
+
 impl Endpoint<AiBot> {
     /// An endpoint for the AI bot's JSON callbacks (build `crypt` with an empty receive id).
     ///
@@ -288,13 +329,10 @@ impl Endpoint<AiBot> {
 }
 
 impl<F: Format> Endpoint<F> {
-    fn new(crypt: MsgCrypt, url_check: UrlCheck) -> Endpoint<F> {
-        let secret = DedupSecret::new(&wxbizmsgcrypt::__private::derive_secret(
-            &crypt,
-            DEDUP_SECRET_PURPOSE,
-        ));
+    fn new(keys: F::Keys, url_check: UrlCheck) -> Endpoint<F> {
+        let secret = DedupSecret::new(&F::dedup_secret(&keys));
         Endpoint {
-            crypt,
+            keys,
             url_check,
             window: DEFAULT_FRESHNESS_WINDOW,
             max_body: DEFAULT_MAX_BODY,
@@ -463,34 +501,32 @@ impl<F: Format> Endpoint<F> {
             let echo = match self.url_check {
                 UrlCheck::Encrypted => {
                     let query = CallbackQuery::parse(request.query).map_err(refusal)?;
-                    let echostr = query.echostr().map_err(refusal)?;
-                    self.crypt.verify_url(query.signed(), echostr).map_err(refusal)?
+                    F::verify_url(&self.keys, &query).map_err(refusal)?
                 }
                 UrlCheck::Plain => {
                     let query = PlainQuery::parse(request.query).map_err(refusal)?;
-                    self.crypt
-                        .verify_plain_signature(query.signature(), query.stamp())
+                    F::verify_plain_signature(&self.keys, query.signature(), query.stamp())
                         .map_err(refusal)?;
                     query.echostr().map_err(refusal)?.to_owned()
                 }
             };
             return Ok(Outcome::Respond(Response::text(200, echo)));
         }
-        let query = CallbackQuery::parse(request.query).map_err(refusal)?;
         let body = std::str::from_utf8(request.body)
             .map_err(|_| refusal(Error::MalformedEnvelope(EnvelopeFault::NotWellFormed)))?;
-        let decrypted = F::decrypt(&self.crypt, query.signed(), body).map_err(refusal)?;
-        let message = F::parse(&decrypted).map_err(refusal)?;
-        F::check_freshness(&message, query.timestamp(), now, self.window).map_err(refusal)?;
+        let (opened, timestamp, nonce) =
+            F::open(&self.keys, request.query, body).map_err(refusal)?;
+        let message = F::parse(&opened).map_err(refusal)?;
+        F::check_freshness(&message, &timestamp, now, self.window).map_err(refusal)?;
         let dedup_key = F::dedup_key(&message);
         let store_key = self.secret.store_key(&dedup_key);
         Ok(Outcome::Callback(Callback {
-            decrypted,
+            opened,
             message,
             dedup_key,
             store_key,
-            timestamp: query.timestamp().to_owned(),
-            nonce: query.nonce().to_owned(),
+            timestamp,
+            nonce,
             received_at: now,
         }))
     }
