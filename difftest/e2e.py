@@ -6,7 +6,8 @@ ones, by pycryptodome as that library does it.
 Usage: e2e.py --server PATH [--redis]
 
 With `--routes` naming `/mp`: a 公众号 in safe mode, driven by wechatpy's WeChatCrypto (the
-URL check signed plainly, safe and compatible bodies, a plaintext-mode POST refused).
+URL check signed plainly, safe and compatible bodies, a plaintext-mode POST refused). With
+`/mp-plain`: a 公众号 in plaintext mode (signature by hashlib, replies read by ElementTree).
 
 The server binary is started on a free port with short timeouts (its `listening on ADDR` line
 gives the port) and checked for: no credentials, exit 2 naming the variables, and a route whose
@@ -56,7 +57,7 @@ HEADER_TIMEOUT_MS, BODY_TIMEOUT_MS = 500, 1500
 CREDENTIALS = {"WXBIZ_TOKEN": TOKEN, "WXBIZ_AES_KEY": KEY, "WXBIZ_RECEIVE_ID": CORP}
 ALL_ROUTE_VARIABLES = ("WXBIZ_TOKEN", "WXBIZ_AES_KEY", "WXBIZ_RECEIVE_ID", "WXBIZ_BOT_TOKEN",
                        "WXBIZ_BOT_AES_KEY", "WXBIZ_MP_TOKEN", "WXBIZ_MP_AES_KEY", "WXBIZ_MP_APPID",
-                       "WXBIZ_DEMO", "REDIS_URL")
+                       "WXBIZ_MP_PLAIN_TOKEN", "WXBIZ_DEMO", "REDIS_URL")
 # A 公众号 in safe mode, for /mp: its appid is the receive id.
 MP_TOKEN, MP_KEY, MP_APPID = "pamtest", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "wx8f7e6d5c4b3a2910"
 GET_VECTOR = ("/callback?msg_signature=5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3&timestamp=1409659589"
@@ -419,6 +420,49 @@ def run_wechat(binary):
         server.stop()
 
 
+def run_wechat_plaintext(binary):
+    """/mp-plain, a 公众号 in plaintext mode (Endpoint::wechat_plaintext): the URL check; a text
+    message in the clear answered in the clear, well formed with `]]>` in it (read by
+    ElementTree); a forged signature, a stale query and a safe-mode POST refused."""
+    token = "plain-mode-token"
+    server = Server(binary, {"WXBIZ_MP_PLAIN_TOKEN": token})
+    try:
+        ts, nonce = str(int(time.time())), "plainnonce"
+        sig = plain_signature(token, ts, nonce)
+        status, raw = http(server.addr, "GET",
+                           f"/mp-plain?signature={sig}&timestamp={ts}&nonce={nonce}&echostr=5550001")
+        check("/mp-plain: the URL check is answered with the echostr unchanged",
+              (status, response_body(raw)) == (200, b"5550001"), raw[:200])
+
+        def post(content, ts=ts, nonce=nonce, signature=None):
+            signature = signature or plain_signature(token, ts, nonce)
+            body = (f"<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><FromUserName><![CDATA[o_plain]]>"
+                    f"</FromUserName><CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+                    f"<Content>{content}</Content><MsgId>{unique()}</MsgId></xml>")
+            query = f"/mp-plain?signature={signature}&timestamp={ts}&nonce={nonce}&openid=o_plain"
+            return http(server.addr, "POST", query, body.encode())
+
+        status, raw = post("x]]&gt;y &lt;z&gt; 你好")
+        try:
+            reply = ET.fromstring(response_body(raw)) if status == 200 else None
+        except ET.ParseError:
+            reply = None
+        check("/mp-plain: a reply with ]]> in it is well formed plaintext XML, to the sender",
+              reply is not None and reply.findtext("Content") == "x]]>y <z> 你好"
+              and reply.findtext("ToUserName") == "o_plain" and reply.find("Encrypt") is None, raw[:300])
+        status, raw = post("forged", signature=plain_signature("not-the-token", ts, nonce))
+        check("/mp-plain: another token's signature is 401", status == 401, raw[:200])
+        old = str(int(time.time()) - 3600)
+        status, raw = post("stale", ts=old)
+        check("/mp-plain: a query an hour old is refused (403)", (status, response_body(raw)) == (403, b""),
+              raw[:200])
+        status, raw = http(server.addr, "POST", f"/mp-plain?msg_signature={'0' * 40}&timestamp={ts}&nonce=n",
+                           b"<xml><Encrypt><![CDATA[AAAA]]></Encrypt></xml>")
+        check("/mp-plain: a safe-mode POST (no signature) is 400", status == 400, raw[:200])
+    finally:
+        server.stop()
+
+
 def timed_callback(addr):
     """A normal text callback: (seconds it took, whether it was answered with its reply, what
     it got instead)."""
@@ -558,6 +602,8 @@ def main():
     run_single(args.server)
     if "/mp" in args.routes.split(","):
         run_wechat(args.server)
+    if "/mp-plain" in args.routes.split(","):
+        run_wechat_plaintext(args.server)
     run_under_attack(args.server)
     if args.redis:
         run_redis(args.server)

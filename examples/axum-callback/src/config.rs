@@ -17,12 +17,15 @@ pub struct Config {
     pub bot: Option<MsgCrypt>,
     /// `/mp`: a 公众号 in safe (or compatible) mode (XML, receive id its appid).
     pub mp: Option<MsgCrypt>,
+    /// `/mp-plain`: a 公众号 in plaintext mode: its Token alone.
+    pub mp_plain: Option<String>,
 }
 
 /// A route's variables, in the order they are named.
 const APP: [&str; 3] = ["WXBIZ_TOKEN", "WXBIZ_AES_KEY", "WXBIZ_RECEIVE_ID"];
 const BOT: [&str; 2] = ["WXBIZ_BOT_TOKEN", "WXBIZ_BOT_AES_KEY"];
 const MP: [&str; 3] = ["WXBIZ_MP_TOKEN", "WXBIZ_MP_AES_KEY", "WXBIZ_MP_APPID"];
+const MP_PLAIN: [&str; 1] = ["WXBIZ_MP_PLAIN_TOKEN"];
 
 impl Config {
     /// Reads the environment. An error names what is missing or wrong; the caller exits 2.
@@ -39,13 +42,16 @@ impl Config {
         let mp = route("/mp", &MP, None)?
             .map(|[token, key, appid]| crypt("/mp", &token, &key, &appid))
             .transpose()?;
-        if app.is_none() && bot.is_none() && mp.is_none() {
+        let mp_plain = route("/mp-plain", &MP_PLAIN, None)?.map(|[token]| token);
+        if app.is_none() && bot.is_none() && mp.is_none() && mp_plain.is_none() {
             return Err(format!(
-                "nothing to serve: set {} for /callback, {} for /aibot, or {} for /mp \
-                 (or WXBIZ_DEMO=1 to try the service with the official sample credentials)",
+                "nothing to serve: set {} for /callback, {} for /aibot, {} for /mp, or {} for \
+                 /mp-plain (or WXBIZ_DEMO=1 to try the service with the official sample \
+                 credentials)",
                 APP.join(", "),
                 BOT.join(", "),
-                MP.join(", ")
+                MP.join(", "),
+                MP_PLAIN.join(", ")
             ));
         }
         if demo {
@@ -54,7 +60,7 @@ impl Config {
                  credentials, which are public: never in production"
             );
         }
-        Ok(Config { app, bot, mp })
+        Ok(Config { app, bot, mp, mp_plain })
     }
 }
 

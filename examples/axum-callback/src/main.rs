@@ -6,7 +6,9 @@
 //!   work done in the background, everything else (unknown kinds included) acknowledged;
 //! - `/aibot`: the WeCom AI bot's JSON callbacks (`aibot.rs`): a streamed echo;
 //! - `/mp`: a 公众号 (or an XML-mode 小程序) in safe or compatible mode, answered like
-//!   `/callback` (its URL check is signed with the plain `signature`: `Endpoint::wechat`).
+//!   `/callback` (its URL check is signed with the plain `signature`: `Endpoint::wechat`);
+//! - `/mp-plain`: a 公众号 in plaintext mode (`Endpoint::wechat_plaintext`), answered in
+//!   plaintext XML.
 //!
 //! Hardened for the open internet: refusals that all look alike after the signature (the
 //! adapter's), freshness, delivery that loses nothing (in memory, or in Redis across
@@ -29,6 +31,7 @@
 //! | `WXBIZ_TOKEN`, `WXBIZ_AES_KEY`, `WXBIZ_RECEIVE_ID` | none | the app at `/callback` |
 //! | `WXBIZ_BOT_TOKEN`, `WXBIZ_BOT_AES_KEY` | none | the AI bot at `/aibot` (receive id empty) |
 //! | `WXBIZ_MP_TOKEN`, `WXBIZ_MP_AES_KEY`, `WXBIZ_MP_APPID` | none | a 公众号 at `/mp` (safe or compatible mode) |
+//! | `WXBIZ_MP_PLAIN_TOKEN` | none | a 公众号 at `/mp-plain` (plaintext mode) |
 //! | `WXBIZ_DEMO` | unset | `1`: the official sample for the routes not configured |
 //! | `BIND` | `127.0.0.1:3000` | printed as `listening on ADDR` once bound |
 //! | `REDIS_URL` | unset: in memory | de-duplication and streams shared by every replica |
@@ -125,6 +128,12 @@ async fn serve(config: Config, stores: Stores) -> Result<(), Box<dyn std::error:
         let mp = service(Endpoint::wechat(crypt), stores.dedup("mp"), handler_timeout, &logs);
         app = app.route("/mp", wxbizmsgcrypt_callback::axum::route(mp, wecom::answer));
         mounted.push("/mp");
+    }
+    if let Some(token) = config.mp_plain {
+        let endpoint = Endpoint::wechat_plaintext(&token)?;
+        let plain = service(endpoint, stores.dedup("mp-plain"), handler_timeout, &logs);
+        app = app.route("/mp-plain", wxbizmsgcrypt_callback::axum::route(plain, wecom::answer));
+        mounted.push("/mp-plain");
     }
     if let Some(crypt) = config.bot {
         let bot = service(Endpoint::aibot(crypt), stores.dedup("aibot"), handler_timeout, &logs);

@@ -1,9 +1,10 @@
-//! The WeCom app at `/callback` (and the 公众号 at `/mp`): what to say to each message.
+//! The WeCom app at `/callback` (and the 公众号 at `/mp` and `/mp-plain`): what to say to each
+//! message.
 
 use std::time::Duration;
 
-use wxbizmsgcrypt_callback::endpoint::{Callback, Response, Xml};
-use wxbizmsgcrypt_callback::message::{Event, Instruction, Kind};
+use wxbizmsgcrypt_callback::endpoint::{Callback, Format, Response};
+use wxbizmsgcrypt_callback::message::{Event, Instruction, Kind, Message};
 use wxbizmsgcrypt_callback::reply::Reply;
 
 /// The handler the adapter calls with each fresh, first-time callback.
@@ -16,7 +17,10 @@ use wxbizmsgcrypt_callback::reply::Reply;
 ///   background;
 /// - everything else, including kinds Tencent adds later: acknowledged (an empty 200, or
 ///   `success` for instruction callbacks), never a 500.
-pub async fn answer(callback: Callback<Xml>) -> Response {
+pub async fn answer<F>(callback: Callback<F>) -> Response
+where
+    F: Format<Message = Message, Reply = Reply>,
+{
     let reply = match callback.message().kind() {
         Kind::Text(text) => Reply::text(text.content.unwrap_or_default()),
         Kind::Event(Event::Subscribe { .. } | Event::EnterAgent { .. }) => {
