@@ -43,6 +43,21 @@ pub mod __private {
         };
     }
 
+    /// The value of the parameter `name` in `raw_query`, read as [`CallbackQuery`](crate::CallbackQuery)
+    /// reads its own (percent-decoded once, `+` kept, a repeated `name` refused), so that the
+    /// toolkit's routing and the signature check never read one query two ways.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MalformedQuery`](crate::Error::MalformedQuery) as `CallbackQuery::parse`.
+    pub fn query_field(
+        raw_query: &str,
+        name: &'static str,
+    ) -> Result<Option<String>, crate::Error> {
+        let [value] = crate::query::parse_fields(raw_query, [name])?;
+        Ok(value)
+    }
+
     /// A 256-bit secret derived from `crypt`'s current EncodingAESKey for one `purpose`.
     #[must_use]
     pub fn derive_secret(crypt: &crate::MsgCrypt, purpose: &[u8; 15]) -> [u8; 32] {

@@ -248,7 +248,7 @@ impl CallbackQuery {
 
 /// The values of the parameters `names` in `raw_query`, each percent-decoded once; other
 /// parameters ignored.
-fn parse_fields<const N: usize>(
+pub(crate) fn parse_fields<const N: usize>(
     raw_query: &str,
     names: [&'static str; N],
 ) -> Result<[Option<String>; N], Error> {

@@ -6,11 +6,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use wxbizmsgcrypt::{
     CallbackQuery, Decrypted, Error, MsgCrypt, PlainQuery, QueryFault, Signed, Stamp,
-    check_timestamp, json, xml,
+    check_timestamp, json,
 };
 use zeroize::Zeroizing;
 
 use super::Response;
+use super::route::XmlKeys;
 use crate::message::{DedupKey, Message};
 use crate::{aibot, reply};
 
@@ -268,31 +269,31 @@ impl Format for PlainXml {
 impl Format for Xml {
     type Message = Message;
     type Reply = reply::Reply;
-    type Keys = MsgCrypt;
+    type Keys = XmlKeys;
     type Opened = Decrypted;
 
-    fn verify_url(crypt: &MsgCrypt, query: &CallbackQuery) -> Result<String, Error> {
-        crypt.verify_url(query.signed(), query.echostr()?)
+    fn verify_url(keys: &XmlKeys, query: &CallbackQuery) -> Result<String, Error> {
+        keys.verify_url(query)
     }
 
     fn verify_plain_signature(
-        crypt: &MsgCrypt,
+        keys: &XmlKeys,
         signature: &str,
         stamp: Stamp<'_>,
     ) -> Result<(), Error> {
-        crypt.verify_plain_signature(signature, stamp)
+        keys.verify_plain_signature(signature, stamp)
     }
 
     fn open(
-        crypt: &MsgCrypt,
+        keys: &XmlKeys,
         raw_query: &str,
         body: &str,
     ) -> Result<(Decrypted, String, String), Error> {
-        open_encrypted(raw_query, |signed| xml::decrypt_msg(crypt, signed, body))
+        open_encrypted(raw_query, |signed| keys.decrypt(raw_query, signed, body))
     }
 
-    fn dedup_secret(crypt: &MsgCrypt) -> [u8; 32] {
-        wxbizmsgcrypt::__private::derive_secret(crypt, DEDUP_SECRET_PURPOSE)
+    fn dedup_secret(keys: &XmlKeys) -> [u8; 32] {
+        keys.dedup_secret(DEDUP_SECRET_PURPOSE)
     }
 
     fn parse(decrypted: &Decrypted) -> Result<Message, Error> {

@@ -106,10 +106,12 @@
 mod callback;
 mod dedup;
 mod format;
+mod route;
 mod service;
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 pub use self::callback::Callback;
@@ -119,6 +121,8 @@ pub use self::dedup::{
 };
 use self::format::PlainToken;
 pub use self::format::{AiBot, Format, PlainXml, Xml};
+use self::route::{Route, XmlKeys};
+pub use self::route::{Suite, WecomApps};
 pub use self::service::{DEFAULT_DEADLINE, LEASE_MARGIN, Service};
 use wxbizmsgcrypt::{CallbackQuery, EnvelopeFault, Error, MsgCrypt, PlainQuery};
 
@@ -228,7 +232,7 @@ impl Endpoint<Xml> {
     /// ```
     #[must_use]
     pub fn xml(crypt: MsgCrypt) -> Endpoint<Xml> {
-        Endpoint::new(crypt, UrlCheck::Encrypted)
+        Endpoint::new(XmlKeys(Route::One(crypt)), UrlCheck::Encrypted)
     }
 
     /// An endpoint for a WeChat 公众号 (or an XML-mode 小程序) in safe mode (安全模式) or
@@ -265,7 +269,85 @@ impl Endpoint<Xml> {
     /// ```
     #[must_use]
     pub fn wechat(crypt: MsgCrypt) -> Endpoint<Xml> {
-        Endpoint::new(crypt, UrlCheck::Plain)
+        Endpoint::new(XmlKeys(Route::One(crypt)), UrlCheck::Plain)
+    }
+
+    /// An endpoint for several WeCom self-built apps of one company on one URL, told apart by
+    /// the envelope's `AgentID` before anything is decrypted: see [`WecomApps`] for how each
+    /// request finds its app, and what is refused.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use wxbizmsgcrypt_callback::wxbizmsgcrypt::{Stamp, xml};
+    /// use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, Outcome, Request, WecomApps}};
+    ///
+    /// let corpid = "wx5823bf96d3bd56c7";
+    /// let first = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", corpid)?;
+    /// let second = MsgCrypt::new("Tk2nd", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", corpid)?;
+    /// let endpoint = Endpoint::wecom_apps(WecomApps::new().app(1000002, first).app(1000003, second.clone()));
+    ///
+    /// // What WeCom sends for app 1000003: its envelope names the app.
+    /// let message = "<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName><FromUserName><![CDATA[zhangsan]]></FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hi]]></Content><MsgId>1</MsgId><AgentID>1000003</AgentID></xml>";
+    /// let sent = second.encrypt_msg(message, Stamp::from_parts("1700000000", "n"))?;
+    /// let body = format!("<xml><ToUserName><![CDATA[{corpid}]]></ToUserName><AgentID><![CDATA[1000003]]></AgentID><Encrypt><![CDATA[{}]]></Encrypt></xml>", sent.encrypt());
+    /// let query = format!("msg_signature={}&timestamp=1700000000&nonce=n", sent.msg_signature());
+    /// let now = UNIX_EPOCH + Duration::from_secs(1700000000);
+    /// let Outcome::Callback(callback) = endpoint.handle(Request { method: "POST", query: &query, body: body.as_bytes() }, now) else { panic!() };
+    /// assert_eq!(callback.message().get("Content"), Some("hi"));
+    ///
+    /// // The same message in an envelope naming the other app fails that app's signature.
+    /// let relabelled = body.replace("<![CDATA[1000003]]>", "<![CDATA[1000002]]>");
+    /// let Outcome::Respond(response) = endpoint.handle(Request { method: "POST", query: &query, body: relabelled.as_bytes() }, now) else { panic!() };
+    /// assert_eq!(response.status(), 401);
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    #[must_use]
+    pub fn wecom_apps(apps: WecomApps) -> Endpoint<Xml> {
+        Endpoint::new(XmlKeys(Route::Apps(Arc::new(apps))), UrlCheck::Encrypted)
+    }
+
+    /// An endpoint for a WeCom third-party suite's instruction URL (指令回调: `suite_ticket`,
+    /// `create_auth`, …): its callbacks checked with the suite id as receive id, the console's
+    /// URL check with the provider's corpid. See [`Suite`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wxbizmsgcrypt_callback::endpoint::{Endpoint, Suite};
+    /// let suite = Suite::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "ww4asffe99e54c0fxxxx", "wwprovider0corpid")?;
+    /// let endpoint = Endpoint::suite_instructions(&suite);
+    /// # let _ = endpoint;
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    #[must_use]
+    pub fn suite_instructions(suite: &Suite) -> Endpoint<Xml> {
+        Endpoint::new(
+            XmlKeys(Route::SuiteInstructions(Arc::new(suite.clone()))),
+            UrlCheck::Encrypted,
+        )
+    }
+
+    /// An endpoint for a WeCom third-party suite's data URL (数据回调), set in the console as
+    /// `https://…/path?corpid=$CORPID$`: WeCom fills `$CORPID$` with the authorising company's
+    /// corpid, and each data callback must carry that corpid as its receive id (checked, not
+    /// waived: a callback of one company never passes as another's). A POST without the
+    /// `corpid` parameter is refused (400). The console's URL check carries the provider's
+    /// corpid. Replies are sealed with the callback's corpid. See [`Suite`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wxbizmsgcrypt_callback::endpoint::{Endpoint, Suite};
+    /// let suite = Suite::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "ww4asffe99e54c0fxxxx", "wwprovider0corpid")?;
+    /// let endpoint = Endpoint::suite_data(&suite);
+    /// # let _ = endpoint;
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    #[must_use]
+    pub fn suite_data(suite: &Suite) -> Endpoint<Xml> {
+        Endpoint::new(XmlKeys(Route::SuiteData(Arc::new(suite.clone()))), UrlCheck::Encrypted)
     }
 }
 
