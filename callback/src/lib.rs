@@ -15,6 +15,7 @@ pub mod aibot;
 #[path = "adapters/axum.rs"]
 pub mod axum;
 pub mod endpoint;
+pub mod inbox;
 pub mod message;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]

@@ -16,6 +16,8 @@
 //! |---|---|---|
 //! | `PREFIX:dedup:STOREKEY` | `p` and the claim token while in progress (`PX` the lease); `d` and the stored answer once done (`PX` the TTL) | one Lua script per operation: a claim is `GET` then `SET … PX` if absent; completing and releasing check the token first |
 //! | `PREFIX:stream:ID` | the [`StreamState`] as JSON (`PX` [`STREAM_TTL`]) | `SET` |
+//! | `PREFIX:inbox:suite:ID:ticket` (or `component:APPID:ticket`) | a hash: `version` (the ticket's time), `value` (`PX` until it expires) | a Lua script that keeps the newer |
+//! | `PREFIX:inbox:suite:ID:tasks` (or `component:APPID:tasks`) | a list of tasks, at most [`MAX_QUEUED_TASKS`] (`PX` the longest task's time) | a Lua script (`LLEN`, `RPUSH`, `PEXPIRE`); `LPOP` takes one |
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -41,6 +43,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use crate::aibot::{STREAM_TTL, StreamState, StreamStore};
 use crate::endpoint::{Claim, ClaimToken, DedupStore, StoreError, StoreKey};
+use crate::inbox::InboxStore;
 
 /// How long a command may take by default, connecting included.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(300);
@@ -173,6 +176,23 @@ impl Redis {
     #[must_use]
     pub fn streams(&self, prefix: &str) -> RedisStreams {
         RedisStreams { redis: self.clone(), prefix: format!("{prefix}:stream:").into() }
+    }
+
+    /// The instruction inbox of one service, its keys under `prefix`: give two services (or
+    /// two providers) on one Redis different prefixes; suites and components are kept apart
+    /// within one inbox by their ids.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wxbizmsgcrypt_callback::inbox::Inbox;
+    /// let inbox = Inbox::new(wxbizmsgcrypt_callback::redis::Redis::open("redis://127.0.0.1:6379/")?.inbox("provider"));
+    /// # let _ = inbox;
+    /// # Ok::<(), wxbizmsgcrypt_callback::endpoint::StoreError>(())
+    /// ```
+    #[must_use]
+    pub fn inbox(&self, prefix: &str) -> RedisInbox {
+        RedisInbox { redis: self.clone(), prefix: format!("{prefix}:inbox:").into() }
     }
 
     /// Runs `command` within the timeout.
@@ -357,5 +377,96 @@ impl StreamStore for RedisStreams {
             .arg(millis(STREAM_TTL));
         let _ok: String = self.redis.bounded(command.query_async(&mut connection)).await?;
         Ok(())
+    }
+}
+
+/// The most tasks one scope's queue in Redis holds: a push past it is refused (and the
+/// instruction answered 503, for Tencent to send again) rather than an old task dropped.
+pub const MAX_QUEUED_TASKS: usize = 10_000;
+
+/// Keeps `ARGV[2]` unless the kept version is greater: 1 if kept.
+static PUT_LATEST: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        "local v = redis.call('HGET', KEYS[1], 'version')
+         if v and tonumber(v) > tonumber(ARGV[1]) then return 0 end
+         redis.call('DEL', KEYS[1])
+         redis.call('HSET', KEYS[1], 'version', ARGV[1], 'value', ARGV[2])
+         redis.call('PEXPIRE', KEYS[1], ARGV[3])
+         return 1",
+    )
+});
+
+/// Appends `ARGV[1]` unless the list holds `ARGV[3]` entries; keeps the list at least
+/// `ARGV[2]` ms. 1 if appended.
+static PUSH: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        "if redis.call('LLEN', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+         redis.call('RPUSH', KEYS[1], ARGV[1])
+         if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then
+           redis.call('PEXPIRE', KEYS[1], ARGV[2])
+         end
+         return 1",
+    )
+});
+
+/// The instruction inbox in Redis: see the [module docs](self) for the keys.
+///
+/// # Example
+///
+/// See [`Redis::inbox`].
+///
+/// ```
+/// let store = wxbizmsgcrypt_callback::redis::Redis::open("redis://127.0.0.1:6379/")?.inbox("provider");
+/// # let _ = store;
+/// # Ok::<(), wxbizmsgcrypt_callback::endpoint::StoreError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct RedisInbox {
+    redis: Redis,
+    prefix: Arc<str>,
+}
+
+impl InboxStore for RedisInbox {
+    async fn put_latest(
+        &self,
+        key: &str,
+        version: u64,
+        value: &[u8],
+        ttl: Duration,
+        _now: SystemTime,
+    ) -> Result<bool, StoreError> {
+        let mut connection = self.redis.connection()?;
+        let mut invocation = PUT_LATEST.key(format!("{}{key}", self.prefix));
+        invocation.arg(version).arg(value).arg(millis(ttl));
+        let kept: i64 = self.redis.bounded(invocation.invoke_async(&mut connection)).await?;
+        Ok(kept == 1)
+    }
+
+    async fn latest(&self, key: &str, _now: SystemTime) -> Result<Option<Vec<u8>>, StoreError> {
+        let mut connection = self.redis.connection()?;
+        let mut command = redis::cmd("HGET");
+        command.arg(format!("{}{key}", self.prefix)).arg("value");
+        self.redis.bounded(command.query_async(&mut connection)).await
+    }
+
+    async fn push(
+        &self,
+        key: &str,
+        value: &[u8],
+        ttl: Duration,
+        _now: SystemTime,
+    ) -> Result<(), StoreError> {
+        let mut connection = self.redis.connection()?;
+        let mut invocation = PUSH.key(format!("{}{key}", self.prefix));
+        invocation.arg(value).arg(millis(ttl)).arg(MAX_QUEUED_TASKS);
+        let pushed: i64 = self.redis.bounded(invocation.invoke_async(&mut connection)).await?;
+        if pushed == 1 { Ok(()) } else { Err(StoreError::new("the inbox's task queue is full")) }
+    }
+
+    async fn take(&self, key: &str, _now: SystemTime) -> Result<Option<Vec<u8>>, StoreError> {
+        let mut connection = self.redis.connection()?;
+        let mut command = redis::cmd("LPOP");
+        command.arg(format!("{}{key}", self.prefix));
+        self.redis.bounded(command.query_async(&mut connection)).await
     }
 }
