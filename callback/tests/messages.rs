@@ -17,16 +17,13 @@ use wxbizmsgcrypt_callback::message::{
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/callbacks");
 
 /// The expectation files: the shared one (copied verbatim from `shared/callbacks/`), the peer
-/// libraries' test bodies, and bodies composed from the catalog's field lists.
-const EXPECTATIONS: [&str; 3] = ["expected.json", "peers.json", "composed.json"];
+/// libraries' test bodies, bodies composed from the catalog's field lists, and the documented
+/// bodies of the kinds typed later.
+const EXPECTATIONS: [&str; 4] = ["expected.json", "peers.json", "composed.json", "documented.json"];
 
 /// Kinds a body in the corpus has that the typed view does not model (yet): they must come back
 /// as `Event::Unknown` / `Instruction::Unknown`, with every field readable.
-const UNMODELLED: [&str; 3] = [
-    "event upload_media_job_finish",
-    "instruction register_corp",
-    "instruction share_agent_change",
-];
+const UNMODELLED: [&str; 2] = ["event upload_media_job_finish", "instruction register_corp"];
 
 struct Case {
     file: String,
@@ -251,6 +248,10 @@ fn event_label(event: &Event<'_>) -> String {
         Event::CustomerAcquisition { change_type, .. } => {
             return format!("customer_acquisition / {}", change_type.unwrap_or_default());
         }
+        Event::MsgAuditNotify => "msgaudit_notify",
+        Event::ChangeAppAdmin => "change_app_admin",
+        Event::UserEnterTempSession { .. } => "user_enter_tempsession",
+        Event::WxaMediaCheck(_) => "wxa_media_check",
         Event::Unknown { event } => return format!("unknown {event}"),
         _ => "an event this test does not know",
     };
@@ -285,6 +286,7 @@ fn instruction_label(instruction: &Instruction<'_>) -> String {
         Instruction::Authorized { updated: false, .. } => "authorized".into(),
         Instruction::Authorized { updated: true, .. } => "updateauthorized".into(),
         Instruction::Unauthorized { .. } => "unauthorized".into(),
+        Instruction::ShareAgentChange { .. } => "share_agent_change".into(),
         Instruction::Unknown { info_type } => format!("unknown {info_type}"),
         _ => "an instruction this test does not know".into(),
     }
@@ -608,6 +610,28 @@ fn typed_pairs(message: &Message) -> Vec<(String, Typed)> {
                 one("ChangeType", change_type);
                 one("LinkId", link_id);
             }
+            Event::UserEnterTempSession { session_from } => one("SessionFrom", session_from),
+            Event::WxaMediaCheck(check) => {
+                one("appid", check.app_id);
+                one("trace_id", check.trace_id);
+                one("version", num(check.version).as_deref());
+                one("errcode", check.err_code);
+                one("errmsg", check.err_msg);
+                one("isrisky", check.is_risky);
+                one("extra_info_json", check.extra_info_json);
+                one("status_code", check.status_code);
+                if let Some(result) = check.result {
+                    one("result/suggest", result.suggest);
+                    one("result/label", result.label);
+                }
+                let details: Vec<_> = check.details().collect();
+                push_many("detail/strategy", details.iter().filter_map(|d| d.strategy).collect());
+                push_many("detail/errcode", details.iter().filter_map(|d| d.err_code).collect());
+                push_many("detail/suggest", details.iter().filter_map(|d| d.suggest).collect());
+                push_many("detail/label", details.iter().filter_map(|d| d.label).collect());
+                let probs: Vec<String> = details.iter().filter_map(|d| num(d.prob)).collect();
+                push_many("detail/prob", probs.iter().map(String::as_str).collect());
+            }
             _ => {}
         },
         Kind::Instruction(instruction) => match instruction {
@@ -659,6 +683,12 @@ fn typed_pairs(message: &Message) -> Vec<(String, Typed)> {
             Instruction::Unauthorized { app_id, authorizer_appid } => {
                 one("AppId", app_id);
                 one("AuthorizerAppid", authorizer_appid);
+            }
+            Instruction::ShareAgentChange { suite_id, corp_id, agent_id, app_id } => {
+                one("SuiteId", suite_id);
+                one("CorpId", corp_id);
+                one("AgentId", num(agent_id).as_deref());
+                one("AppId", app_id);
             }
             _ => {}
         },
@@ -781,6 +811,66 @@ fn same_tree(file: &str, ours: Element<'_>, theirs: roxmltree::Node<'_, '_>) {
 }
 
 // --- unknown kinds ---------------------------------------------------------------------------
+
+fn data(file: &str) -> Message {
+    let body = std::fs::read_to_string(Path::new(DATA).join(file)).unwrap();
+    Message::parse(&body).unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
+/// The kinds typed after the first corpus, each against its own body in `tests/data` (sources
+/// in `documented.json`): the values are the ones written in those documents.
+#[test]
+fn the_kinds_typed_later_read_as_their_documents_say() {
+    // 产生会话回调事件 (path/95039): nothing but AgentID.
+    let message = data("wecom_msgaudit_notify.xml");
+    assert!(matches!(message.kind(), Kind::Event(Event::MsgAuditNotify)));
+    assert_eq!((message.to_user_name(), message.agent_id()), (Some("CorpID"), Some(2000004)));
+
+    // 应用管理员变更通知 (path/95038): nothing but AgentID.
+    let message = data("wecom_change_app_admin.xml");
+    assert!(matches!(message.kind(), Kind::Event(Event::ChangeAppAdmin)));
+    assert_eq!((message.from_user_name(), message.agent_id()), (Some("sys"), Some(1)));
+
+    // 企业互联共享应用事件回调 (path/93373), the page's `<CorpId>![CDATA[ww11111]]</CorpId>` as
+    // written: text, not a CDATA section.
+    let message = data("wecom_tp_share_agent_change.xml");
+    let Kind::Instruction(Instruction::ShareAgentChange { suite_id, corp_id, agent_id, app_id }) =
+        message.kind()
+    else {
+        panic!("share_agent_change: {:?}", message.kind())
+    };
+    assert_eq!((suite_id, corp_id), (Some("ww4asffe99exxx0f4c"), Some("![CDATA[ww11111]]")));
+    assert_eq!((agent_id, app_id), (Some(11), Some("11")));
+    assert_eq!(message.timestamp(), Some(UNIX_EPOCH + Duration::from_secs(1403610513)));
+
+    // 进入会话事件 (小程序 customer service, receive.html).
+    let message = data("miniprogram_user_enter_tempsession.xml");
+    let Kind::Event(Event::UserEnterTempSession { session_from }) = message.kind() else {
+        panic!("user_enter_tempsession: {:?}", message.kind())
+    };
+    assert_eq!(session_from, Some("sessionFrom"));
+    assert_eq!(message.from_user_name(), Some("fromUser"));
+
+    // A security.mediaCheckAsync 2.0 push (WeiXinMPSDK's MediaCheckTest body).
+    let message = data("senparc_wxa_media_check.xml");
+    let Kind::Event(Event::WxaMediaCheck(check)) = message.kind() else {
+        panic!("wxa_media_check: {:?}", message.kind())
+    };
+    assert_eq!(
+        (check.app_id, check.trace_id, check.version),
+        (Some("wx12b4f63276b14d4c"), Some("62f11967-2b24d27a-34715985"), Some(2))
+    );
+    assert_eq!((check.err_code, check.err_msg), (Some("0"), Some("ok")));
+    let result = check.result.expect("a 2.0 result");
+    assert_eq!((result.suggest, result.label), (Some("pass"), Some("100")));
+    let details: Vec<_> = check.details().collect();
+    assert_eq!(details.len(), 1);
+    let detail = details[0];
+    assert_eq!((detail.strategy, detail.err_code), (Some("content_model"), Some("0")));
+    assert_eq!((detail.suggest, detail.label, detail.prob), (Some("pass"), Some("100"), Some(90)));
+    // 1.0's fields: "2.0版本没有isrisky字段" (Tencent, on the developer community).
+    assert_eq!((check.is_risky, check.extra_info_json, check.status_code), (None, None, None));
+}
 
 #[test]
 fn an_unknown_msg_type_is_unknown_with_every_value_readable() {
@@ -1210,6 +1300,7 @@ fn the_typed_view_s_debug_output_holds_no_value() {
         "<xml><MsgType>event</MsgType><Event>kf_msg_or_event</Event><Token>SECRET_TOKEN</Token></xml>",
         "<xml><SuiteId>s</SuiteId><InfoType>change_contact</InfoType><ChangeType>create_user</ChangeType><Mobile>SECRET_PHONE</Mobile></xml>",
         "<xml><MsgType>text</MsgType><Content>SECRET_WORDS</Content></xml>",
+        "<xml><MsgType>event</MsgType><Event>user_enter_tempsession</Event><SessionFrom>SECRET_FROM</SessionFrom></xml>",
     ] {
         let message = Message::parse(xml).unwrap();
         let debug = format!("{:?}", message.kind());

@@ -529,6 +529,23 @@ pub enum Event<'a> {
         /// `LinkId`.
         link_id: Option<&'a str>,
     },
+    /// `msgaudit_notify`: 会话内容存档 (chat archive) has new messages to pull (产生会话回调事件,
+    /// path/95039); pushed at most once every 15 seconds, and only when there are messages. It
+    /// carries nothing but `AgentID` ([`Message::agent_id`]).
+    MsgAuditNotify,
+    /// `change_app_admin`: an authorising company changed the app's administrators (应用管理员变更通知,
+    /// path/95038, on a third-party app's data callback URL); fetch the administrator list again.
+    /// It carries nothing but `AgentID` ([`Message::agent_id`]).
+    ChangeAppAdmin,
+    /// `user_enter_tempsession`: a user entered the 小程序's customer-service chat (客服消息,
+    /// 接收消息和事件: 进入会话事件).
+    UserEnterTempSession {
+        /// `SessionFrom`: the `session-from` set on the customer-service button.
+        session_from: Option<&'a str>,
+    },
+    /// `wxa_media_check`: the result of a 小程序 asynchronous media check
+    /// (`security.mediaCheckAsync`, 多媒体内容安全识别), matched to its request by `trace_id`.
+    WxaMediaCheck(MediaCheck<'a>),
     /// Any other event; its fields are readable with [`Message::get`].
     Unknown {
         /// The `Event`, as sent (empty if there was none).
@@ -701,6 +718,14 @@ impl<'a> Event<'a> {
                 change_type: root.get("ChangeType"),
                 link_id: root.get("LinkId"),
             }
+        } else if is("msgaudit_notify") {
+            Event::MsgAuditNotify
+        } else if is("change_app_admin") {
+            Event::ChangeAppAdmin
+        } else if is("user_enter_tempsession") {
+            Event::UserEnterTempSession { session_from: root.get("SessionFrom") }
+        } else if is("wxa_media_check") {
+            Event::WxaMediaCheck(MediaCheck::from_root(root))
         } else {
             Event::Unknown { event }
         }
@@ -1158,6 +1183,149 @@ pub struct SubscribeMsgItem<'a> {
     pub error_code: Option<&'a str>,
     /// `ErrorStatus`: `success`, `failed:user block`, `failed:system failed` (sent event).
     pub error_status: Option<&'a str>,
+}
+
+/// The result of a 小程序 asynchronous media check (`wxa_media_check`; `security.mediaCheckAsync`,
+/// 多媒体内容安全识别), pushed within 30 minutes of the request. The 2.0 interface (`version`
+/// `2`) sends `result`, `detail`, `errcode` and `errmsg`; 1.0 sent `isrisky`,
+/// `extra_info_json` and `status_code`. Whichever a push lacks is `None`.
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt_callback::message::{Event, Kind, Message};
+///
+/// // A 2.0 push (the body of WeiXinMPSDK's MediaCheckTest), shortened.
+/// let xml = "<xml><ToUserName><![CDATA[gh_6e306981e699]]></ToUserName><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[wxa_media_check]]></Event>\
+///            <appid><![CDATA[wx12b4f63276b14d4c]]></appid><trace_id><![CDATA[62f11967-2b24d27a-34715985]]></trace_id><version>2</version>\
+///            <errcode>0</errcode><errmsg><![CDATA[ok]]></errmsg><result><suggest><![CDATA[pass]]></suggest><label>100</label></result></xml>";
+/// let message = Message::parse(xml)?;
+/// let Kind::Event(Event::WxaMediaCheck(check)) = message.kind() else { panic!("a media check") };
+/// assert_eq!((check.trace_id, check.version), (Some("62f11967-2b24d27a-34715985"), Some(2)));
+/// let result = check.result.expect("a 2.0 result");
+/// assert_eq!((result.suggest, result.label), (Some("pass"), Some("100")));
+/// assert_eq!((check.is_risky, check.status_code), (None, None)); // 1.0 fields
+/// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct MediaCheck<'a> {
+    /// `appid`: the 小程序.
+    pub app_id: Option<&'a str>,
+    /// `trace_id`: the id the check request answered with.
+    pub trace_id: Option<&'a str>,
+    /// `version`: `2` for the 2.0 interface.
+    pub version: Option<u64>,
+    /// `errcode` (2.0): `0` checked.
+    pub err_code: Option<&'a str>,
+    /// `errmsg` (2.0).
+    pub err_msg: Option<&'a str>,
+    /// `result` (2.0): the overall verdict.
+    pub result: Option<MediaCheckResult<'a>>,
+    /// `isrisky` (1.0): `0` no risk found, `1` risky.
+    pub is_risky: Option<&'a str>,
+    /// `extra_info_json` (1.0): extra information, empty by default.
+    pub extra_info_json: Option<&'a str>,
+    /// `status_code` (1.0): `0`, or `4294966288` (-1008) when the media could not be
+    /// downloaded.
+    pub status_code: Option<&'a str>,
+    root: Element<'a>,
+}
+
+impl<'a> MediaCheck<'a> {
+    fn from_root(root: Element<'a>) -> MediaCheck<'a> {
+        MediaCheck {
+            app_id: root.get("appid"),
+            trace_id: root.get("trace_id"),
+            version: root.get("version").and_then(parse_u64),
+            err_code: root.get("errcode"),
+            err_msg: root.get("errmsg"),
+            result: root.child("result").map(|result| MediaCheckResult {
+                suggest: result.get("suggest"),
+                label: result.get("label"),
+            }),
+            is_risky: root.get("isrisky"),
+            extra_info_json: root.get("extra_info_json"),
+            status_code: root.get("status_code"),
+            root,
+        }
+    }
+
+    /// The verdict of each strategy (`detail`, one element per strategy, 2.0), in order.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wxbizmsgcrypt_callback::message::{Event, Kind, Message};
+    ///
+    /// let xml = "<xml><MsgType>event</MsgType><Event>wxa_media_check</Event><version>2</version><detail><strategy><![CDATA[content_model]]></strategy>\
+    ///            <errcode>0</errcode><suggest><![CDATA[pass]]></suggest><label>100</label><prob>90</prob></detail></xml>";
+    /// let message = Message::parse(xml)?;
+    /// let Kind::Event(Event::WxaMediaCheck(check)) = message.kind() else { panic!() };
+    /// let detail = check.details().next().expect("one strategy");
+    /// assert_eq!((detail.strategy, detail.suggest, detail.prob), (Some("content_model"), Some("pass"), Some(90)));
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    pub fn details(&self) -> impl Iterator<Item = MediaCheckDetail<'a>> + use<'a> {
+        self.root.children_named("detail").map(|detail| MediaCheckDetail {
+            strategy: detail.get("strategy"),
+            err_code: detail.get("errcode"),
+            suggest: detail.get("suggest"),
+            label: detail.get("label"),
+            prob: detail.get("prob").and_then(parse_u64),
+        })
+    }
+}
+
+/// The overall verdict of a media check (`result`).
+///
+/// # Example
+///
+/// See [`MediaCheck`].
+///
+/// ```
+/// # use wxbizmsgcrypt_callback::message::{Event, Kind, Message};
+/// let message = Message::parse("<xml><MsgType>event</MsgType><Event>wxa_media_check</Event><result><suggest>risky</suggest><label>20002</label></result></xml>")?;
+/// let Kind::Event(Event::WxaMediaCheck(check)) = message.kind() else { panic!() };
+/// assert_eq!(check.result.map(|r| (r.suggest, r.label)), Some((Some("risky"), Some("20002"))));
+/// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MediaCheckResult<'a> {
+    /// `suggest`: `risky`, `pass` or `review`.
+    pub suggest: Option<&'a str>,
+    /// `label`: `100` normal; otherwise the kind of content found (as in `msgSecCheck`).
+    pub label: Option<&'a str>,
+}
+
+/// One strategy's verdict in a media check (`detail`).
+///
+/// # Example
+///
+/// See [`MediaCheck::details`].
+///
+/// ```
+/// # use wxbizmsgcrypt_callback::message::{Event, Kind, Message};
+/// let message = Message::parse("<xml><MsgType>event</MsgType><Event>wxa_media_check</Event><detail><strategy>content_model</strategy><errcode>0</errcode></detail></xml>")?;
+/// let Kind::Event(Event::WxaMediaCheck(check)) = message.kind() else { panic!() };
+/// let detail = check.details().next().expect("one strategy");
+/// assert_eq!((detail.err_code, detail.suggest, detail.prob), (Some("0"), None, None));
+/// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MediaCheckDetail<'a> {
+    /// `strategy`: `content_model`, `keyword`, …
+    pub strategy: Option<&'a str>,
+    /// `errcode`: `0` checked.
+    pub err_code: Option<&'a str>,
+    /// `suggest`: `risky`, `pass` or `review`.
+    pub suggest: Option<&'a str>,
+    /// `label`: `100` normal; otherwise the kind of content found.
+    pub label: Option<&'a str>,
+    /// `prob`: the confidence.
+    pub prob: Option<u64>,
 }
 
 /// A contact change (`change_contact`), by its `ChangeType`.
@@ -2262,9 +2430,20 @@ pub enum Instruction<'a> {
         /// `AuthorizerAppid`.
         authorizer_appid: Option<&'a str>,
     },
-    /// Any other `InfoType` (`share_agent_change`, `change_app_admin`, `register_corp`, order
-    /// and licence events, `notify_third_fasteregister`, …): its fields are readable with
-    /// [`Message::get`].
+    /// `share_agent_change`: a group company shared a third-party app with one of its companies,
+    /// or removed one from it (企业互联共享应用事件回调, path/93373).
+    ShareAgentChange {
+        /// `SuiteId`.
+        suite_id: Option<&'a str>,
+        /// `CorpId`: the group (parent) company's corpid.
+        corp_id: Option<&'a str>,
+        /// `AgentId`: the app's id in the group company.
+        agent_id: Option<u64>,
+        /// `AppId`: the app in an old multi-app suite (Tencent: new developers ignore it).
+        app_id: Option<&'a str>,
+    },
+    /// Any other `InfoType` (`share_chain_change`, `register_corp`, order and licence events,
+    /// `notify_third_fasteregister`, …): its fields are readable with [`Message::get`].
     Unknown {
         /// `InfoType`, as sent.
         info_type: &'a str,
@@ -2314,6 +2493,12 @@ impl<'a> Instruction<'a> {
             "unauthorized" => {
                 Instruction::Unauthorized { app_id, authorizer_appid: root.get("AuthorizerAppid") }
             }
+            "share_agent_change" => Instruction::ShareAgentChange {
+                suite_id,
+                corp_id: root.get("CorpId"),
+                agent_id: root.get("AgentId").and_then(parse_u64),
+                app_id,
+            },
             _ => Instruction::Unknown { info_type },
         }
     }
@@ -2375,6 +2560,10 @@ impl fmt::Debug for Event<'_> {
             Event::MeetingRoom { event, .. } => write!(f, "MeetingRoom {{ event: {event:?}, .. }}"),
             Event::LivingStatusChange { .. } => f.write_str("LivingStatusChange { .. }"),
             Event::CustomerAcquisition { .. } => f.write_str("CustomerAcquisition { .. }"),
+            Event::MsgAuditNotify => f.write_str("MsgAuditNotify"),
+            Event::ChangeAppAdmin => f.write_str("ChangeAppAdmin"),
+            Event::UserEnterTempSession { .. } => f.write_str("UserEnterTempSession { .. }"),
+            Event::WxaMediaCheck(_) => f.write_str("WxaMediaCheck(..)"),
             Event::Unknown { event } => write!(f, "Unknown {{ event: {event:?} }}"),
         }
     }
@@ -2413,6 +2602,7 @@ impl fmt::Debug for Instruction<'_> {
             }
             Instruction::Authorized { .. } => f.write_str("Authorized { .. }"),
             Instruction::Unauthorized { .. } => f.write_str("Unauthorized { .. }"),
+            Instruction::ShareAgentChange { .. } => f.write_str("ShareAgentChange { .. }"),
             Instruction::Unknown { info_type } => {
                 write!(f, "Unknown {{ info_type: {info_type:?} }}")
             }
