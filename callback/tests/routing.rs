@@ -194,7 +194,7 @@ const SUITE_ID: &str = "ww4asffe99e54c0fxxxx";
 const PROVIDER: &str = "wwprovider0corpid";
 
 fn suite() -> Suite {
-    Suite::new(APP1.0, APP1.1, SUITE_ID, PROVIDER).unwrap()
+    Suite::new(APP1.0, APP1.1, SUITE_ID).unwrap().with_provider_corpid(PROVIDER).unwrap()
 }
 
 fn suite_ticket(suite_id: &str) -> String {
@@ -282,8 +282,16 @@ fn data_callbacks_carry_the_corpid_of_their_url_and_are_answered_with_it() {
 
 #[test]
 fn suites_and_app_sets_refuse_what_cannot_work() {
-    assert_eq!(Suite::new(APP1.0, APP1.1, SUITE_ID, "").err(), Some(Error::ReceiveIdRequired));
-    assert_eq!(Suite::new("", APP1.1, SUITE_ID, PROVIDER).err(), Some(Error::EmptyToken));
+    assert_eq!(Suite::new(APP1.0, APP1.1, "").err(), Some(Error::ReceiveIdRequired));
+    let suite = Suite::new(APP1.0, APP1.1, SUITE_ID).unwrap();
+    assert_eq!(suite.clone().with_provider_corpid("").err(), Some(Error::ReceiveIdRequired));
+    assert_eq!(Suite::new("", APP1.1, SUITE_ID).err(), Some(Error::EmptyToken));
+    // Without the provider's corpid, a URL check (here sealed with the suite id) is refused
+    // with -40005, whose hint names the provider's corpid.
+    let (echostr, signature) = seal(APP1.0, APP1.1, SUITE_ID, "1", "n11");
+    let echostr_q = echostr.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D");
+    let query = format!("msg_signature={signature}&timestamp={NOW}&nonce=n11&echostr={echostr_q}");
+    assert_eq!(refused(get(&Endpoint::suite_instructions(&suite), &query)), (403, -40005));
     // No app: every request refused as unsigned.
     let empty = Endpoint::wecom_apps(WecomApps::new());
     let (encrypt, signature) = seal(APP1.0, APP1.1, CORP, &text("1000002", "x", 5), "n10");

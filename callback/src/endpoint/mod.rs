@@ -316,7 +316,8 @@ impl Endpoint<Xml> {
     ///
     /// ```
     /// use wxbizmsgcrypt_callback::endpoint::{Endpoint, Suite};
-    /// let suite = Suite::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "ww4asffe99e54c0fxxxx", "wwprovider0corpid")?;
+    /// let suite = Suite::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "ww4asffe99e54c0fxxxx")?
+    ///     .with_provider_corpid("wwprovider0corpid")?;
     /// let endpoint = Endpoint::suite_instructions(&suite);
     /// # let _ = endpoint;
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
@@ -340,7 +341,8 @@ impl Endpoint<Xml> {
     ///
     /// ```
     /// use wxbizmsgcrypt_callback::endpoint::{Endpoint, Suite};
-    /// let suite = Suite::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "ww4asffe99e54c0fxxxx", "wwprovider0corpid")?;
+    /// let suite = Suite::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "ww4asffe99e54c0fxxxx")?
+    ///     .with_provider_corpid("wwprovider0corpid")?;
     /// let endpoint = Endpoint::suite_data(&suite);
     /// # let _ = endpoint;
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())

@@ -95,7 +95,7 @@ impl fmt::Debug for WecomApps {
 ///
 /// | request | receive id checked |
 /// |---|---|
-/// | the console's URL checks (both URLs) | the provider's corpid |
+/// | the console's URL checks (both URLs) | the provider's corpid ([`with_provider_corpid`](Suite::with_provider_corpid); without it, URL checks are refused with `-40005`) |
 /// | instruction callbacks ([`Endpoint::suite_instructions`]) | the suite id |
 /// | data callbacks ([`Endpoint::suite_data`]) | the authorising company's corpid, which must equal the URL's `corpid` parameter: set the data URL to `https://…/path?corpid=$CORPID$` |
 ///
@@ -107,7 +107,8 @@ impl fmt::Debug for WecomApps {
 /// ```
 /// use wxbizmsgcrypt_callback::endpoint::{Endpoint, Suite};
 ///
-/// let suite = Suite::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "ww4asffe99e54c0fxxxx", "wwprovider0corpid")?;
+/// let suite = Suite::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "ww4asffe99e54c0fxxxx")?
+///     .with_provider_corpid("wwprovider0corpid")?;
 /// let instructions = Endpoint::suite_instructions(&suite);
 /// let data = Endpoint::suite_data(&suite);
 /// # let _ = (instructions, data);
@@ -116,8 +117,10 @@ impl fmt::Debug for WecomApps {
 #[derive(Clone)]
 pub struct Suite {
     pub(super) suite_id: String,
+    token: zeroize::Zeroizing<String>,
+    encoding_aes_key: zeroize::Zeroizing<String>,
     /// Receive id: the provider's corpid.
-    pub(super) url_check: MsgCrypt,
+    pub(super) url_check: Option<MsgCrypt>,
     /// Receive id: the suite id.
     pub(super) instructions: MsgCrypt,
     /// Any receive id, checked against the URL's `corpid` by the router.
@@ -130,31 +133,51 @@ impl Suite {
     /// # Errors
     ///
     /// [`Error::EmptyToken`] (`-40003`), [`Error::InvalidAesKey`] (`-40004`), or
-    /// [`Error::ReceiveIdRequired`] (`-40005`) if the suite id or the provider's corpid is
-    /// empty.
+    /// [`Error::ReceiveIdRequired`] (`-40005`) if the suite id is empty.
     ///
     /// # Example
     ///
     /// ```
     /// use wxbizmsgcrypt_callback::{Error, endpoint::Suite};
-    /// let missing = Suite::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "", "wwprovider0corpid");
+    /// let missing = Suite::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "");
     /// assert_eq!(missing.err(), Some(Error::ReceiveIdRequired));
     /// ```
-    pub fn new(
-        token: &str,
-        encoding_aes_key: &str,
-        suite_id: &str,
-        provider_corpid: &str,
-    ) -> Result<Suite, Error> {
-        if suite_id.is_empty() || provider_corpid.is_empty() {
+    pub fn new(token: &str, encoding_aes_key: &str, suite_id: &str) -> Result<Suite, Error> {
+        if suite_id.is_empty() {
             return Err(Error::ReceiveIdRequired);
         }
         Ok(Suite {
             suite_id: suite_id.to_owned(),
-            url_check: MsgCrypt::new(token, encoding_aes_key, provider_corpid)?,
+            token: zeroize::Zeroizing::new(token.to_owned()),
+            encoding_aes_key: zeroize::Zeroizing::new(encoding_aes_key.to_owned()),
+            url_check: None,
             instructions: MsgCrypt::new(token, encoding_aes_key, suite_id)?,
             data: MsgCrypt::builder(token, encoding_aes_key).any_receive_id().build()?,
         })
+    }
+
+    /// The provider's own corpid (服务商的 CorpID), which the console's URL checks of both
+    /// URLs carry as their receive id.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReceiveIdRequired`] (`-40005`) if it is empty.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wxbizmsgcrypt_callback::endpoint::Suite;
+    /// let suite = Suite::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "ww4asffe99e54c0fxxxx")?
+    ///     .with_provider_corpid("wwprovider0corpid")?;
+    /// # let _ = suite;
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    pub fn with_provider_corpid(mut self, provider_corpid: &str) -> Result<Suite, Error> {
+        if provider_corpid.is_empty() {
+            return Err(Error::ReceiveIdRequired);
+        }
+        self.url_check = Some(MsgCrypt::new(&self.token, &self.encoding_aes_key, provider_corpid)?);
+        Ok(self)
     }
 }
 
@@ -199,9 +222,12 @@ impl XmlKeys {
         let echostr = query.echostr()?;
         match &self.0 {
             Route::One(crypt) => crypt.verify_url(query.signed(), echostr),
-            Route::SuiteInstructions(suite) | Route::SuiteData(suite) => {
-                suite.url_check.verify_url(query.signed(), echostr)
-            }
+            // Without the provider's corpid, the console's URL check cannot be told apart
+            // from a data callback's: refused, its hint naming the provider's corpid.
+            Route::SuiteInstructions(suite) | Route::SuiteData(suite) => match &suite.url_check {
+                Some(crypt) => crypt.verify_url(query.signed(), echostr),
+                None => Err(Error::ReceiveIdRequired),
+            },
             // The app whose Token signed it: each signature is checked before anything is
             // decrypted, so only that app's key ever opens the echostr.
             Route::Apps(apps) => {
