@@ -7,7 +7,9 @@ Usage: e2e.py --server PATH [--redis]
 
 With `--routes` naming `/mp`: a 公众号 in safe mode, driven by wechatpy's WeChatCrypto (the
 URL check signed plainly, safe and compatible bodies, a plaintext-mode POST refused). With
-`/mp-plain`: a 公众号 in plaintext mode (signature by hashlib, replies read by ElementTree).
+`/mp-plain`: a 公众号 in plaintext mode (signature by hashlib, replies read by ElementTree). With
+`/callback-apps`: two WeCom apps on /callback told apart by AgentID. With `/suite`: a
+third-party suite's instruction and data URLs, and two suites on one Redis inbox.
 
 The server binary is started on a free port with short timeouts (its `listening on ADDR` line
 gives the port) and checked for: no credentials, exit 2 naming the variables, and a route whose
@@ -42,6 +44,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import xml.etree.ElementTree as ET
 
 from Crypto.Cipher import AES
@@ -57,7 +60,9 @@ HEADER_TIMEOUT_MS, BODY_TIMEOUT_MS = 500, 1500
 CREDENTIALS = {"WXBIZ_TOKEN": TOKEN, "WXBIZ_AES_KEY": KEY, "WXBIZ_RECEIVE_ID": CORP}
 ALL_ROUTE_VARIABLES = ("WXBIZ_TOKEN", "WXBIZ_AES_KEY", "WXBIZ_RECEIVE_ID", "WXBIZ_BOT_TOKEN",
                        "WXBIZ_BOT_AES_KEY", "WXBIZ_MP_TOKEN", "WXBIZ_MP_AES_KEY", "WXBIZ_MP_APPID",
-                       "WXBIZ_MP_PLAIN_TOKEN", "WXBIZ_DEMO", "REDIS_URL")
+                       "WXBIZ_MP_PLAIN_TOKEN", "WXBIZ_AGENT_ID", "WXBIZ_APP2_TOKEN", "WXBIZ_APP2_AES_KEY",
+                       "WXBIZ_APP2_AGENT_ID", "WXBIZ_SUITE_ID", "WXBIZ_SUITE_TOKEN", "WXBIZ_SUITE_AES_KEY",
+                       "WXBIZ_PROVIDER_CORPID", "WXBIZ_REDIS_PREFIX", "WXBIZ_DEMO", "REDIS_URL")
 # A 公众号 in safe mode, for /mp: its appid is the receive id.
 MP_TOKEN, MP_KEY, MP_APPID = "pamtest", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "wx8f7e6d5c4b3a2910"
 GET_VECTOR = ("/callback?msg_signature=5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3&timestamp=1409659589"
@@ -463,6 +468,177 @@ def run_wechat_plaintext(binary):
         server.stop()
 
 
+APP2_TOKEN, APP2_KEY = "app2token", "ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlkj"
+
+
+def start_redis():
+    """A redis-server of our own on a free port: (process, port, workdir)."""
+    port = free_port()
+    workdir = tempfile.mkdtemp()
+    proc = subprocess.Popen([shutil.which("redis-server"), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--dir", workdir], stdout=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    return proc, port, workdir
+
+
+def wework_post(path, token, key, receive_id, plaintext, nonce, agent_id=None, query=""):
+    """(target, body) of a POST built by Tencent's library for `receive_id`, its envelope naming
+    `agent_id` as WeCom's does (the envelope is not signed: only Encrypt is)."""
+    ts = str(int(time.time()))
+    ret, body = WeWork(token, key, receive_id).EncryptMsg(plaintext, nonce, ts)
+    assert ret == 0, ret
+    if agent_id is not None:
+        body = body.replace("<xml>", f"<xml><ToUserName><![CDATA[{CORP}]]></ToUserName><AgentID><![CDATA[{agent_id}]]></AgentID>", 1)
+    return f"{path}?msg_signature={xml_field(body, 'MsgSignature')}&timestamp={ts}&nonce={nonce}{query}", body.encode()
+
+
+def wework_url_check(path, token, key, receive_id, echo, nonce):
+    """The target of a URL check built by Tencent's library: the echostr is an Encrypt value,
+    signed as one."""
+    ts = str(int(time.time()))
+    ret, body = WeWork(token, key, receive_id).EncryptMsg(echo, nonce, ts)
+    assert ret == 0, ret
+    echostr = urllib.parse.quote(xml_field(body, "Encrypt"), safe="")
+    return f"{path}?msg_signature={xml_field(body, 'MsgSignature')}&timestamp={ts}&nonce={nonce}&echostr={echostr}"
+
+
+def wework_reply(raw, token, key, receive_id):
+    """Tencent's library's reading of a passive reply sealed for `receive_id`, or None."""
+    body = response_body(raw).decode()
+    try:
+        ret, plain = WeWork(token, key, receive_id).DecryptMsg(body, xml_field(body, "MsgSignature"),
+                                                                 xml_field(body, "TimeStamp"), xml_field(body, "Nonce"))
+    except Exception:  # noqa: BLE001 (a body that is not a reply at all)
+        return None
+    return ET.fromstring(plain.decode()) if ret == 0 else None
+
+
+def run_apps(binary):
+    """/callback with two apps of one company told apart by AgentID (WecomApps), driven by
+    Tencent's library: each app's message answered sealed with its own key; app 2's message in
+    an envelope naming app 1 refused (401); the URL check of either app answered."""
+    server = Server(binary, {"WXBIZ_AGENT_ID": "1000002", "WXBIZ_APP2_TOKEN": APP2_TOKEN,
+                             "WXBIZ_APP2_AES_KEY": APP2_KEY, "WXBIZ_APP2_AGENT_ID": "1000003"})
+    try:
+        for agent, token, key, content in (("1000002", TOKEN, KEY, "to app one"),
+                                           ("1000003", APP2_TOKEN, APP2_KEY, "to app two")):
+            message = text_message(unique(), content).replace("<AgentID>1</AgentID>", f"<AgentID>{agent}</AgentID>")
+            target, body = wework_post("/callback", token, key, CORP, message, "a" + agent, agent_id=agent)
+            status, raw = http(server.addr, "POST", target, body)
+            reply = wework_reply(raw, token, key, CORP) if status == 200 else None
+            check(f"/callback: app {agent}'s text is echoed, sealed with its own key",
+                  reply is not None and reply.findtext("Content") == content, raw[:200])
+        target, body = wework_post("/callback", APP2_TOKEN, APP2_KEY, CORP, text_message(unique(), "relabelled"), "rl",
+                                   agent_id="1000002")
+        status, raw = http(server.addr, "POST", target, body)
+        check("/callback: app 2's message in an envelope naming app 1 is refused (401)", status == 401, raw[:200])
+        target, body = wework_post("/callback", TOKEN, KEY, CORP, text_message(unique(), "nobody"), "nb",
+                                   agent_id="1000009")
+        status, raw = http(server.addr, "POST", target, body)
+        check("/callback: a message for an app not configured is refused like a bad signature (401)", status == 401,
+              raw[:200])
+        message = text_message(unique(), "says app 2 inside")
+        message = message.replace("<AgentID>1</AgentID>", "<AgentID>1000003</AgentID>")
+        target, body = wework_post("/callback", TOKEN, KEY, CORP, message, "in", agent_id="1000002")
+        status, raw = http(server.addr, "POST", target, body)
+        check("/callback: a message whose own AgentID is not its envelope's is refused after the signature (403)",
+              (status, response_body(raw)) == (403, b""), raw[:200])
+        status, raw = http(server.addr, "GET", wework_url_check("/callback", APP2_TOKEN, APP2_KEY, CORP, "424242", "u2"))
+        check("/callback: app 2's URL check is answered", (status, response_body(raw)) == (200, b"424242"), raw[:200])
+    finally:
+        server.stop()
+
+
+SUITE_ID, SUITE_TOKEN, SUITE_KEY = "ww4asffe99e54c0fxxxx", "suitetoken", "SuiteKeySuiteKeySuiteKeySuiteKeySuiteKey123"
+PROVIDER_CORPID, AUTH_CORP = "wwprovider0000001", "wwauthcorp000000a"
+
+
+def suite_env(suite_id=SUITE_ID, extra=None):
+    return {"WXBIZ_TOKEN": "", "WXBIZ_AES_KEY": "", "WXBIZ_RECEIVE_ID": "", "WXBIZ_SUITE_ID": suite_id,
+            "WXBIZ_SUITE_TOKEN": SUITE_TOKEN, "WXBIZ_SUITE_AES_KEY": SUITE_KEY,
+            "WXBIZ_PROVIDER_CORPID": PROVIDER_CORPID, **(extra or {})}
+
+
+def instruction(info_type, suite_id=SUITE_ID, extra=""):
+    return (f"<xml><SuiteId><![CDATA[{suite_id}]]></SuiteId><InfoType><![CDATA[{info_type}]]></InfoType>"
+            f"<TimeStamp>{int(time.time())}</TimeStamp>{extra}</xml>")
+
+
+def run_suite(binary):
+    """A third-party suite at /suite/instruction and /suite/data?corpid=$CORPID$, driven by
+    Tencent's library: URL checks sealed with the provider's corpid; create_auth answered
+    'success' within 1000 ms; an instruction sealed for another suite refused; a data callback
+    from an authorising company echoed sealed with its corpid, and one whose receive id is not
+    the URL's corpid refused; two suites on one Redis keep their tickets apart."""
+    server = Server(binary, suite_env())
+    try:
+        for path in ("/suite/instruction", "/suite/data"):
+            target = wework_url_check(path, SUITE_TOKEN, SUITE_KEY, PROVIDER_CORPID, "987654", "uc")
+            status, raw = http(server.addr, "GET", target)
+            check(f"{path}: the URL check sealed with the provider's corpid is answered",
+                  (status, response_body(raw)) == (200, b"987654"), raw[:200])
+        create = instruction("create_auth", extra="<AuthCode><![CDATA[AUTHCODE]]></AuthCode><State><![CDATA[1]]></State>")
+        target, body = wework_post("/suite/instruction", SUITE_TOKEN, SUITE_KEY, SUITE_ID, create, "ca")
+        started = time.monotonic()
+        status, raw = http(server.addr, "POST", target, body)
+        took = time.monotonic() - started
+        check("/suite/instruction: create_auth is recorded and answered 'success' within 1000 ms",
+              (status, response_body(raw)) == (200, b"success") and took < 1.0, f"{took:.3f} s: {raw[:200]}")
+        other = instruction("suite_ticket", "wwothersuite000000", "<SuiteTicket><![CDATA[t]]></SuiteTicket>")
+        target, body = wework_post("/suite/instruction", SUITE_TOKEN, SUITE_KEY, "wwothersuite000000", other, "os")
+        status, raw = http(server.addr, "POST", target, body)
+        check("/suite/instruction: an instruction sealed for another suite is refused (403)",
+              (status, response_body(raw)) == (403, b""), raw[:200])
+
+        message = text_message(unique(), "from an authorising company")
+        target, body = wework_post("/suite/data", SUITE_TOKEN, SUITE_KEY, AUTH_CORP, message, "dc", agent_id="1",
+                                   query=f"&corpid={AUTH_CORP}")
+        status, raw = http(server.addr, "POST", target, body)
+        reply = wework_reply(raw, SUITE_TOKEN, SUITE_KEY, AUTH_CORP) if status == 200 else None
+        check("/suite/data: a company's text is echoed, sealed with its corpid",
+              reply is not None and reply.findtext("Content") == "from an authorising company", raw[:200])
+        target, body = wework_post("/suite/data", SUITE_TOKEN, SUITE_KEY, "wwauthcorp000000b", text_message(unique()),
+                                   "dx", agent_id="1", query=f"&corpid={AUTH_CORP}")
+        status, raw = http(server.addr, "POST", target, body)
+        check("/suite/data: a callback whose receive id is not the URL's corpid is refused (403)",
+              (status, response_body(raw)) == (403, b""), raw[:200])
+    finally:
+        server.stop()
+
+    redis, port, workdir = start_redis()
+    extra = {"REDIS_URL": f"redis://127.0.0.1:{port}/", "WXBIZ_REDIS_PREFIX": "shared"}
+    a = Server(binary, suite_env("wwsuiteAAAAAAAAAAA", extra))
+    b = Server(binary, suite_env("wwsuiteBBBBBBBBBBB", extra))
+    try:
+        for server, suite_id, ticket in ((a, "wwsuiteAAAAAAAAAAA", "ticket-of-a"), (b, "wwsuiteBBBBBBBBBBB", "ticket-of-b")):
+            body = instruction("suite_ticket", suite_id, f"<SuiteTicket><![CDATA[{ticket}]]></SuiteTicket>")
+            status, raw = http(server.addr, "POST", *wework_post("/suite/instruction", SUITE_TOKEN, SUITE_KEY, suite_id,
+                                                                 body, "st"))
+            check(f"suite {suite_id[-1]}: its suite_ticket is answered 'success'",
+                  (status, response_body(raw)) == (200, b"success"), raw[:200])
+        kept = {}
+        for suite_id in ("wwsuiteAAAAAAAAAAA", "wwsuiteBBBBBBBBBBB"):
+            out = subprocess.run(["redis-cli", "-p", str(port), "HGET", f"shared:inbox:suite:{suite_id}:ticket", "value"],
+                                 capture_output=True, text=True, timeout=10).stdout.strip()
+            ttl = subprocess.run(["redis-cli", "-p", str(port), "PTTL", f"shared:inbox:suite:{suite_id}:ticket"],
+                                 capture_output=True, text=True, timeout=10).stdout.strip()
+            kept[suite_id] = (out, ttl)
+        ok = ('"ticket-of-a"' in kept["wwsuiteAAAAAAAAAAA"][0] and '"ticket-of-b"' in kept["wwsuiteBBBBBBBBBBB"][0]
+              and all(1_700_000 < int(ttl or 0) <= 1_800_000 for _, ttl in kept.values()))
+        check("two suites on one Redis inbox keep their own tickets, for 30 minutes", ok, kept)
+    finally:
+        a.stop()
+        b.stop()
+        redis.kill()
+        redis.wait(timeout=10)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def timed_callback(addr):
     """A normal text callback: (seconds it took, whether it was answered with its reply, what
     it got instead)."""
@@ -604,6 +780,10 @@ def main():
         run_wechat(args.server)
     if "/mp-plain" in args.routes.split(","):
         run_wechat_plaintext(args.server)
+    if "/callback-apps" in args.routes.split(","):
+        run_apps(args.server)
+    if "/suite" in args.routes.split(","):
+        run_suite(args.server)
     run_under_attack(args.server)
     if args.redis:
         run_redis(args.server)

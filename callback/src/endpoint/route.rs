@@ -117,6 +117,7 @@ impl fmt::Debug for WecomApps {
 #[derive(Clone)]
 pub struct Suite {
     pub(super) suite_id: String,
+    provider_corpid: Option<String>,
     token: zeroize::Zeroizing<String>,
     encoding_aes_key: zeroize::Zeroizing<String>,
     /// Receive id: the provider's corpid.
@@ -148,6 +149,7 @@ impl Suite {
         }
         Ok(Suite {
             suite_id: suite_id.to_owned(),
+            provider_corpid: None,
             token: zeroize::Zeroizing::new(token.to_owned()),
             encoding_aes_key: zeroize::Zeroizing::new(encoding_aes_key.to_owned()),
             url_check: None,
@@ -177,13 +179,49 @@ impl Suite {
             return Err(Error::ReceiveIdRequired);
         }
         self.url_check = Some(MsgCrypt::new(&self.token, &self.encoding_aes_key, provider_corpid)?);
+        self.provider_corpid = Some(provider_corpid.to_owned());
         Ok(self)
+    }
+
+    /// The suite id: the receive id of its instruction callbacks, and the
+    /// [`Scope`](crate::inbox::Scope) of its instructions in an inbox.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wxbizmsgcrypt_callback::endpoint::Suite;
+    /// let suite = Suite::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "ww4asffe99e54c0fxxxx")?;
+    /// assert_eq!(suite.suite_id(), "ww4asffe99e54c0fxxxx");
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    #[must_use]
+    pub fn suite_id(&self) -> &str {
+        &self.suite_id
+    }
+
+    /// The provider's corpid, if [set](Suite::with_provider_corpid).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wxbizmsgcrypt_callback::endpoint::Suite;
+    /// let suite = Suite::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "ww4asffe99e54c0fxxxx")?;
+    /// assert_eq!(suite.provider_corpid(), None);
+    /// assert_eq!(suite.with_provider_corpid("wwprovider")?.provider_corpid(), Some("wwprovider"));
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    #[must_use]
+    pub fn provider_corpid(&self) -> Option<&str> {
+        self.provider_corpid.as_deref()
     }
 }
 
 impl fmt::Debug for Suite {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Suite").field("suite_id", &self.suite_id).finish_non_exhaustive()
+        f.debug_struct("Suite")
+            .field("suite_id", &self.suite_id)
+            .field("provider_corpid", &self.provider_corpid)
+            .finish_non_exhaustive()
     }
 }
 

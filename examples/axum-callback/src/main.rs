@@ -8,7 +8,13 @@
 //! - `/mp`: a 公众号 (or an XML-mode 小程序) in safe or compatible mode, answered like
 //!   `/callback` (its URL check is signed with the plain `signature`: `Endpoint::wechat`);
 //! - `/mp-plain`: a 公众号 in plaintext mode (`Endpoint::wechat_plaintext`), answered in
-//!   plaintext XML.
+//!   plaintext XML;
+//! - `/suite/instruction` and `/suite/data?corpid=$CORPID$`: a WeCom third-party suite
+//!   (`suite.rs`): instructions recorded in the inbox before `success`, data callbacks checked
+//!   against the URL's corpid and answered like `/callback`.
+//!
+//! With `WXBIZ_AGENT_ID`, `/callback` serves its app by the envelope's `AgentID`
+//! (`Endpoint::wecom_apps`), and a second app of the same company with `WXBIZ_APP2_*`.
 //!
 //! Hardened for the open internet: refusals that all look alike after the signature (the
 //! adapter's), freshness, delivery that loses nothing (in memory, or in Redis across
@@ -29,12 +35,16 @@
 //! | variable | default | |
 //! |---|---|---|
 //! | `WXBIZ_TOKEN`, `WXBIZ_AES_KEY`, `WXBIZ_RECEIVE_ID` | none | the app at `/callback` |
+//! | `WXBIZ_AGENT_ID` | unset: any | the app's agent id: `/callback` picks apps by `AgentID` |
+//! | `WXBIZ_APP2_TOKEN`, `WXBIZ_APP2_AES_KEY`, `WXBIZ_APP2_AGENT_ID` | none | a second app of the same company on `/callback` (needs `WXBIZ_AGENT_ID`) |
+//! | `WXBIZ_SUITE_ID`, `WXBIZ_SUITE_TOKEN`, `WXBIZ_SUITE_AES_KEY` | none | a third-party suite at `/suite/instruction` |
+//! | `WXBIZ_PROVIDER_CORPID` | none | the provider's corpid: the suite's URL checks, and `/suite/data` |
 //! | `WXBIZ_BOT_TOKEN`, `WXBIZ_BOT_AES_KEY` | none | the AI bot at `/aibot` (receive id empty) |
 //! | `WXBIZ_MP_TOKEN`, `WXBIZ_MP_AES_KEY`, `WXBIZ_MP_APPID` | none | a 公众号 at `/mp` (safe or compatible mode) |
 //! | `WXBIZ_MP_PLAIN_TOKEN` | none | a 公众号 at `/mp-plain` (plaintext mode) |
 //! | `WXBIZ_DEMO` | unset | `1`: the official sample for the routes not configured |
 //! | `BIND` | `127.0.0.1:3000` | printed as `listening on ADDR` once bound |
-//! | `REDIS_URL` | unset: in memory | de-duplication and streams shared by every replica |
+//! | `REDIS_URL` | unset: in memory | de-duplication, streams and the instruction inbox shared by every replica |
 //! | `WXBIZ_REDIS_PREFIX` | `wxbiz` | starts every Redis key: one per service on a shared Redis |
 //! | `WXBIZ_DEDUP` | `redis` with `REDIS_URL`, else `memory` | or `off`: every delivery processed (benchmarks) |
 //! | `WXBIZ_HEADER_TIMEOUT_MS` | 5000 | to read a request's head; also closes idle connections |
@@ -47,6 +57,7 @@ mod aibot;
 mod config;
 mod log;
 mod store;
+mod suite;
 mod wecom;
 
 use std::process::ExitCode;
@@ -65,6 +76,7 @@ use tokio::sync::Semaphore;
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use wxbizmsgcrypt_callback::endpoint::{DEFAULT_MAX_BODY, Endpoint, Format, Service};
+use wxbizmsgcrypt_callback::inbox::Inbox;
 
 use crate::config::Config;
 use crate::store::{Dedup, Stores};
@@ -119,8 +131,8 @@ async fn serve(config: Config, stores: Stores) -> Result<(), Box<dyn std::error:
     let logs = Logs { refusals: refusal_log, store_errors: Arc::clone(&store_log) };
     let mut app = Router::new();
     let mut mounted = Vec::new();
-    if let Some(crypt) = config.app {
-        let wecom = service(Endpoint::xml(crypt), stores.dedup("callback"), handler_timeout, &logs);
+    if let Some(endpoint) = config.app {
+        let wecom = service(endpoint, stores.dedup("callback"), handler_timeout, &logs);
         app = app.route("/callback", wxbizmsgcrypt_callback::axum::route(wecom, wecom::answer));
         mounted.push("/callback");
     }
@@ -134,6 +146,26 @@ async fn serve(config: Config, stores: Stores) -> Result<(), Box<dyn std::error:
         let plain = service(endpoint, stores.dedup("mp-plain"), handler_timeout, &logs);
         app = app.route("/mp-plain", wxbizmsgcrypt_callback::axum::route(plain, wecom::answer));
         mounted.push("/mp-plain");
+    }
+    if let Some(suite) = config.suite {
+        let instructions = Endpoint::suite_instructions(&suite);
+        let instructions = service(instructions, stores.dedup("suite"), handler_timeout, &logs);
+        let inbox = Inbox::new(stores.inbox());
+        let route =
+            suite::instructions(instructions, inbox, suite.suite_id(), Arc::clone(&store_log));
+        app = app.route("/suite/instruction", route);
+        mounted.push("/suite/instruction");
+        if suite.provider_corpid().is_some() {
+            let data = service(
+                Endpoint::suite_data(&suite),
+                stores.dedup("suite-data"),
+                handler_timeout,
+                &logs,
+            );
+            app =
+                app.route("/suite/data", wxbizmsgcrypt_callback::axum::route(data, wecom::answer));
+            mounted.push("/suite/data");
+        }
     }
     if let Some(crypt) = config.bot {
         let bot = service(Endpoint::aibot(crypt), stores.dedup("aibot"), handler_timeout, &logs);

@@ -1,5 +1,5 @@
-//! Where de-duplication keys and the bot's streams live: in memory for one process, in Redis
-//! (the crate's `redis` feature) for several replicas.
+//! Where de-duplication keys, the bot's streams and the suite's instruction inbox live: in
+//! memory for one process, in Redis (the crate's `redis` feature) for several replicas.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -8,7 +8,8 @@ use wxbizmsgcrypt_callback::aibot::{MemoryStreams, StreamState, StreamStore};
 use wxbizmsgcrypt_callback::endpoint::{
     Claim, ClaimToken, DedupStore, MemoryDedup, NoDedup, StoreError, StoreKey,
 };
-use wxbizmsgcrypt_callback::redis::{Redis, RedisDedup, RedisStreams};
+use wxbizmsgcrypt_callback::inbox::{InboxStore, MemoryInbox};
+use wxbizmsgcrypt_callback::redis::{Redis, RedisDedup, RedisInbox, RedisStreams};
 
 /// What the stores are made from, chosen at start-up.
 pub struct Stores {
@@ -65,6 +66,18 @@ impl Stores {
             Some(redis) => Streams::Redis(redis.streams(&format!("{}:{name}", self.prefix))),
             // 16 MiB: some 700 streams of the longest content, far more of the usual.
             None => Streams::Memory(Arc::new(MemoryStreams::new(16 << 20))),
+        }
+    }
+}
+
+impl Stores {
+    /// The instruction inbox: in Redis whenever there is one (every replica records into, and
+    /// takes tasks from, the same), else in memory.
+    pub fn inbox(&self) -> Inboxes {
+        match &self.redis {
+            Some(redis) => Inboxes::Redis(redis.inbox(&self.prefix)),
+            // Tickets and tasks of a few suites: a few hundred entries at most.
+            None => Inboxes::Memory(Arc::new(MemoryInbox::new(10_000))),
         }
     }
 }
@@ -143,6 +156,56 @@ impl StreamStore for Streams {
         match self {
             Streams::Memory(store) => store.save(stream, now).await,
             Streams::Redis(store) => store.save(stream, now).await,
+        }
+    }
+}
+
+/// The instruction inbox's store.
+#[derive(Clone)]
+pub enum Inboxes {
+    Memory(Arc<MemoryInbox>),
+    Redis(RedisInbox),
+}
+
+impl InboxStore for Inboxes {
+    async fn put_latest(
+        &self,
+        key: &str,
+        version: u64,
+        value: &[u8],
+        ttl: Duration,
+        now: SystemTime,
+    ) -> Result<bool, StoreError> {
+        match self {
+            Inboxes::Memory(store) => store.put_latest(key, version, value, ttl, now).await,
+            Inboxes::Redis(store) => store.put_latest(key, version, value, ttl, now).await,
+        }
+    }
+
+    async fn latest(&self, key: &str, now: SystemTime) -> Result<Option<Vec<u8>>, StoreError> {
+        match self {
+            Inboxes::Memory(store) => store.latest(key, now).await,
+            Inboxes::Redis(store) => store.latest(key, now).await,
+        }
+    }
+
+    async fn push(
+        &self,
+        key: &str,
+        value: &[u8],
+        ttl: Duration,
+        now: SystemTime,
+    ) -> Result<(), StoreError> {
+        match self {
+            Inboxes::Memory(store) => store.push(key, value, ttl, now).await,
+            Inboxes::Redis(store) => store.push(key, value, ttl, now).await,
+        }
+    }
+
+    async fn take(&self, key: &str, now: SystemTime) -> Result<Option<Vec<u8>>, StoreError> {
+        match self {
+            Inboxes::Memory(store) => store.take(key, now).await,
+            Inboxes::Redis(store) => store.take(key, now).await,
         }
     }
 }
