@@ -28,10 +28,11 @@ mod common;
 mod hostile;
 
 use std::hint::black_box;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use common::{Fixture, Floor, NONCE, SIZES, TOKEN, TS, signed};
 use wxbizmsgcrypt::{Stamp, json, xml};
+use wxbizmsgcrypt_callback::endpoint::{Endpoint, Request, WecomApps, Xml};
 use wxbizmsgcrypt_callback::message::Message;
 use wxbizmsgcrypt_callback::reply::Reply;
 
@@ -363,6 +364,38 @@ fn hostile_rows(
             }),
             Box::new(move || {
                 black_box(json::decrypt_msg(crypt, FORGED, black_box(body)).unwrap_err());
+            }),
+            Some(10.0),
+        ));
+    }
+    // Several WeCom apps on one URL (`Endpoint::wecom_apps`): the envelope's AgentID is read
+    // before the signature, then the core reads the body again. Its worst case: the AgentID
+    // last, so that the first read goes to the end.
+    let apps: &'static Endpoint<Xml> = Box::leak(Box::new(
+        Endpoint::wecom_apps(WecomApps::new().app(1, crypt.clone()).app(2, crypt.clone()))
+            .with_max_body(2 << 20),
+    ));
+    let forged_query: &'static str = Box::leak(
+        format!("msg_signature={}&timestamp={TS}&nonce={NONCE}", FORGED.msg_signature)
+            .into_boxed_str(),
+    );
+    for (name, body) in hostile::all() {
+        let end = body.rfind("</xml>").unwrap_or(body.len());
+        let body: &'static str = Box::leak(
+            format!("{}<AgentID>1</AgentID>{}", &body[..end], &body[end..]).into_boxed_str(),
+        );
+        rows.push((
+            format!("apps: xml {name} / CDATA"),
+            Box::new(move || {
+                black_box(xml::decrypt_msg(crypt, FORGED, black_box(cdata)).unwrap_err());
+            }),
+            Box::new(move || {
+                let request = Request {
+                    method: "POST",
+                    query: forged_query,
+                    body: black_box(body).as_bytes(),
+                };
+                black_box(apps.handle(request, SystemTime::now()));
             }),
             Some(10.0),
         ));

@@ -155,6 +155,31 @@ fn the_envelope_picks_the_app_and_nothing_else_is_tried() {
 }
 
 #[test]
+fn no_key_but_the_picked_one_is_ever_tried_even_when_the_token_verifies() {
+    // Three apps sharing one Token, each with its own key: every signature verifies, so only
+    // the key decides. A message of app 3 in an envelope naming app 1 is opened with app 1's
+    // key alone, and fails; had the router tried the other keys, app 3's would have opened it.
+    let keys = [APP1.1, APP2.1, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFG"];
+    let apps = keys.iter().zip(1..).fold(WecomApps::new(), |apps, (key, agent)| {
+        apps.app(agent, MsgCrypt::new(APP1.0, key, CORP).unwrap())
+    });
+    let endpoint = Endpoint::wecom_apps(apps);
+    let (encrypt, signature) = seal(APP1.0, keys[2], CORP, &text("3", "for app 3", 6), "n12");
+    let query = format!("msg_signature={signature}&timestamp={NOW}&nonce=n12");
+    for named in ["1", "2"] {
+        assert_eq!(refused(post(&endpoint, &query, &envelope(CORP, Some(named), &encrypt))).0, 403);
+    }
+    let right = callback(post(&endpoint, &query, &envelope(CORP, Some("3"), &encrypt)));
+    assert_eq!(right.message().get("Content"), Some("for app 3"));
+    // The URL check names no app: the first app whose Token verifies answers it, with its own
+    // key, and no other key is tried after it fails.
+    let (echostr, signature) = seal(APP1.0, keys[2], CORP, "777", "n13");
+    let echostr_q = echostr.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D");
+    let query = format!("msg_signature={signature}&timestamp={NOW}&nonce=n13&echostr={echostr_q}");
+    assert_eq!(refused(get(&endpoint, &query)).0, 403);
+}
+
+#[test]
 fn a_message_relabelled_to_an_app_sharing_its_keys_is_refused_after_the_signature() {
     // Two agents configured with the same Token and key: the envelope could move a message
     // from one to the other. The message's own AgentID says which it is.

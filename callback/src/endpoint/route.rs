@@ -315,9 +315,7 @@ impl XmlKeys {
                 Ok(decrypted)
             }
             Route::Apps(apps) => {
-                let envelope = Message::parse(body)
-                    .map_err(|_| Error::MalformedEnvelope(EnvelopeFault::NotWellFormed))?;
-                let agent_id = envelope.get("AgentID").ok_or(Error::SignatureMismatch)?;
+                let agent_id = envelope_agent_id(body)?.ok_or(Error::SignatureMismatch)?;
                 let crypt = agent_id
                     .trim()
                     .parse::<u64>()
@@ -356,4 +354,47 @@ impl XmlKeys {
             }
         }
     }
+}
+
+/// The longest `AgentID` text the router reads (ids have at most ten digits).
+const MAX_AGENT_ID_LEN: usize = 32;
+
+/// The text of the envelope's first `AgentID` (a child of the root, not in a namespace), read
+/// before the signature by the envelope's own reader and budget, up to that element's end: no
+/// tree is built, and nothing is kept but a text of at most [`MAX_AGENT_ID_LEN`] bytes. `None`
+/// if there is none, or it is not a short text. The core reads the whole body again for its
+/// `Encrypt` (and judges its well-formedness) once the app is picked.
+fn envelope_agent_id(body: &str) -> Result<Option<String>, Error> {
+    use wxbizmsgcrypt::__private::strict_xml::{Budget, Fault, Item, Reader};
+    let malformed = |fault| {
+        Error::MalformedEnvelope(match fault {
+            Fault::NotWellFormed => EnvelopeFault::NotWellFormed,
+            Fault::Doctype => EnvelopeFault::DoctypeForbidden,
+            Fault::TooManyItems => EnvelopeFault::TooManyItems,
+        })
+    };
+    let mut reader = Reader::new(body, Budget::Envelope).map_err(malformed)?;
+    let mut value: Option<String> = None;
+    while let Some(item) = reader.next_item().map_err(malformed)? {
+        let Some(text) = value.as_mut() else {
+            if matches!(item, Item::Start { name: "AgentID", namespaced: false })
+                && reader.depth() == 2
+            {
+                value = Some(String::new());
+            }
+            continue;
+        };
+        match item {
+            Item::End if reader.depth() == 1 => return Ok(value),
+            Item::Text(piece) | Item::CData(piece)
+                if text.len() + piece.len() <= MAX_AGENT_ID_LEN =>
+            {
+                text.push_str(&piece);
+            }
+            Item::Char(c) if text.len() + c.len_utf8() <= MAX_AGENT_ID_LEN => text.push(c),
+            // A child element, or a text too long for an id.
+            _ => return Ok(None),
+        }
+    }
+    Ok(None)
 }
