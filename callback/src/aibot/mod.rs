@@ -42,6 +42,7 @@ mod kind;
 mod reply;
 mod stream;
 mod streams;
+pub mod ws;
 
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
