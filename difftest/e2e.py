@@ -464,6 +464,13 @@ def run_wechat_plaintext(binary):
         status, raw = http(server.addr, "POST", f"/mp-plain?msg_signature={'0' * 40}&timestamp={ts}&nonce=n",
                            b"<xml><Encrypt><![CDATA[AAAA]]></Encrypt></xml>")
         check("/mp-plain: a safe-mode POST (no signature) is 400", status == 400, raw[:200])
+        # What WeChat sends once the console is switched to safe mode: the plain signature too.
+        safe = (f"/mp-plain?signature={sig}&timestamp={ts}&nonce={nonce}&openid=o_plain"
+                f"&encrypt_type=aes&msg_signature={'0' * 40}")
+        status, raw = http(server.addr, "POST", safe, b"<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName>"
+                                                      b"<Encrypt><![CDATA[AAAA]]></Encrypt></xml>")
+        check("/mp-plain: a safe-mode POST with a valid plain signature is refused (400), not acknowledged",
+              (status, response_body(raw)) == (400, b""), raw[:200])
     finally:
         server.stop()
 
@@ -595,7 +602,7 @@ def run_suite(binary):
         check("/suite/instruction: an instruction sealed for another suite is refused (403)",
               (status, response_body(raw)) == (403, b""), raw[:200])
 
-        message = text_message(unique(), "from an authorising company")
+        message = text_message(unique(), "from an authorising company").replace(CORP, AUTH_CORP)
         target, body = wework_post("/suite/data", SUITE_TOKEN, SUITE_KEY, AUTH_CORP, message, "dc", agent_id="1",
                                    query=f"&corpid={AUTH_CORP}")
         status, raw = http(server.addr, "POST", target, body)

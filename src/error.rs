@@ -391,6 +391,11 @@ pub enum QueryFault {
     /// A percent-decoded value is not UTF-8.
     #[error("a parameter does not percent-decode to UTF-8")]
     NotUtf8,
+    /// A parameter that the endpoint's mode never receives: `msg_signature` or
+    /// `encrypt_type` on an endpoint configured for plaintext mode, whose console has been
+    /// switched to safe or compatible mode.
+    #[error("a {0} parameter, which this endpoint's mode never receives")]
+    Unexpected(&'static str),
 }
 
 impl Error {
@@ -488,6 +493,9 @@ impl Error {
             }
             Error::MalformedQuery(QueryFault::Missing("msg_signature")) => {
                 "no msg_signature: the callback is not in safe mode (安全模式), or the plain signature was passed"
+            }
+            Error::MalformedQuery(QueryFault::Unexpected(_)) => {
+                "the console sends this callback in safe or compatible mode: configure the endpoint for that mode (with the EncodingAESKey)"
             }
             Error::MalformedQuery(QueryFault::RawDelimiter(_)) => {
                 "pass the query string alone to CallbackQuery::parse, or the whole URL to CallbackQuery::parse_url"

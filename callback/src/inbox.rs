@@ -35,7 +35,7 @@
 //! let now = UNIX_EPOCH + Duration::from_secs(1403610513);
 //! // The create_auth body of WeCom's documentation (授权成功通知).
 //! let message = Message::parse("<xml><SuiteId><![CDATA[ww4asffe99e54c0fxxxx]]></SuiteId><AuthCode><![CDATA[AUTHCODE]]></AuthCode><InfoType><![CDATA[create_auth]]></InfoType><TimeStamp>1403610513</TimeStamp><State><![CDATA[123]]></State></xml>")?;
-//! block_on(inbox.record(&message, now))?; // then answer `success`
+//! block_on(inbox.record(Scope::Suite("ww4asffe99e54c0fxxxx"), &message, now))?; // then answer `success`
 //!
 //! // Later, in the background, on any replica:
 //! let task = block_on(inbox.take_task(Scope::Suite("ww4asffe99e54c0fxxxx"), now))?;
@@ -64,6 +64,8 @@ pub const AUTH_CODE_TTL: Duration = Duration::from_secs(10 * 60);
 pub const TASK_TTL: Duration = Duration::from_secs(60 * 60);
 /// The longest id (suite id, appid, corpid) the inbox keys anything under.
 const MAX_ID_LEN: usize = 128;
+/// The longest anything is kept in a store (tickets last 12 h at most; tasks an hour).
+const MAX_STORE_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// Whose instructions: a WeCom third-party suite's (by suite id) or a 开放平台 component's (by
 /// its appid). Every key of the inbox is under one scope: two suites on one store never share
@@ -76,6 +78,7 @@ const MAX_ID_LEN: usize = 128;
 /// assert_ne!(Scope::Suite("wx1"), Scope::Component("wx1"));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Scope<'a> {
     /// A WeCom third-party suite (第三方应用), by its suite id.
     Suite(&'a str),
@@ -112,7 +115,7 @@ impl Scope<'_> {
 /// let inbox = Inbox::new(MemoryInbox::new(1000));
 /// let now = UNIX_EPOCH + Duration::from_secs(1403610513);
 /// let message = Message::parse("<xml><SuiteId><![CDATA[ww4asffe99e54c0fxxxx]]></SuiteId><InfoType><![CDATA[suite_ticket]]></InfoType><TimeStamp>1403610513</TimeStamp><SuiteTicket><![CDATA[asdfasfdasdfasdf]]></SuiteTicket></xml>")?;
-/// block_on(inbox.record(&message, now))?;
+/// block_on(inbox.record(Scope::Suite("ww4asffe99e54c0fxxxx"), &message, now))?;
 /// let ticket = block_on(inbox.ticket(Scope::Suite("ww4asffe99e54c0fxxxx"), now))?.unwrap();
 /// assert_eq!(ticket.value(), "asdfasfdasdfasdf");
 /// assert_eq!(ticket.expires_at(), now + Duration::from_secs(1800));
@@ -261,7 +264,7 @@ impl Task {
             | Task::ResetPermanentCode { expires_at, .. }
             | Task::Authorized { expires_at, .. } => *expires_at,
             Task::ChangeAuth { .. } | Task::CancelAuth { .. } | Task::Unauthorized { .. } => {
-                recorded_at + TASK_TTL
+                recorded_at.checked_add(TASK_TTL).unwrap_or(recorded_at)
             }
         }
     }
@@ -336,11 +339,14 @@ impl Task {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Recorded {
-    /// A ticket, now the scope's latest (or an older one, left behind a newer: `kept` false).
+    /// A ticket: now the scope's latest (`kept`), or not kept (a newer ticket was there
+    /// already, or this one had expired).
     Ticket {
-        /// Whether it replaced what was kept (false: a newer ticket was there already).
+        /// Whether it replaced what was kept.
         kept: bool,
     },
+    /// Not recorded: the message's own `SuiteId` (or `AppId`) is not the scope's.
+    OtherScope,
     /// A task, queued for [`Inbox::take_task`].
     Task,
     /// Nothing to keep: not an instruction, an instruction that starts no work here
@@ -410,7 +416,8 @@ pub trait InboxStore: Send + Sync {
         now: SystemTime,
     ) -> impl Future<Output = Result<Option<Vec<u8>>, StoreError>> + Send;
 
-    /// Appends `value` to the queue `key`, which is kept for `ttl` after its last append.
+    /// Appends `value` to the queue `key`, for `ttl` (a store may keep it longer: the inbox
+    /// drops what it takes past its time).
     ///
     /// # Errors
     ///
@@ -485,10 +492,13 @@ impl<S: InboxStore> Inbox<S> {
         Inbox { store }
     }
 
-    /// Records what the instruction `message` carries, under its own scope (its `SuiteId`,
-    /// or 开放平台's `AppId`): call it before answering `success`, and answer
+    /// Records what the instruction `message` carries under `scope`, the suite or component
+    /// whose endpoint verified it: call it before answering `success`, and answer
     /// [`retry_later`](crate::endpoint::Callback::retry_later) if it fails, so that Tencent
-    /// sends the instruction again. `now` dates what has no time of its own.
+    /// sends the instruction again. A message whose own `SuiteId` (or 开放平台 `AppId`) is
+    /// not `scope`'s is not recorded ([`Recorded::OtherScope`]). An instruction is dated by
+    /// its `CreateTime` or `TimeStamp` (the time the endpoint judged fresh), never later than
+    /// `now`.
     ///
     /// # Errors
     ///
@@ -497,16 +507,27 @@ impl<S: InboxStore> Inbox<S> {
     /// # Example
     ///
     /// See the [module docs](self).
-    pub async fn record(&self, message: &Message, now: SystemTime) -> Result<Recorded, StoreError> {
+    pub async fn record(
+        &self,
+        scope: Scope<'_>,
+        message: &Message,
+        now: SystemTime,
+    ) -> Result<Recorded, StoreError> {
         let Kind::Instruction(instruction) = message.kind() else { return Ok(Recorded::Nothing) };
+        // The time freshness was judged on (CreateTime first, as the endpoint reads it), and
+        // never in the future: a ticket dated ahead would outrank every genuine one.
         let issued_at = message
-            .get("TimeStamp")
-            .or_else(|| message.get("CreateTime"))
+            .get("CreateTime")
+            .or_else(|| message.get("TimeStamp"))
             .and_then(|t| t.trim().parse::<u64>().ok())
             .and_then(|s| UNIX_EPOCH.checked_add(Duration::from_secs(s)))
-            .unwrap_or(now);
+            .map_or(now, |at| at.min(now));
         let suite = message.get("SuiteId").filter(is_id).map(Scope::Suite);
         let component = message.get("AppId").filter(is_id).map(Scope::Component);
+        if suite.or(component) != Some(scope) {
+            return Ok(Recorded::OtherScope);
+        }
+        let later = |ttl: Duration| issued_at.checked_add(ttl).unwrap_or(now);
         let owned = |value: Option<&str>| value.filter(|v| !v.is_empty()).map(str::to_owned);
         let (scope, task) = match instruction {
             Instruction::SuiteTicket { suite_ticket: Some(ticket), .. } => {
@@ -524,14 +545,14 @@ impl<S: InboxStore> Inbox<S> {
                 owned(auth_code).map(|auth_code| Task::CreateAuth {
                     auth_code,
                     state: owned(state),
-                    expires_at: issued_at + AUTH_CODE_TTL,
+                    expires_at: later(AUTH_CODE_TTL),
                 }),
             ),
             Instruction::ResetPermanentCode { auth_code, .. } => (
                 suite,
                 owned(auth_code).map(|auth_code| Task::ResetPermanentCode {
                     auth_code,
-                    expires_at: issued_at + AUTH_CODE_TTL,
+                    expires_at: later(AUTH_CODE_TTL),
                 }),
             ),
             Instruction::ChangeAuth { auth_corp_id, .. } => {
@@ -551,7 +572,8 @@ impl<S: InboxStore> Inbox<S> {
                     |(authorizer_appid, authorization_code)| Task::Authorized {
                         authorizer_appid,
                         authorization_code,
-                        expires_at: authorization_code_expired_time.unwrap_or(issued_at + TASK_TTL),
+                        expires_at: authorization_code_expired_time
+                            .unwrap_or_else(|| later(TASK_TTL)),
                     },
                 ),
             ),
@@ -565,8 +587,9 @@ impl<S: InboxStore> Inbox<S> {
         let (Some(scope), Some(task)) = (scope, task) else { return Ok(Recorded::Nothing) };
         let expires_at = task.expires_at(now);
         let Ok(ttl) = expires_at.duration_since(now) else { return Ok(Recorded::Nothing) };
+        let ttl = ttl.min(MAX_STORE_TTL);
         let bytes = serde_json::to_vec(&task.to_json(expires_at)).map_err(StoreError::new)?;
-        self.store.push(&scope.key("tasks"), &bytes, ttl.max(TASK_TTL), now).await?;
+        self.store.push(&scope.key("tasks"), &bytes, ttl, now).await?;
         Ok(Recorded::Task)
     }
 
@@ -583,9 +606,11 @@ impl<S: InboxStore> Inbox<S> {
         };
         // Kept until it expires, counted from its issue: one issued an hour ago (a clock
         // apart, or a retry long delayed) is not kept as fresh.
-        let Ok(left) = (issued_at + ttl).duration_since(now) else {
+        let expires_at = issued_at.checked_add(ttl).unwrap_or(issued_at);
+        let Ok(left) = expires_at.duration_since(now) else {
             return Ok(Recorded::Ticket { kept: false });
         };
+        let left = left.min(ttl);
         let issued = secs(issued_at);
         let bytes = serde_json::to_vec(&json!({"v": ticket, "at": issued, "ttl": ttl.as_secs()}))
             .map_err(StoreError::new)?;
@@ -677,26 +702,40 @@ fn secs(time: SystemTime) -> u64 {
 /// # Example
 ///
 /// See the [module docs](self).
-#[derive(Debug)]
 pub struct MemoryInbox {
     capacity: usize,
     inner: Mutex<Entries>,
 }
 
-#[derive(Debug, Default)]
+impl fmt::Debug for MemoryInbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Tickets and auth codes are credentials: counted, never shown.
+        let entries = self.entries().len();
+        f.debug_struct("MemoryInbox")
+            .field("capacity", &self.capacity)
+            .field("entries", &entries)
+            .finish()
+    }
+}
+
+/// The entries, each with the time it expires.
+#[derive(Default)]
 struct Entries {
     latest: HashMap<String, (u64, Vec<u8>, SystemTime)>,
-    queues: HashMap<String, (VecDeque<Vec<u8>>, SystemTime)>,
+    queues: HashMap<String, VecDeque<(Vec<u8>, SystemTime)>>,
 }
 
 impl Entries {
     fn len(&self) -> usize {
-        self.latest.len() + self.queues.values().map(|(queue, _)| queue.len()).sum::<usize>()
+        self.latest.len() + self.queues.values().map(VecDeque::len).sum::<usize>()
     }
 
     fn expire(&mut self, now: SystemTime) {
         self.latest.retain(|_, (_, _, until)| *until > now);
-        self.queues.retain(|_, (queue, until)| *until > now && !queue.is_empty());
+        for queue in self.queues.values_mut() {
+            queue.retain(|(_, until)| *until > now);
+        }
+        self.queues.retain(|_, queue| !queue.is_empty());
     }
 }
 
@@ -742,7 +781,8 @@ impl InboxStore for MemoryInbox {
         } else if entries.len() >= self.capacity {
             return Err(full());
         }
-        entries.latest.insert(key.to_owned(), (version, value.to_vec(), now + ttl));
+        let until = now.checked_add(ttl.min(MAX_STORE_TTL)).unwrap_or(now);
+        entries.latest.insert(key.to_owned(), (version, value.to_vec(), until));
         Ok(true)
     }
 
@@ -764,16 +804,14 @@ impl InboxStore for MemoryInbox {
         if entries.len() >= self.capacity {
             return Err(full());
         }
-        let (queue, until) =
-            entries.queues.entry(key.to_owned()).or_insert_with(|| (VecDeque::new(), now));
-        queue.push_back(value.to_vec());
-        *until = (*until).max(now + ttl);
+        let until = now.checked_add(ttl.min(MAX_STORE_TTL)).unwrap_or(now);
+        entries.queues.entry(key.to_owned()).or_default().push_back((value.to_vec(), until));
         Ok(())
     }
 
     async fn take(&self, key: &str, now: SystemTime) -> Result<Option<Vec<u8>>, StoreError> {
         let mut entries = self.entries();
         entries.expire(now);
-        Ok(entries.queues.get_mut(key).and_then(|(queue, _)| queue.pop_front()))
+        Ok(entries.queues.get_mut(key).and_then(VecDeque::pop_front).map(|(value, _)| value))
     }
 }

@@ -384,6 +384,10 @@ impl StreamStore for RedisStreams {
 /// instruction answered 503, for Tencent to send again) rather than an old task dropped.
 pub const MAX_QUEUED_TASKS: usize = 10_000;
 
+/// The longest an inbox key is kept (so that `PEXPIRE` never fails halfway through a
+/// script: Redis does not roll a failed script back).
+const MAX_INBOX_TTL: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// Keeps `ARGV[2]` unless the kept version is greater: 1 if kept.
 static PUT_LATEST: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
@@ -437,7 +441,7 @@ impl InboxStore for RedisInbox {
     ) -> Result<bool, StoreError> {
         let mut connection = self.redis.connection()?;
         let mut invocation = PUT_LATEST.key(format!("{}{key}", self.prefix));
-        invocation.arg(version).arg(value).arg(millis(ttl));
+        invocation.arg(version).arg(value).arg(millis(ttl.min(MAX_INBOX_TTL)));
         let kept: i64 = self.redis.bounded(invocation.invoke_async(&mut connection)).await?;
         Ok(kept == 1)
     }
@@ -458,7 +462,7 @@ impl InboxStore for RedisInbox {
     ) -> Result<(), StoreError> {
         let mut connection = self.redis.connection()?;
         let mut invocation = PUSH.key(format!("{}{key}", self.prefix));
-        invocation.arg(value).arg(millis(ttl)).arg(MAX_QUEUED_TASKS);
+        invocation.arg(value).arg(millis(ttl.min(MAX_INBOX_TTL))).arg(MAX_QUEUED_TASKS);
         let pushed: i64 = self.redis.bounded(invocation.invoke_async(&mut connection)).await?;
         if pushed == 1 { Ok(()) } else { Err(StoreError::new("the inbox's task queue is full")) }
     }

@@ -266,6 +266,16 @@ fn plaintext_mode_checks_the_plain_signature_and_answers_in_the_clear() {
     let stale = respond(handle(&endpoint, "POST", &old_query, new_body.as_bytes(), now));
     assert_eq!(stale.refusal().map(Error::code), Some(-40012));
 
+    // A safe- or compatible-mode POST carries the plain signature too: refused (the console
+    // was switched away from plaintext), never read as an Unknown message and acknowledged.
+    for extra in
+        ["&encrypt_type=aes&msg_signature=0123", "&msg_signature=0123", "&encrypt_type=aes"]
+    {
+        let safe = format!("{query}{extra}");
+        let body = b"<xml><ToUserName><![CDATA[gh_abc]]></ToUserName><Encrypt><![CDATA[AAAA]]></Encrypt></xml>";
+        let response = respond(handle(&endpoint, "POST", &safe, body, now));
+        assert_eq!((response.status(), response.body()), (400, ""), "{extra}");
+    }
     // An empty token would let anyone sign.
     assert_eq!(Endpoint::wechat_plaintext("").err(), Some(Error::EmptyToken));
 }

@@ -46,7 +46,10 @@ fn suite_ticket(suite: &str, ticket: &str, issued: u64) -> Message {
 async fn tickets_are_shared_and_the_newest_wins<S: InboxStore>(a: &Inbox<S>, b: &Inbox<S>) {
     let now = at(ISSUED);
     let scope = Scope::Suite(SUITE);
-    assert_eq!(a.record(&parse(SUITE_TICKET), now).await.unwrap(), Recorded::Ticket { kept: true });
+    assert_eq!(
+        a.record(Scope::Suite(SUITE), &parse(SUITE_TICKET), now).await.unwrap(),
+        Recorded::Ticket { kept: true }
+    );
     let ticket = b.ticket(scope, now).await.unwrap().expect("the other replica reads it");
     assert_eq!(ticket.value(), "asdfasfdasdfasdf");
     assert_eq!(ticket.issued_at(), at(ISSUED));
@@ -54,8 +57,10 @@ async fn tickets_are_shared_and_the_newest_wins<S: InboxStore>(a: &Inbox<S>, b: 
 
     // Ten minutes on, the next push; then a retry of the first arrives late: the newer stays.
     let later = at(ISSUED + 600);
-    b.record(&suite_ticket(SUITE, "second", ISSUED + 600), later).await.unwrap();
-    let late = a.record(&parse(SUITE_TICKET), later).await.unwrap();
+    b.record(Scope::Suite(SUITE), &suite_ticket(SUITE, "second", ISSUED + 600), later)
+        .await
+        .unwrap();
+    let late = a.record(Scope::Suite(SUITE), &parse(SUITE_TICKET), later).await.unwrap();
     assert_eq!(late, Recorded::Ticket { kept: false });
     assert_eq!(a.ticket(scope, later).await.unwrap().unwrap().value(), "second");
     // Two pushes missed (Tencent tolerates them): still valid 29 minutes after the last.
@@ -66,15 +71,19 @@ async fn tickets_are_shared_and_the_newest_wins<S: InboxStore>(a: &Inbox<S>, b: 
 
 async fn suites_never_share_a_record<S: InboxStore>(a: &Inbox<S>, b: &Inbox<S>) {
     let now = at(ISSUED);
-    a.record(&suite_ticket("wwsuiteA", "ticket-a", ISSUED), now).await.unwrap();
-    b.record(&suite_ticket("wwsuiteB", "ticket-b", ISSUED), now).await.unwrap();
+    a.record(Scope::Suite("wwsuiteA"), &suite_ticket("wwsuiteA", "ticket-a", ISSUED), now)
+        .await
+        .unwrap();
+    b.record(Scope::Suite("wwsuiteB"), &suite_ticket("wwsuiteB", "ticket-b", ISSUED), now)
+        .await
+        .unwrap();
     assert_eq!(b.ticket(Scope::Suite("wwsuiteA"), now).await.unwrap().unwrap().value(), "ticket-a");
     assert_eq!(a.ticket(Scope::Suite("wwsuiteB"), now).await.unwrap().unwrap().value(), "ticket-b");
     // A component of the same id is another scope.
     assert!(a.ticket(Scope::Component("wwsuiteA"), now).await.unwrap().is_none());
 
     let create = parse(&CREATE_AUTH.replace(SUITE, "wwsuiteA"));
-    assert_eq!(a.record(&create, now).await.unwrap(), Recorded::Task);
+    assert_eq!(a.record(Scope::Suite("wwsuiteA"), &create, now).await.unwrap(), Recorded::Task);
     assert_eq!(b.take_task(Scope::Suite("wwsuiteB"), now).await.unwrap(), None);
     assert!(b.take_task(Scope::Suite("wwsuiteA"), now).await.unwrap().is_some());
 }
@@ -82,9 +91,9 @@ async fn suites_never_share_a_record<S: InboxStore>(a: &Inbox<S>, b: &Inbox<S>) 
 async fn an_auth_code_is_taken_once_within_ten_minutes<S: InboxStore>(a: &Inbox<S>, b: &Inbox<S>) {
     let now = at(ISSUED);
     let scope = Scope::Suite(SUITE);
-    a.record(&parse(CREATE_AUTH), now).await.unwrap();
-    a.record(&parse(RESET_CODE), now).await.unwrap();
-    a.record(&parse(CANCEL_AUTH), now).await.unwrap();
+    a.record(Scope::Suite(SUITE), &parse(CREATE_AUTH), now).await.unwrap();
+    a.record(Scope::Suite(SUITE), &parse(RESET_CODE), now).await.unwrap();
+    a.record(Scope::Suite(SUITE), &parse(CANCEL_AUTH), now).await.unwrap();
     let first = b.take_task(scope, now).await.unwrap();
     assert_eq!(
         first,
@@ -107,7 +116,7 @@ async fn an_auth_code_is_taken_once_within_ten_minutes<S: InboxStore>(a: &Inbox<
     assert_eq!(a.take_task(scope, now).await.unwrap(), None, "each task is taken once");
 
     // An auth code not taken within its ten minutes is dropped, not handed out.
-    a.record(&parse(CREATE_AUTH), now).await.unwrap();
+    a.record(Scope::Suite(SUITE), &parse(CREATE_AUTH), now).await.unwrap();
     assert_eq!(b.take_task(scope, at(ISSUED + 600)).await.unwrap(), None);
 }
 
@@ -115,7 +124,7 @@ async fn a_component_ticket_lasts_twelve_hours<S: InboxStore>(a: &Inbox<S>, b: &
     // The documented component_verify_ticket is dated by its CreateTime.
     let issued = 1_413_192_605;
     let scope = Scope::Component("wx304925fbe14e2bfd");
-    a.record(&parse(COMPONENT_TICKET), at(issued)).await.unwrap();
+    a.record(scope, &parse(COMPONENT_TICKET), at(issued)).await.unwrap();
     let ticket = b.ticket(scope, at(issued + 11 * 3600)).await.unwrap().unwrap();
     assert_eq!(ticket.value(), "ticket@@@lEHjsBEi_TPDey0IZxw4Zbb7JRYLOtEf4ub");
     assert_eq!(ticket.expires_at(), at(issued + 12 * 3600));
@@ -125,13 +134,68 @@ async fn a_component_ticket_lasts_twelve_hours<S: InboxStore>(a: &Inbox<S>, b: &
 async fn what_is_not_an_instruction_to_keep_is_nothing<S: InboxStore>(a: &Inbox<S>) {
     let now = at(ISSUED);
     let text = parse(include_str!("data/callbacks/wecom_text.xml"));
-    assert_eq!(a.record(&text, now).await.unwrap(), Recorded::Nothing);
+    assert_eq!(a.record(Scope::Suite(SUITE), &text, now).await.unwrap(), Recorded::Nothing);
     let unknown = parse(&SUITE_TICKET.replace("suite_ticket", "a_future_instruction"));
-    assert_eq!(a.record(&unknown, now).await.unwrap(), Recorded::Nothing);
+    assert_eq!(a.record(Scope::Suite(SUITE), &unknown, now).await.unwrap(), Recorded::Nothing);
     // A ticket dated an hour ago is past its validity: not kept as fresh.
     let stale = suite_ticket("wwstale", "old", ISSUED - 3600);
-    assert_eq!(a.record(&stale, now).await.unwrap(), Recorded::Ticket { kept: false });
+    assert_eq!(
+        a.record(Scope::Suite("wwstale"), &stale, now).await.unwrap(),
+        Recorded::Ticket { kept: false }
+    );
     assert!(a.ticket(Scope::Suite("wwstale"), now).await.unwrap().is_none());
+    // Another suite's instruction, recorded by this suite's endpoint: not recorded.
+    let foreign = suite_ticket("wwothersuite", "theirs", ISSUED);
+    assert_eq!(a.record(Scope::Suite(SUITE), &foreign, now).await.unwrap(), Recorded::OtherScope);
+    assert!(a.ticket(Scope::Suite("wwothersuite"), now).await.unwrap().is_none());
+    // A ticket dated in the future is dated now: it cannot outrank the next genuine one.
+    let ahead = suite_ticket("wwahead", "ahead", ISSUED + 86_400);
+    assert_eq!(
+        a.record(Scope::Suite("wwahead"), &ahead, now).await.unwrap(),
+        Recorded::Ticket { kept: true }
+    );
+    let next = suite_ticket("wwahead", "genuine", ISSUED + 600);
+    let kept = a.record(Scope::Suite("wwahead"), &next, at(ISSUED + 600)).await.unwrap();
+    assert_eq!(kept, Recorded::Ticket { kept: true });
+    assert_eq!(
+        a.ticket(Scope::Suite("wwahead"), at(ISSUED + 600)).await.unwrap().unwrap().value(),
+        "genuine"
+    );
+    // Times at the edge of the representable are data, never a panic.
+    for huge in ["18446744073709551615", "9223372036854775807", "99999999999999"] {
+        let ticket =
+            parse(&SUITE_TICKET.replace(&ISSUED.to_string(), huge).replace(SUITE, "wwhuge"));
+        a.record(Scope::Suite("wwhuge"), &ticket, now).await.unwrap();
+        let create =
+            parse(&CREATE_AUTH.replace(&ISSUED.to_string(), huge).replace(SUITE, "wwhuge"));
+        a.record(Scope::Suite("wwhuge"), &create, now).await.unwrap();
+    }
+}
+
+#[test]
+fn the_inbox_shows_no_credential() {
+    let now = at(ISSUED);
+    let inbox = Inbox::new(MemoryInbox::new(10));
+    block_on(inbox.record(Scope::Suite(SUITE), &parse(SUITE_TICKET), now)).unwrap();
+    block_on(inbox.record(Scope::Suite(SUITE), &parse(CREATE_AUTH), now)).unwrap();
+    let shown = format!("{inbox:?}");
+    assert!(!shown.contains("asdfasfdasdfasdf") && !shown.contains("AUTHCODE"), "{shown}");
+    let ticket = block_on(inbox.ticket(Scope::Suite(SUITE), now)).unwrap().unwrap();
+    assert!(!format!("{ticket:?}").contains("asdfasfdasdfasdf"));
+    let task = block_on(inbox.take_task(Scope::Suite(SUITE), now)).unwrap().unwrap();
+    assert!(!format!("{task:?}").contains("AUTHCODE"), "{task:?}");
+}
+
+/// Drives a future that never waits (the memory store answers at once).
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    let waker = std::task::Waker::noop();
+    let mut context = std::task::Context::from_waker(waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut context) {
+            return output;
+        }
+    }
 }
 
 #[tokio::test]
@@ -149,9 +213,9 @@ async fn every_scenario_in_memory() {
 async fn a_full_memory_inbox_refuses_rather_than_drops() {
     let inbox = Inbox::new(MemoryInbox::new(2));
     let now = at(ISSUED);
-    inbox.record(&parse(CREATE_AUTH), now).await.unwrap();
-    inbox.record(&parse(RESET_CODE), now).await.unwrap();
-    assert!(inbox.record(&parse(CANCEL_AUTH), now).await.is_err());
+    inbox.record(Scope::Suite(SUITE), &parse(CREATE_AUTH), now).await.unwrap();
+    inbox.record(Scope::Suite(SUITE), &parse(RESET_CODE), now).await.unwrap();
+    assert!(inbox.record(Scope::Suite(SUITE), &parse(CANCEL_AUTH), now).await.is_err());
     assert!(matches!(
         inbox.take_task(Scope::Suite(SUITE), now).await.unwrap(),
         Some(Task::CreateAuth { .. })
@@ -225,9 +289,13 @@ mod redis {
         // ticket re-dated to now, and the newest winning across replicas.
         let now = SystemTime::now();
         let secs = now.duration_since(UNIX_EPOCH).unwrap().as_secs();
-        a.record(&suite_ticket(SUITE, "first", secs), now).await.unwrap();
-        b.record(&suite_ticket(SUITE, "second", secs + 1), now).await.unwrap();
-        let late = a.record(&suite_ticket(SUITE, "first", secs), now).await.unwrap();
+        a.record(Scope::Suite(SUITE), &suite_ticket(SUITE, "first", secs), now).await.unwrap();
+        let then = now + Duration::from_secs(1);
+        b.record(Scope::Suite(SUITE), &suite_ticket(SUITE, "second", secs + 1), then)
+            .await
+            .unwrap();
+        let late =
+            a.record(Scope::Suite(SUITE), &suite_ticket(SUITE, "first", secs), now).await.unwrap();
         assert_eq!(late, Recorded::Ticket { kept: false });
         let ticket = a.ticket(Scope::Suite(SUITE), now).await.unwrap().unwrap();
         assert_eq!((ticket.value(), ticket.expires_at()), ("second", at(secs + 1 + 1800)));

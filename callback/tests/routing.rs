@@ -150,8 +150,13 @@ fn the_envelope_picks_the_app_and_nothing_else_is_tried() {
     // Whitespace around the number, as an indenting proxy would leave it, still picks app 2.
     let spaced = envelope(CORP, Some(" 1000003\n"), &encrypt);
     assert_eq!(callback(post(&endpoint, &query, &spaced)).message().get("Content"), Some("hi"));
-    // A body that is not XML is 400, as for one app.
+    // A body that is not XML is 400, as for one app; an envelope without Encrypt is 400
+    // whether its AgentID is configured or not: a probe cannot list the agent ids.
     assert_eq!(refused(post(&endpoint, &query, "<xml><AgentID>1000003")).0, 400);
+    for agent in ["1000003", "1000009"] {
+        let bare = format!("<xml><AgentID>{agent}</AgentID></xml>");
+        assert_eq!(refused(post(&endpoint, &query, &bare)), (400, -40002), "{agent}");
+    }
 }
 
 #[test]
@@ -273,7 +278,8 @@ fn instruction_callbacks_carry_the_suite_id_and_are_answered_success() {
 fn data_callbacks_carry_the_corpid_of_their_url_and_are_answered_with_it() {
     let endpoint = Endpoint::suite_data(&suite());
     let corp_a = "wwauthcorp0000000a";
-    let (encrypt, signature) = seal(APP1.0, APP1.1, corp_a, &text("1", "from corp a", 4), "n9");
+    let from_a = text("1", "from corp a", 4).replace(CORP, corp_a);
+    let (encrypt, signature) = seal(APP1.0, APP1.1, corp_a, &from_a, "n9");
     let body = envelope(corp_a, Some("1"), &encrypt);
     let query = format!("msg_signature={signature}&timestamp={NOW}&nonce=n9&corpid={corp_a}");
     let callback = callback(post(&endpoint, &query, &body));
@@ -303,6 +309,21 @@ fn data_callbacks_carry_the_corpid_of_their_url_and_are_answered_with_it() {
     for (query, expected) in cases {
         assert_eq!(refused(post(&endpoint, &query, &body)), expected, "{query}");
     }
+    // The suite's key seals its instructions too: one replayed to the data URL with the suite
+    // id as corpid is not a company's data.
+    let (encrypt, signature) = seal(APP1.0, APP1.1, SUITE_ID, &suite_ticket(SUITE_ID), "n14");
+    let query = format!("msg_signature={signature}&timestamp={NOW}&nonce=n14&corpid={SUITE_ID}");
+    assert_eq!(
+        refused(post(&endpoint, &query, &envelope(SUITE_ID, None, &encrypt))),
+        (403, -40005)
+    );
+    // A company's message whose ToUserName names another company: refused too.
+    let (encrypt, signature) = seal(APP1.0, APP1.1, corp_a, &text("1", "named b", 7), "n15");
+    let query = format!("msg_signature={signature}&timestamp={NOW}&nonce=n15&corpid={corp_a}");
+    assert_eq!(
+        refused(post(&endpoint, &query, &envelope(corp_a, Some("1"), &encrypt))),
+        (403, -40005)
+    );
 }
 
 #[test]
@@ -317,6 +338,9 @@ fn suites_and_app_sets_refuse_what_cannot_work() {
     let echostr_q = echostr.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D");
     let query = format!("msg_signature={signature}&timestamp={NOW}&nonce=n11&echostr={echostr_q}");
     assert_eq!(refused(get(&Endpoint::suite_instructions(&suite), &query)), (403, -40005));
+    // ... after its signature: a forged one is 401, as everywhere.
+    let forged = query.replace(&signature, &"0".repeat(40));
+    assert_eq!(refused(get(&Endpoint::suite_instructions(&suite), &forged)), (401, -40001));
     // No app: every request refused as unsigned.
     let empty = Endpoint::wecom_apps(WecomApps::new());
     let (encrypt, signature) = seal(APP1.0, APP1.1, CORP, &text("1000002", "x", 5), "n10");

@@ -6,7 +6,9 @@ use std::time::SystemTime;
 use wxbizmsgcrypt::media::MediaKey;
 use wxbizmsgcrypt::{Decrypted, Error, Stamp};
 
-use super::{Format, Response, StoreKey};
+#[cfg(doc)]
+use super::PlainXml;
+use super::{AiBot, Format, Response, StoreKey, Xml};
 use crate::message::DedupKey;
 
 /// A verified, decrypted, parsed and fresh callback of format `F` ([`Xml`](super::Xml) or
@@ -236,62 +238,70 @@ impl<F: Format> Callback<F> {
     }
 }
 
-/// What only an encrypted callback has: the decryption, and the key that opened it.
-impl<F: Format<Opened = Decrypted>> Callback<F> {
-    /// The decrypted request: the plaintext, its receive id, the key that opened it.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # use std::time::{Duration, UNIX_EPOCH};
-    /// # use wxbizmsgcrypt_callback::wxbizmsgcrypt::{Stamp, xml};
-    /// # use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, Outcome, Request}};
-    /// # let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
-    /// # let sent = crypt.encrypt_msg("<xml><CreateTime>1700000000</CreateTime></xml>", Stamp::from_parts("1700000000", "1"))?;
-    /// # let query = format!("msg_signature={}&timestamp=1700000000&nonce=1", sent.msg_signature());
-    /// # let body = xml::render_reply(&sent)?;
-    /// # let Outcome::Callback(callback) = Endpoint::xml(crypt).handle(Request { method: "POST", query: &query, body: body.as_bytes() }, UNIX_EPOCH + Duration::from_secs(1700000000)) else { panic!() };
-    /// assert_eq!(callback.decrypted().receive_id(), "wx5823bf96d3bd56c7");
-    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
-    /// ```
-    #[must_use]
-    pub fn decrypted(&self) -> &Decrypted {
-        &self.opened
-    }
+/// What only an encrypted callback has ([`Xml`] and [`AiBot`], not [`PlainXml`]): the
+/// decryption, and the key that opened it.
+macro_rules! encrypted_callback {
+    ($format:ty) => {
+        impl Callback<$format> {
+            /// The decrypted request: the plaintext, its receive id, the key that opened it.
+            ///
+            /// # Example
+            ///
+            /// ```
+            /// # use std::time::{Duration, UNIX_EPOCH};
+            /// # use wxbizmsgcrypt_callback::wxbizmsgcrypt::{Stamp, xml};
+            /// # use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, Outcome, Request}};
+            /// # let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
+            /// # let sent = crypt.encrypt_msg("<xml><CreateTime>1700000000</CreateTime></xml>", Stamp::from_parts("1700000000", "1"))?;
+            /// # let query = format!("msg_signature={}&timestamp=1700000000&nonce=1", sent.msg_signature());
+            /// # let body = xml::render_reply(&sent)?;
+            /// # let Outcome::Callback(callback) = Endpoint::xml(crypt).handle(Request { method: "POST", query: &query, body: body.as_bytes() }, UNIX_EPOCH + Duration::from_secs(1700000000)) else { panic!() };
+            /// assert_eq!(callback.decrypted().receive_id(), "wx5823bf96d3bd56c7");
+            /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+            /// ```
+            #[must_use]
+            pub fn decrypted(&self) -> &Decrypted {
+                &self.opened
+            }
 
-    /// The key that opened this message, as a media key: what the AI bot's downloads of this
-    /// message are decrypted with in callback mode (during a key change, the previous key if
-    /// that is the one that opened it). See
-    /// [`Decrypted::media_key`](wxbizmsgcrypt::Decrypted::media_key).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::EncryptFailed`] (`-40006`) only if the configuration lost the key that opened
-    /// the message, which cannot happen.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # use std::time::{Duration, UNIX_EPOCH};
-    /// # use wxbizmsgcrypt_callback::wxbizmsgcrypt::{Stamp, json, media};
-    /// # use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, Outcome, Request}};
-    /// # let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "")?;
-    /// # let sent = crypt.encrypt_msg(r#"{"msgid":"m1","msgtype":"file","file":{"url":"https://example.com/f"}}"#, Stamp::from_parts("1700000000", "1"))?;
-    /// # let query = format!("msg_signature={}&timestamp=1700000000&nonce=1", sent.msg_signature());
-    /// # let body = json::render_reply(&sent)?;
-    /// # let Outcome::Callback(callback) = Endpoint::aibot(crypt).handle(Request { method: "POST", query: &query, body: body.as_bytes() }, UNIX_EPOCH + Duration::from_secs(1700000000)) else { panic!() };
-    /// // What the file's URL returned: "a tiny file", encrypted with the bot's key.
-    /// let download = [
-    ///     0x83, 0x41, 0xbf, 0x3d, 0xd4, 0x6b, 0x1d, 0xe9, 0x74, 0x5d, 0x6e, 0x2d, 0x18, 0x4b, 0x88, 0xa9,
-    ///     0x4f, 0x6d, 0xa6, 0xb1, 0x81, 0x95, 0xe7, 0x03, 0x02, 0x5e, 0x52, 0x07, 0x1f, 0xfe, 0xbf, 0x56,
-    /// ];
-    /// assert_eq!(media::decrypt(&callback.media_key()?, &download)?, b"a tiny file");
-    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
-    /// ```
-    pub fn media_key(&self) -> Result<MediaKey, Error> {
-        self.opened.media_key()
-    }
+            /// The key that opened this message, as a media key: what the AI bot's downloads of this
+            /// message are decrypted with in callback mode (during a key change, the previous key if
+            /// that is the one that opened it). See
+            /// [`Decrypted::media_key`](wxbizmsgcrypt::Decrypted::media_key).
+            ///
+            /// # Errors
+            ///
+            /// [`Error::EncryptFailed`] (`-40006`) only if the configuration lost the key that opened
+            /// the message, which cannot happen.
+            ///
+            /// # Example
+            ///
+            /// ```
+            /// # use std::time::{Duration, UNIX_EPOCH};
+            /// # use wxbizmsgcrypt_callback::wxbizmsgcrypt::{Stamp, json, media};
+            /// # use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, Outcome, Request}};
+            /// # let crypt = MsgCrypt::new("QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "")?;
+            /// # let sent = crypt.encrypt_msg(r#"{"msgid":"m1","msgtype":"file","file":{"url":"https://example.com/f"}}"#, Stamp::from_parts("1700000000", "1"))?;
+            /// # let query = format!("msg_signature={}&timestamp=1700000000&nonce=1", sent.msg_signature());
+            /// # let body = json::render_reply(&sent)?;
+            /// # let Outcome::Callback(callback) = Endpoint::aibot(crypt).handle(Request { method: "POST", query: &query, body: body.as_bytes() }, UNIX_EPOCH + Duration::from_secs(1700000000)) else { panic!() };
+            /// // What the file's URL returned: "a tiny file", encrypted with the bot's key.
+            /// let download = [
+            ///     0x83, 0x41, 0xbf, 0x3d, 0xd4, 0x6b, 0x1d, 0xe9, 0x74, 0x5d, 0x6e, 0x2d, 0x18, 0x4b, 0x88, 0xa9,
+            ///     0x4f, 0x6d, 0xa6, 0xb1, 0x81, 0x95, 0xe7, 0x03, 0x02, 0x5e, 0x52, 0x07, 0x1f, 0xfe, 0xbf, 0x56,
+            /// ];
+            /// assert_eq!(media::decrypt(&callback.media_key()?, &download)?, b"a tiny file");
+            /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+            /// ```
+            pub fn media_key(&self) -> Result<MediaKey, Error> {
+                self.opened.media_key()
+            }
+        }
+    };
 }
+
+encrypted_callback!(Xml);
+encrypted_callback!(AiBot);
 
 impl<F: Format> fmt::Debug for Callback<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -1,5 +1,5 @@
-//! The formats an endpoint takes: [`Xml`] and [`AiBot`], each with its message and its reply
-//! type, so that a callback can only be answered in its own format.
+//! The formats an endpoint takes: [`Xml`], [`AiBot`] and [`PlainXml`], each with its message
+//! and its reply type, so that a callback can only be answered in its own format.
 
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -16,7 +16,8 @@ use crate::message::{DedupKey, Message};
 use crate::{aibot, reply};
 
 /// What a format is to an [`Endpoint`](super::Endpoint): its envelope, its message type, its
-/// reply type, and how it is acknowledged. Sealed: the formats are [`Xml`] and [`AiBot`].
+/// reply type, and how it is acknowledged. Sealed: the formats are [`Xml`], [`AiBot`] and
+/// [`PlainXml`].
 ///
 /// # Example
 ///
@@ -216,6 +217,13 @@ impl Format for PlainXml {
         body: &str,
     ) -> Result<(String, String, String), Error> {
         let query = PlainQuery::parse(raw_query)?;
+        // A safe- or compatible-mode POST (the console switched away from plaintext) carries
+        // the plain signature too: refused, not read as a plaintext message.
+        for name in ["msg_signature", "encrypt_type"] {
+            if wxbizmsgcrypt::__private::query_field(raw_query, name)?.is_some() {
+                return Err(Error::MalformedQuery(QueryFault::Unexpected(name)));
+            }
+        }
         Self::verify_plain_signature(token, query.signature(), query.stamp())?;
         let stamp = query.stamp();
         Ok((body.to_owned(), stamp.timestamp().to_owned(), stamp.nonce().to_owned()))

@@ -45,7 +45,7 @@
 //! | status | when | body |
 //! |---|---|---|
 //! | 400 | the request is not a callback: a malformed query or body, a body that is not UTF-8 | empty |
-//! | 401 | `msg_signature` does not verify | empty |
+//! | 401 | `msg_signature` (or, for WeChat's URL checks and plaintext mode, `signature`) does not verify; with several apps, a POST for an app that is not configured | empty |
 //! | 403 | **any** fault after the signature verified: base64, padding, frame, receive id, UTF-8, the URL check's echostr shape, a message that does not parse, freshness | empty |
 //! | 405 | a method other than GET and POST | empty |
 //! | 413 | a body over [`Endpoint::with_max_body`]'s bound | empty |

@@ -28,6 +28,13 @@ use crate::message::Message;
 /// Envelopes without an `AgentID` are refused: serve the contacts-sync app (通讯录同步) on a
 /// URL of its own with [`Endpoint::xml`].
 ///
+/// The de-duplication secret is derived from every app's key: adding or removing an app
+/// changes the store keys of all of them, so that replicas with the old and the new set
+/// disagree during a rollout (a retry may then be processed twice). Give the endpoint a secret
+/// of its own ([`Endpoint::with_dedup_secret`]) to keep keys stable across such changes.
+///
+/// [`Endpoint::with_dedup_secret`]: super::Endpoint::with_dedup_secret
+///
 /// [`Endpoint::wecom_apps`]: super::Endpoint::wecom_apps
 /// [`Endpoint::xml`]: super::Endpoint::xml
 ///
@@ -260,11 +267,15 @@ impl XmlKeys {
         let echostr = query.echostr()?;
         match &self.0 {
             Route::One(crypt) => crypt.verify_url(query.signed(), echostr),
-            // Without the provider's corpid, the console's URL check cannot be told apart
-            // from a data callback's: refused, its hint naming the provider's corpid.
+            // Without the provider's corpid, the console's URL check cannot be answered: its
+            // signature is checked first (401 if forged), then it is refused with -40005,
+            // whose hint names the provider's corpid.
             Route::SuiteInstructions(suite) | Route::SuiteData(suite) => match &suite.url_check {
                 Some(crypt) => crypt.verify_url(query.signed(), echostr),
-                None => Err(Error::ReceiveIdRequired),
+                None => match suite.instructions.verify_url(query.signed(), echostr) {
+                    Err(Error::SignatureMismatch) => Err(Error::SignatureMismatch),
+                    _ => Err(Error::ReceiveIdRequired),
+                },
             },
             // The app whose Token signed it: each signature is checked before anything is
             // decrypted, so only that app's key ever opens the echostr.
@@ -309,19 +320,32 @@ impl XmlKeys {
                 let corpid = wxbizmsgcrypt::__private::query_field(raw_query, CORPID_PARAMETER)?
                     .ok_or(Error::MalformedQuery(QueryFault::Missing(CORPID_PARAMETER)))?;
                 let decrypted = xml::decrypt_msg(&suite.data, signed, body)?;
-                if decrypted.receive_id() != corpid {
+                // The suite's key seals its instructions too (receive id: the suite id): one
+                // replayed here with corpid=<suite id> is not a company's data. A data callback
+                // names its company in ToUserName as well.
+                let to_user_name = Message::parse(decrypted.message())
+                    .ok()
+                    .and_then(|message| message.to_user_name().map(str::to_owned));
+                if decrypted.receive_id() != corpid
+                    || corpid == suite.suite_id
+                    || to_user_name.as_deref() != Some(corpid.as_str())
+                {
                     return Err(Error::ReceiveIdMismatch);
                 }
                 Ok(decrypted)
             }
             Route::Apps(apps) => {
-                let agent_id = envelope_agent_id(body)?.ok_or(Error::SignatureMismatch)?;
-                let crypt = agent_id
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-                    .and_then(|id| apps.apps.get(&id))
-                    .ok_or(Error::SignatureMismatch)?;
+                let agent_id = envelope_agent_id(body)?;
+                let picked = agent_id
+                    .as_deref()
+                    .and_then(|id| id.trim().parse::<u64>().ok())
+                    .and_then(|id| apps.apps.get(&id));
+                let (Some(crypt), Some(agent_id)) = (picked, agent_id) else {
+                    // The envelope judged as for a configured app first (400 if malformed),
+                    // so that a probe cannot tell configured agent ids by the answer.
+                    xml::read_encrypt(body)?;
+                    return Err(Error::SignatureMismatch);
+                };
                 let decrypted = xml::decrypt_msg(crypt, signed, body)?;
                 // The envelope is not signed: the message's own AgentID, where it has one, must
                 // be the one that picked the key.

@@ -39,7 +39,7 @@ async fn record(
     log: &RateLimited,
     callback: Callback<Xml>,
 ) -> Response {
-    match inbox.record(callback.message(), SystemTime::now()).await {
+    match inbox.record(Scope::Suite(&suite_id), callback.message(), SystemTime::now()).await {
         Ok(Recorded::Task) => {
             let inbox = Arc::clone(inbox);
             tokio::spawn(async move { work(&inbox, &suite_id).await });
