@@ -16,6 +16,7 @@ pub mod aibot;
 pub mod axum;
 pub mod endpoint;
 pub mod inbox;
+pub mod lease;
 pub mod message;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]

@@ -17,6 +17,7 @@
 //! | `PREFIX:dedup:STOREKEY` | `p` and the claim token while in progress (`PX` the lease); `d` and the stored answer once done (`PX` the TTL) | one Lua script per operation: a claim is `GET` then `SET … PX` if absent; completing and releasing check the token first |
 //! | `PREFIX:stream:ID` | the [`StreamState`] as JSON (`PX` [`STREAM_TTL`]) | `SET` |
 //! | `PREFIX:inbox:suite:ID:ticket` (or `component:APPID:ticket`) | a hash: `version` (the ticket's time), `value` (`PX` until it expires) | a Lua script that keeps the newer |
+//! | `PREFIX:lease:NAME` | a hash: `holder`, `token` (`PX` the lease's time, by Redis's clock) | Lua scripts: acquire if absent or the holder's, with the next token of `PREFIX:lease:NAME:fence` (`INCR`, kept); renew and release only with the holder's token |
 //! | `PREFIX:inbox:suite:ID:tasks` (or `component:APPID:tasks`) | a list of tasks, at most [`MAX_QUEUED_TASKS`] (`PX` the longest task's time) | a Lua script (`LLEN`, `RPUSH`, `PEXPIRE`); `LPOP` takes one |
 //!
 //! ```no_run
@@ -44,6 +45,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use crate::aibot::{STREAM_TTL, StreamState, StreamStore};
 use crate::endpoint::{Claim, ClaimToken, DedupStore, StoreError, StoreKey};
 use crate::inbox::InboxStore;
+use crate::lease::{FencingToken, LeaseStore};
 
 /// How long a command may take by default, connecting included.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(300);
@@ -193,6 +195,20 @@ impl Redis {
     #[must_use]
     pub fn inbox(&self, prefix: &str) -> RedisInbox {
         RedisInbox { redis: self.clone(), prefix: format!("{prefix}:inbox:").into() }
+    }
+
+    /// Leases (which replica holds the AI bot's long connection), their keys under `prefix`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let leases = wxbizmsgcrypt_callback::redis::Redis::open("redis://127.0.0.1:6379/")?.leases("my-service");
+    /// # let _ = leases;
+    /// # Ok::<(), wxbizmsgcrypt_callback::endpoint::StoreError>(())
+    /// ```
+    #[must_use]
+    pub fn leases(&self, prefix: &str) -> RedisLease {
+        RedisLease { redis: self.clone(), prefix: format!("{prefix}:lease:").into() }
     }
 
     /// Runs `command` within the timeout.
@@ -472,5 +488,102 @@ impl InboxStore for RedisInbox {
         let mut command = redis::cmd("LPOP");
         command.arg(format!("{}{key}", self.prefix));
         self.redis.bounded(command.query_async(&mut connection)).await
+    }
+}
+
+/// Takes the lease if it is free or `ARGV[1]`'s: the new fencing token, or nil.
+static ACQUIRE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        "local h = redis.call('HGET', KEYS[1], 'holder')
+         if h and h ~= ARGV[1] then return false end
+         local t = redis.call('INCR', KEYS[2])
+         redis.call('DEL', KEYS[1])
+         redis.call('HSET', KEYS[1], 'holder', ARGV[1], 'token', t)
+         redis.call('PEXPIRE', KEYS[1], ARGV[2])
+         return t",
+    )
+});
+
+/// Extends the lease if it is `ARGV[1]`'s with token `ARGV[2]`: 1 if so.
+static RENEW: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        "if redis.call('HGET', KEYS[1], 'holder') == ARGV[1]
+             and redis.call('HGET', KEYS[1], 'token') == ARGV[2] then
+           redis.call('PEXPIRE', KEYS[1], ARGV[3])
+           return 1
+         end
+         return 0",
+    )
+});
+
+/// Deletes the lease if it is `ARGV[1]`'s with token `ARGV[2]`.
+static RELEASE_LEASE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        "if redis.call('HGET', KEYS[1], 'holder') == ARGV[1]
+             and redis.call('HGET', KEYS[1], 'token') == ARGV[2] then
+           return redis.call('DEL', KEYS[1])
+         end
+         return 0",
+    )
+});
+
+/// Leases in Redis: see the [module docs](self) for the keys. Their time is Redis's clock.
+///
+/// # Example
+///
+/// See [`Redis::leases`].
+///
+/// ```
+/// let leases = wxbizmsgcrypt_callback::redis::Redis::open("redis://127.0.0.1:6379/")?.leases("svc");
+/// # let _ = leases;
+/// # Ok::<(), wxbizmsgcrypt_callback::endpoint::StoreError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct RedisLease {
+    redis: Redis,
+    prefix: Arc<str>,
+}
+
+impl LeaseStore for RedisLease {
+    async fn acquire(
+        &self,
+        name: &str,
+        holder: &str,
+        ttl: Duration,
+        _now: SystemTime,
+    ) -> Result<Option<FencingToken>, StoreError> {
+        let mut connection = self.redis.connection()?;
+        let key = format!("{}{name}", self.prefix);
+        let mut invocation = ACQUIRE.key(&key);
+        invocation.key(format!("{key}:fence")).arg(holder).arg(millis(ttl));
+        self.redis.bounded(invocation.invoke_async(&mut connection)).await
+    }
+
+    async fn renew(
+        &self,
+        name: &str,
+        holder: &str,
+        token: FencingToken,
+        ttl: Duration,
+        _now: SystemTime,
+    ) -> Result<bool, StoreError> {
+        let mut connection = self.redis.connection()?;
+        let mut invocation = RENEW.key(format!("{}{name}", self.prefix));
+        invocation.arg(holder).arg(token).arg(millis(ttl));
+        let renewed: i64 = self.redis.bounded(invocation.invoke_async(&mut connection)).await?;
+        Ok(renewed == 1)
+    }
+
+    async fn release(
+        &self,
+        name: &str,
+        holder: &str,
+        token: FencingToken,
+    ) -> Result<(), StoreError> {
+        let mut connection = self.redis.connection()?;
+        let mut invocation = RELEASE_LEASE.key(format!("{}{name}", self.prefix));
+        invocation.arg(holder).arg(token);
+        let _deleted: i64 = self.redis.bounded(invocation.invoke_async(&mut connection)).await?;
+        Ok(())
     }
 }
