@@ -59,6 +59,11 @@ use zeroize::Zeroizing;
 use super::{Message, Reply};
 use crate::Error;
 
+#[cfg(feature = "aibot-ws")]
+#[cfg_attr(docsrs, doc(cfg(feature = "aibot-ws")))]
+#[path = "ws_driver.rs"]
+pub mod driver;
+
 /// WeCom's long-connection endpoint.
 pub const OFFICIAL_URL: &str = "wss://openws.work.weixin.qq.com";
 /// How often a ping is sent (Tencent recommends 30 s).
