@@ -435,3 +435,45 @@ fn the_send_budget_says_now_wait_or_give_up() {
     budget.user_wrote(start + secs(24 * 3600));
     assert_eq!(budget.check(start + secs(24 * 3600)), Verdict::SendNow);
 }
+
+/// The long connection's media: each URL has its own `aeskey`, base64 of 32 bytes with or
+/// without its `=` (43 or 44 characters); both open what RustCrypto sealed, and a corrupted
+/// pad is an error, never bytes.
+#[test]
+fn per_url_keys_of_both_lengths_open_media_and_a_bad_pad_is_refused() {
+    use aes::cipher::{BlockModeEncrypt, KeyIvInit, array::Array};
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
+    use wxbizmsgcrypt::media::{self, MediaKey};
+
+    let key = [0x5a_u8; 32];
+    let plain: Vec<u8> = (0..(1_u32 << 20)).map(|i| (i % 253) as u8).collect();
+    let seal = |data: &[u8]| {
+        let mut data = data.to_vec();
+        let pad = 32 - data.len() % 32;
+        data.extend(std::iter::repeat_n(pad as u8, pad));
+        let (blocks, _) = Array::slice_as_chunks_mut(&mut data);
+        cbc::Encryptor::<aes::Aes256>::new(&key.into(), key[..16].try_into().unwrap())
+            .encrypt_blocks(blocks);
+        data
+    };
+    let sealed = seal(&plain);
+    for aeskey in [STANDARD.encode(key), STANDARD_NO_PAD.encode(key)] {
+        let media_key = MediaKey::new(&aeskey).unwrap();
+        assert_eq!(
+            media::decrypt(&media_key, &sealed).unwrap(),
+            plain,
+            "{} characters",
+            aeskey.len()
+        );
+    }
+    // A pad byte that is not the pad: the last block re-encrypted with a wrong pad.
+    let mut bad = plain[..40].to_vec();
+    bad.extend([24_u8; 23]);
+    bad.push(7);
+    let mut data = bad;
+    let (blocks, _) = Array::slice_as_chunks_mut(&mut data);
+    cbc::Encryptor::<aes::Aes256>::new(&key.into(), key[..16].try_into().unwrap())
+        .encrypt_blocks(blocks);
+    assert!(media::decrypt(&MediaKey::new(&STANDARD.encode(key)).unwrap(), &data).is_err());
+}

@@ -1,0 +1,203 @@
+//! The holder's side: the connection while the lease is ours, and what the bot says.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use sha2::{Digest, Sha256};
+use wxbizmsgcrypt_callback::aibot::Reply;
+use wxbizmsgcrypt_callback::aibot::ws::driver::{Driver, Handle, Notice};
+use wxbizmsgcrypt_callback::aibot::ws::{Callback, CallbackKind, Connection, StopReason};
+use wxbizmsgcrypt_callback::endpoint::{Claim, ClaimToken, DedupStore, StoreKey};
+use wxbizmsgcrypt_callback::lease::{FencingToken, LeaseStore};
+use wxbizmsgcrypt_callback::wxbizmsgcrypt::media::{self, MediaKey};
+
+use crate::Settings;
+
+/// How holding the connection ended.
+pub enum Ended {
+    /// The lease is no longer ours: stand by.
+    LeaseLost,
+    /// The connection stopped for good (refused credentials).
+    Stopped(StopReason),
+}
+
+/// The largest download read (WeCom's files are at most 20 MiB; images and videos less).
+const MAX_DOWNLOAD: usize = 20 << 20;
+/// How long a handled `msgid` is remembered (WeCom redelivers within minutes).
+const SEEN_FOR: Duration = Duration::from_secs(60 * 60);
+
+/// Holds the connection while the lease `name` is ours with `token`.
+pub async fn hold<L, D>(
+    settings: Arc<Settings>,
+    leases: Arc<L>,
+    name: &'static str,
+    token: FencingToken,
+    dedup: Arc<D>,
+) -> Ended
+where
+    L: LeaseStore + 'static,
+    D: DedupStore + 'static,
+{
+    let salt = u64::from(std::process::id()) << 32 ^ token;
+    let connection =
+        Connection::new(settings.credentials.clone(), salt).with_heartbeat(settings.heartbeat);
+    let (driver, handle, mut notices) = Driver::new(connection, &settings.url);
+    let mut running = tokio::spawn(driver.run());
+    // The de-duplication keys are made with a secret of this bot's.
+    let secret: [u8; 32] = Sha256::new()
+        .chain_update(b"aibot-longconn msgid")
+        .chain_update(settings.credentials.bot_id())
+        .finalize()
+        .into();
+    let mut renew = tokio::time::interval(settings.lease / 3);
+    renew.tick().await;
+    let mut last_renewed = Instant::now();
+    let mut kicked_down = false;
+    loop {
+        tokio::select! {
+            stopped = &mut running => {
+                let reason = stopped.unwrap_or(StopReason::Kicked);
+                if matches!(reason, StopReason::Kicked) {
+                    // Kicked and not resumed, or kicked again: stay down, keep the lease (a
+                    // standby that took it would only kick the other connection in turn).
+                    eprintln!("connection stopped: {reason}; staying down");
+                    kicked_down = true;
+                    running = tokio::spawn(std::future::pending());
+                } else {
+                    return Ended::Stopped(reason);
+                }
+            }
+            _ = renew.tick() => {
+                match leases.renew(name, &settings.holder, token, settings.lease, SystemTime::now()).await {
+                    Ok(true) => last_renewed = Instant::now(),
+                    Ok(false) => {
+                        handle.stop(StopReason::Kicked);
+                        return Ended::LeaseLost;
+                    }
+                    // The store is out of reach: stop before the lease can run out, so that
+                    // two replicas never hold the connection at once.
+                    Err(err) => {
+                        eprintln!("lease renewal: {err}");
+                        if last_renewed.elapsed() >= settings.lease * 2 / 3 {
+                            handle.stop(StopReason::Kicked);
+                            return Ended::LeaseLost;
+                        }
+                    }
+                }
+            }
+            notice = notices.recv(), if !kicked_down => match notice {
+                Some(Notice::Callback(callback)) => {
+                    let (handle, dedup) = (handle.clone(), Arc::clone(&dedup));
+                    tokio::spawn(async move { answer(&handle, &*dedup, &secret, *callback).await });
+                }
+                Some(Notice::Subscribed) => eprintln!("subscribed"),
+                Some(Notice::Kicked) => {
+                    let ours = leases
+                        .renew(name, &settings.holder, token, settings.lease, SystemTime::now())
+                        .await;
+                    if matches!(ours, Ok(true)) {
+                        // Jittered, so that two kicked holders (a misconfiguration) drift apart.
+                        let jitter = Duration::from_millis(u64::from(std::process::id() % 1000));
+                        eprintln!("kicked (disconnected_event); the lease is ours: re-subscribing once");
+                        handle.resume_after_kick(Duration::from_millis(1000) + jitter);
+                    } else {
+                        eprintln!("kicked (disconnected_event); the lease is not ours: staying down");
+                        handle.stop(StopReason::Kicked);
+                    }
+                }
+                Some(Notice::Failed(id, failure)) => eprintln!("frame {id:?} failed: {failure}"),
+                Some(Notice::Disconnected(why)) => eprintln!("disconnected: {why}"),
+                Some(_) => {}
+                None => kicked_down = true,
+            },
+        }
+    }
+}
+
+/// Handles one callback once: a `msgid` seen before gets no second answer.
+async fn answer<D: DedupStore>(handle: &Handle, dedup: &D, secret: &[u8; 32], callback: Callback) {
+    let key = StoreKey::new(secret, &callback.message().dedup_key());
+    let token = ClaimToken::random();
+    match dedup.claim(&key, &token, SEEN_FOR, SystemTime::now()).await {
+        Ok(Claim::Claimed) | Err(_) => {}
+        Ok(_) => return,
+    }
+    respond(handle, &callback).await;
+    let _ = dedup.complete(&key, &token, b"answered", SEEN_FOR, SystemTime::now()).await;
+}
+
+async fn respond(handle: &Handle, callback: &Callback) {
+    let message = callback.message();
+    match (callback.kind(), message.msgtype()) {
+        (CallbackKind::EnterChat, _) => {
+            let _ =
+                handle.reply(callback, Reply::text("你好！我是回声机器人，发消息给我试试。")).await;
+        }
+        (CallbackKind::Message, Some("text")) => {
+            let text = message.pointer("/text/content").unwrap_or_default();
+            let full = format!("你说：{text}");
+            stream(handle, callback, &full).await;
+        }
+        (CallbackKind::Message, Some(kind @ ("image" | "file"))) => {
+            let url = message.pointer(&format!("/{kind}/url")).unwrap_or_default();
+            let aeskey = message.pointer(&format!("/{kind}/aeskey")).unwrap_or_default();
+            let text = match download(url, aeskey).await {
+                Ok(bytes) => {
+                    let hex: String =
+                        Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+                    format!("收到 {} 字节，sha256 {hex}", bytes.len())
+                }
+                Err(why) => format!("没能收到：{why}"),
+            };
+            let id = stream_id(callback);
+            let _ = handle.reply(callback, Reply::stream_finished(&id, &text)).await;
+        }
+        _ => {}
+    }
+}
+
+/// Streams `full` as it grows: a third, two thirds, all of it (finished).
+async fn stream(handle: &Handle, callback: &Callback, full: &str) {
+    let id = stream_id(callback);
+    let chars: Vec<char> = full.chars().collect();
+    for step in 1..=3 {
+        let end = chars.len() * step / 3;
+        let content: String = chars.iter().take(end).collect();
+        let reply = if step == 3 {
+            Reply::stream_finished(&id, &content)
+        } else {
+            Reply::stream(&id, &content)
+        };
+        if let Err(failure) = handle.reply(callback, reply).await {
+            eprintln!("stream refused: {failure}");
+            return;
+        }
+        if step < 3 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+fn stream_id(callback: &Callback) -> String {
+    format!("s-{}", callback.message().msgid().unwrap_or(callback.req_id()))
+}
+
+/// Downloads `url` (at most [`MAX_DOWNLOAD`] bytes) and decrypts it with its own `aeskey`.
+async fn download(url: &str, aeskey: &str) -> Result<Vec<u8>, String> {
+    let key = MediaKey::new(aeskey).map_err(|e| format!("aeskey: {e}"))?;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut response = client.get(url).send().await.map_err(|e| e.to_string())?;
+    if !response.status().is_success() {
+        return Err(format!("HTTP {}", response.status()));
+    }
+    let mut decryptor = media::Decryptor::new(&key, MAX_DOWNLOAD as u64);
+    let mut plain = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
+        decryptor.update(&chunk, &mut plain).map_err(|e| e.to_string())?;
+    }
+    decryptor.finish(&mut plain).map_err(|e| e.to_string())?;
+    Ok(plain)
+}

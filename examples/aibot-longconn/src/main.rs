@@ -1,0 +1,155 @@
+//! The WeCom AI bot (智能机器人) over its long connection: no public URL, one WebSocket to
+//! WeCom, on `wxbizmsgcrypt-callback`'s sans-I/O `aibot::ws::Connection` and its tokio driver.
+//!
+//! - a text message: a stream whose final content is exactly `你说：` and the text, refreshed
+//!   as it grows;
+//! - `enter_chat`: a welcome text;
+//! - an image or a file: downloaded, decrypted with its own `aeskey`, answered with a stream
+//!   finishing with exactly `收到 N 字节，sha256 HEX`;
+//! - a `msgid` already handled (WeCom redelivers): no second answer.
+//!
+//! WeCom allows one connection per bot, and a second kicks the first: several replicas elect
+//! one holder by a lease (in Redis with `REDIS_URL`), the others standing by and taking over
+//! within the lease's time when the holder dies. After `disconnected_event` the holder
+//! re-subscribes once if its lease is still its own, and otherwise (or if kicked again) stays
+//! down and says so: never a reconnect loop.
+//!
+//! | variable | default | |
+//! |---|---|---|
+//! | `WECOM_AIBOT_BOT_ID`, `WECOM_AIBOT_SECRET` | required | the bot's long-connection credentials (exit 2 without them) |
+//! | `WECOM_AIBOT_WS_URL` | `wss://openws.work.weixin.qq.com` | `ws://` for a test server |
+//! | `WECOM_AIBOT_HEARTBEAT_MS` | 30000 | the ping period |
+//! | `WECOM_AIBOT_LEASE_MS` | 15000 | the lease's time: a standby takes over within it |
+//! | `REDIS_URL` | unset: in memory (one replica) | the lease and de-duplication, shared by replicas |
+
+mod bot;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use wxbizmsgcrypt_callback::aibot::ws::{Credentials, OFFICIAL_URL};
+use wxbizmsgcrypt_callback::endpoint::{DedupStore, MemoryDedup};
+use wxbizmsgcrypt_callback::lease::{LeaseStore, MemoryLease};
+use wxbizmsgcrypt_callback::redis::Redis;
+
+/// What the bot runs with, from the environment.
+pub struct Settings {
+    pub credentials: Credentials,
+    pub url: String,
+    pub heartbeat: Duration,
+    pub lease: Duration,
+    /// This replica's name in the lease.
+    pub holder: String,
+}
+
+fn main() -> ExitCode {
+    let settings = match settings() {
+        Ok(settings) => settings,
+        Err(message) => {
+            eprintln!("aibot-longconn: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    // reqwest's TLS (downloads) takes the process's rustls provider: ring, as the driver's.
+    #[allow(deprecated)]
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("aibot-longconn: no runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match std::env::var("REDIS_URL").ok().filter(|url| !url.is_empty()) {
+            Some(url) => {
+                let redis = Redis::open(&url).map_err(|e| format!("REDIS_URL: {e}"))?;
+                let prefix = format!("aibot-longconn:{}", settings.credentials.bot_id());
+                serve(settings, Arc::new(redis.leases(&prefix)), Arc::new(redis.dedup(&prefix)))
+                    .await
+            }
+            None => {
+                serve(settings, Arc::new(MemoryLease::new()), Arc::new(MemoryDedup::new(16 << 20)))
+                    .await
+            }
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("aibot-longconn: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn settings() -> Result<Settings, String> {
+    let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+    let (bot_id, secret) = match (var("WECOM_AIBOT_BOT_ID"), var("WECOM_AIBOT_SECRET")) {
+        (Some(bot_id), Some(secret)) => (bot_id, secret),
+        _ => return Err(
+            "set WECOM_AIBOT_BOT_ID and WECOM_AIBOT_SECRET (the bot's long-connection credentials)"
+                .into(),
+        ),
+    };
+    let millis = |name: &str, default: u64| -> Result<Duration, String> {
+        match var(name) {
+            None => Ok(Duration::from_millis(default)),
+            Some(value) => value
+                .parse::<u64>()
+                .ok()
+                .filter(|ms| *ms > 0)
+                .map(Duration::from_millis)
+                .ok_or_else(|| format!("{name}={value}: a number of milliseconds")),
+        }
+    };
+    let credentials = Credentials::new(&bot_id, &secret).map_err(|e| e.to_string())?;
+    let holder = format!(
+        "{}-{}",
+        std::process::id(),
+        SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_nanos())
+    );
+    Ok(Settings {
+        credentials,
+        url: var("WECOM_AIBOT_WS_URL").unwrap_or_else(|| OFFICIAL_URL.to_owned()),
+        heartbeat: millis("WECOM_AIBOT_HEARTBEAT_MS", 30_000)?,
+        lease: millis("WECOM_AIBOT_LEASE_MS", 15_000)?,
+        holder,
+    })
+}
+
+/// Stands by until this replica holds the lease, then holds the connection while it does.
+async fn serve<L, D>(settings: Settings, leases: Arc<L>, dedup: Arc<D>) -> Result<(), String>
+where
+    L: LeaseStore + 'static,
+    D: DedupStore + 'static,
+{
+    let name = "connection";
+    let settings = Arc::new(settings);
+    eprintln!("replica {}: standing by for the bot's lease", settings.holder);
+    loop {
+        match leases.acquire(name, &settings.holder, settings.lease, SystemTime::now()).await {
+            Ok(Some(token)) => {
+                eprintln!("replica {}: holds the lease (token {token})", settings.holder);
+                match bot::hold(
+                    Arc::clone(&settings),
+                    Arc::clone(&leases),
+                    name,
+                    token,
+                    Arc::clone(&dedup),
+                )
+                .await
+                {
+                    bot::Ended::LeaseLost => {
+                        eprintln!("replica {}: lost the lease, standing by", settings.holder);
+                    }
+                    bot::Ended::Stopped(reason) => return Err(format!("stopped: {reason}")),
+                }
+            }
+            Ok(None) => {}
+            Err(err) => eprintln!("replica {}: lease: {err}", settings.holder),
+        }
+        tokio::time::sleep(settings.lease / 3).await;
+    }
+}
