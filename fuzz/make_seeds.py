@@ -29,6 +29,14 @@ if len(sys.argv) == 3 and sys.argv[1] == "--large":
         (out / target).mkdir(parents=True, exist_ok=True)
         for name, body in bodies.items():
             (out / target / f"large-{name}").write_text(body)
+    # The endpoint target: a forged POST's query, then each body with an AgentID last (the
+    # router's worst case: its scan reads to the end before the core reads it again).
+    (out / "endpoint").mkdir(parents=True, exist_ok=True)
+    for name, body in hostile_xml().items():
+        at = body.rfind("</xml>")
+        routed = body[:at] + "<AgentID>218</AgentID>" + body[at:] if at >= 0 else body
+        query = "msg_signature=" + "0" * 40 + "&timestamp=1409659813&nonce=1372623149&corpid=wx5823bf96d3bd56c7"
+        (out / "endpoint" / f"large-{name}").write_text(query + "\n" + routed)
     print("large seeds written to", out)
     sys.exit(0)
 
@@ -66,6 +74,14 @@ for v in vectors:
     query = (f"msg_signature={v['msg_signature']}&timestamp={v['timestamp']}&nonce={v['nonce']}"
              f"&echostr={encrypt.replace('+', '%2B').replace('/', '%2F').replace('=', '%3D')}")
     write("query", name, query)
+    if v["variant"] == "xml":
+        post = f"msg_signature={v['msg_signature']}&timestamp={v['timestamp']}&nonce={v['nonce']}"
+        write("endpoint", name, post + "\n" + v["input"])
+        write("endpoint", name + "_get", query + "\n")
 for body in sorted((HERE.parent / "callback/tests/data/callbacks").glob("*.xml")):
     write("message", body.stem, body.read_bytes())
+# 公众号's documented plain signature, as a plaintext-mode POST and as a URL check.
+plain = "signature=76480565cbe296026c53aaacd1ad523a1ddba24f&timestamp=1409304348&nonce=xxxxxx"
+write("endpoint", "plain_post", plain + "&openid=o1\n" + (HERE.parent / "callback/tests/data/callbacks/mp_text.xml").read_text())
+write("endpoint", "plain_get", plain + "&echostr=3141592653589793238\n")
 print("seeds written to", HERE / "seeds")

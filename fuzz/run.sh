@@ -14,7 +14,7 @@ cd "$(dirname "$0")"
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(decrypt decrypt_frame xml_decrypt json_decrypt round_trip query xml_canonical json_canonical message)
+[ ${#targets[@]} -gt 0 ] || targets=(decrypt decrypt_frame xml_decrypt json_decrypt round_trip query xml_canonical json_canonical message endpoint)
 check_artifacts() {
   # cargo fuzz run exits non-zero on a crash; the pipe hides that, so check artifacts.
   if compgen -G "artifacts/$1/*" >/dev/null; then
@@ -35,7 +35,7 @@ for target in "${targets[@]}"; do
 done
 if [ $# -eq 0 ]; then
   python3 make_seeds.py --large large-seeds >/dev/null
-  for target in xml_decrypt xml_canonical message json_decrypt json_canonical; do
+  for target in xml_decrypt xml_canonical message endpoint json_decrypt json_canonical; do
     mkdir -p "corpus-large/$target"
     echo "=== fuzz $target for ${seconds}s with inputs up to 1 MiB"
     cargo +nightly fuzz run -a "$target" "corpus-large/$target" "large-seeds/$target" -- \
