@@ -659,12 +659,13 @@ impl<S: InboxStore> Inbox<S> {
 
     /// Takes the scope's oldest task still worth doing at `now` (expired ones are dropped):
     /// each task is taken once, by one replica. Do it, and if it fails, it is lost with its
-    /// single-use code: Tencent sends `create_auth` once.
+    /// single-use code: Tencent sends `create_auth` once. An entry this version cannot read (a
+    /// kind a newer version of this crate wrote, during a rolling upgrade) is put back for a
+    /// replica that can, never dropped.
     ///
     /// # Errors
     ///
-    /// A [`StoreError`] if the store could not be reached, or holds what the inbox never
-    /// wrote.
+    /// A [`StoreError`] if the store could not be reached.
     ///
     /// # Example
     ///
@@ -675,10 +676,19 @@ impl<S: InboxStore> Inbox<S> {
         now: SystemTime,
     ) -> Result<Option<Task>, StoreError> {
         let key = scope.key("tasks");
+        let mut first_put_back: Option<Vec<u8>> = None;
         while let Some(bytes) = self.store.take(&key, now).await? {
-            let (task, expires_at) = Task::from_json(&bytes)?;
-            if expires_at > now {
-                return Ok(Some(task));
+            match Task::from_json(&bytes) {
+                Ok((task, expires_at)) if expires_at > now => return Ok(Some(task)),
+                Ok(_) => {}
+                Err(_) => {
+                    self.store.push(&key, &bytes, TASK_TTL, now).await?;
+                    // Round the queue once: the entries put back come round again.
+                    if first_put_back.as_deref() == Some(bytes.as_slice()) {
+                        return Ok(None);
+                    }
+                    first_put_back.get_or_insert(bytes);
+                }
             }
         }
         Ok(None)

@@ -210,6 +210,23 @@ async fn every_scenario_in_memory() {
 }
 
 #[tokio::test]
+async fn a_task_this_version_cannot_read_is_put_back_not_lost() {
+    let store = std::sync::Arc::new(MemoryInbox::new(100));
+    let inbox = Inbox::new(Shared(store.clone()));
+    let now = at(ISSUED);
+    let key = format!("suite:{SUITE}:tasks");
+    // What a newer version of the crate wrote, then a task this one knows.
+    let future = br#"{"t":"a_future_task","exp":9999999999}"#;
+    store.push(&key, future, Duration::from_secs(3600), now).await.unwrap();
+    inbox.record(Scope::Suite(SUITE), &parse(CANCEL_AUTH), now).await.unwrap();
+    let task = inbox.take_task(Scope::Suite(SUITE), now).await.unwrap();
+    assert_eq!(task, Some(Task::CancelAuth { auth_corp_id: "wxf8b4f85f3a794e77".to_owned() }));
+    assert_eq!(inbox.take_task(Scope::Suite(SUITE), now).await.unwrap(), None);
+    // Still there for a replica that can read it.
+    assert_eq!(store.take(&key, now).await.unwrap().as_deref(), Some(future.as_slice()));
+}
+
+#[tokio::test]
 async fn a_full_memory_inbox_refuses_rather_than_drops() {
     let inbox = Inbox::new(MemoryInbox::new(2));
     let now = at(ISSUED);
