@@ -734,16 +734,7 @@ def run_redis(binary):
     if redis_server is None:
         check("redis-server is installed (.ci/run installs it)", False, "not found")
         return
-    port = free_port()
-    workdir = tempfile.mkdtemp()
-    redis = subprocess.Popen([redis_server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                              "--appendonly", "no", "--dir", workdir], stdout=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.05)
+    redis, port, workdir = start_redis()
     env = {"REDIS_URL": f"redis://127.0.0.1:{port}/"}
     a, b = Server(binary, env), Server(binary, env)
     try:
