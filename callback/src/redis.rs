@@ -17,7 +17,7 @@
 //! | `PREFIX:dedup:STOREKEY` | `p` and the claim token while in progress (`PX` the lease); `d` and the stored answer once done (`PX` the TTL) | one Lua script per operation: a claim is `GET` then `SET … PX` if absent; completing and releasing check the token first |
 //! | `PREFIX:stream:ID` | the [`StreamState`] as JSON (`PX` [`STREAM_TTL`]) | `SET` |
 //! | `PREFIX:inbox:suite:ID:ticket` (or `component:APPID:ticket`) | a hash: `version` (the ticket's time), `value` (`PX` until it expires) | a Lua script that keeps the newer |
-//! | `PREFIX:lease:NAME` | a hash: `holder`, `token` (`PX` the lease's time, by Redis's clock) | Lua scripts: acquire if absent or the holder's, with the next token of `PREFIX:lease:NAME:fence` (`INCR`, kept); renew and release only with the holder's token |
+//! | `PREFIX:lease:{NAME}` | a hash: `holder`, `token` (`PX` the lease's time, by Redis's clock) | Lua scripts: acquire if absent or the holder's, with the next token of `PREFIX:lease:{NAME}:fence` (`INCR`, kept); renew and release only with the holder's token |
 //! | `PREFIX:inbox:suite:ID:tasks` (or `component:APPID:tasks`) | a list of tasks, at most [`MAX_QUEUED_TASKS`] (`PX` the longest task's time) | a Lua script (`LLEN`, `RPUSH`, `PEXPIRE`); `LPOP` takes one |
 //!
 //! ```no_run
@@ -544,6 +544,17 @@ pub struct RedisLease {
     prefix: Arc<str>,
 }
 
+/// The longest lease taken (so that `PEXPIRE` never fails halfway through a script).
+const MAX_LEASE: Duration = Duration::from_secs(24 * 60 * 60);
+
+impl RedisLease {
+    /// The lease's key: its name in a hash tag, so that it and its fence counter stay on one
+    /// node of a Redis Cluster.
+    fn key(&self, name: &str) -> String {
+        format!("{}{{{name}}}", self.prefix)
+    }
+}
+
 impl LeaseStore for RedisLease {
     async fn acquire(
         &self,
@@ -553,9 +564,9 @@ impl LeaseStore for RedisLease {
         _now: SystemTime,
     ) -> Result<Option<FencingToken>, StoreError> {
         let mut connection = self.redis.connection()?;
-        let key = format!("{}{name}", self.prefix);
+        let key = self.key(name);
         let mut invocation = ACQUIRE.key(&key);
-        invocation.key(format!("{key}:fence")).arg(holder).arg(millis(ttl));
+        invocation.key(format!("{key}:fence")).arg(holder).arg(millis(ttl.min(MAX_LEASE)));
         self.redis.bounded(invocation.invoke_async(&mut connection)).await
     }
 
@@ -568,8 +579,8 @@ impl LeaseStore for RedisLease {
         _now: SystemTime,
     ) -> Result<bool, StoreError> {
         let mut connection = self.redis.connection()?;
-        let mut invocation = RENEW.key(format!("{}{name}", self.prefix));
-        invocation.arg(holder).arg(token).arg(millis(ttl));
+        let mut invocation = RENEW.key(self.key(name));
+        invocation.arg(holder).arg(token).arg(millis(ttl.min(MAX_LEASE)));
         let renewed: i64 = self.redis.bounded(invocation.invoke_async(&mut connection)).await?;
         Ok(renewed == 1)
     }
@@ -581,7 +592,7 @@ impl LeaseStore for RedisLease {
         token: FencingToken,
     ) -> Result<(), StoreError> {
         let mut connection = self.redis.connection()?;
-        let mut invocation = RELEASE_LEASE.key(format!("{}{name}", self.prefix));
+        let mut invocation = RELEASE_LEASE.key(self.key(name));
         invocation.arg(holder).arg(token);
         let _deleted: i64 = self.redis.bounded(invocation.invoke_async(&mut connection)).await?;
         Ok(())

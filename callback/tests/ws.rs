@@ -92,6 +92,10 @@ fn the_subscription_is_the_documented_frame_and_counts_only_once_acked() {
     expected["headers"]["req_id"] = frames[0]["headers"]["req_id"].clone();
     assert_eq!(frames[0], expected);
     assert!(!connection.is_subscribed());
+    // The frame carries the Secret; its Debug never does.
+    let shown = format!("{:?}", Event::Send(frames[0].to_string()));
+    assert!(!shown.contains("SECRET"), "{shown}");
+    assert!(!format!("{connection:?}").contains("SECRET"));
     // A callback before the ack is not ours yet.
     connection.received(&official_text("message callback", "R0"), now).unwrap();
     assert_eq!(drain(&mut connection, now), []);
@@ -245,10 +249,11 @@ fn an_unacked_frame_fails_after_five_seconds_and_the_next_goes() {
     assert_ne!(first, second);
     assert_eq!(drain(&mut connection, now + secs(4)), []);
     let events = drain(&mut connection, now + secs(5));
-    assert_eq!(events[0], Event::Failed(first, Failure::AckTimeout));
-    assert_eq!(sent(&events).len(), 1, "the final frame goes next");
-    connection.received(&ack("T1", 846_608), now + secs(6)).unwrap();
-    let events = drain(&mut connection, now + secs(6));
+    assert_eq!(events, [Event::Failed(first, Failure::AckTimeout)]);
+    // The final frame goes next, once the first's late ack can no longer be taken for its own.
+    assert_eq!(sent(&drain(&mut connection, now + secs(10))).len(), 1, "the final frame goes next");
+    connection.received(&ack("T1", 846_608), now + secs(11)).unwrap();
+    let events = drain(&mut connection, now + secs(11));
     let Event::Failed(id, failure) = &events[0] else { panic!("{events:?}") };
     assert_eq!(*id, second);
     assert!(failure.hint().unwrap().contains("aibot_send_msg"));
@@ -476,4 +481,91 @@ fn per_url_keys_of_both_lengths_open_media_and_a_bad_pad_is_refused() {
     cbc::Encryptor::<aes::Aes256>::new(&key.into(), key[..16].try_into().unwrap())
         .encrypt_blocks(blocks);
     assert!(media::decrypt(&MediaKey::new(&STANDARD.encode(key)).unwrap(), &data).is_err());
+}
+
+#[test]
+fn a_late_ack_is_not_taken_for_the_next_frames() {
+    let now = Instant::now();
+    let mut connection = subscribed(now);
+    let message = callback_of(&mut connection, &official_text("message callback", "L1"), now);
+    let first = connection.reply(&message, &Reply::stream("s", "a"), now).unwrap();
+    assert_eq!(sent(&drain(&mut connection, now)).len(), 1);
+    let second = connection.reply(&message, &Reply::stream_finished("s", "ab"), now).unwrap();
+    // The first times out; the second waits for its late ack (or another 5 s), so that the
+    // late ack is never credited to the second.
+    assert_eq!(drain(&mut connection, now + secs(5)), [Event::Failed(first, Failure::AckTimeout)]);
+    connection.received(&ack("L1", 0), now + secs(6)).unwrap();
+    let events = drain(&mut connection, now + secs(6));
+    assert_eq!(sent(&events).len(), 1, "the late ack freed the lane: {events:?}");
+    assert!(!events.iter().any(|event| matches!(event, Event::Acked(_))), "{events:?}");
+    connection.received(&ack("L1", 0), now + secs(7)).unwrap();
+    assert_eq!(drain(&mut connection, now + secs(7)), [Event::Acked(second)]);
+    // Without a late ack, the next frame goes after another 5 s.
+    let third =
+        callback_of(&mut connection, &official_text("message callback", "L2"), now + secs(8));
+    let id = connection.reply(&third, &Reply::stream("t", "a"), now + secs(8)).unwrap();
+    drain(&mut connection, now + secs(8));
+    connection.reply(&third, &Reply::stream_finished("t", "ab"), now + secs(8)).unwrap();
+    assert_eq!(drain(&mut connection, now + secs(13)), [Event::Failed(id, Failure::AckTimeout)]);
+    assert_eq!(sent(&drain(&mut connection, now + secs(17))).len(), 0);
+    assert_eq!(sent(&drain(&mut connection, now + secs(18))).len(), 1);
+}
+
+#[test]
+fn a_ping_refused_as_not_subscribed_starts_again() {
+    let now = Instant::now();
+    let mut connection = subscribed(now);
+    let ping = sent(&drain(&mut connection, now + secs(30)));
+    connection.received(&ack(&req_id(&ping[0]), 846_609), now + secs(30)).unwrap();
+    assert_eq!(drain(&mut connection, now + secs(30)), [Event::Close]);
+    // Any other refusal is no sign of life: two of them, and the socket is dead.
+    let mut other = subscribed(now);
+    for at in [30, 60] {
+        let ping = sent(&drain(&mut other, now + secs(at)));
+        other.received(&ack(&req_id(&ping[0]), 500), now + secs(at)).unwrap();
+    }
+    assert_eq!(drain(&mut other, now + secs(90)), [Event::Close]);
+}
+
+#[test]
+fn replies_go_only_on_the_subscription_their_callback_came_on() {
+    let now = Instant::now();
+    let mut connection = subscribed(now);
+    let message = callback_of(&mut connection, &official_text("message callback", "P1"), now);
+    connection.closed(now);
+    assert_eq!(drain(&mut connection, now + secs(1)), [Event::Connect]);
+    connection.connected(now + secs(1));
+    let frames = sent(&drain(&mut connection, now + secs(1)));
+    connection.received(&ack(&req_id(&frames[0]), 0), now + secs(1)).unwrap();
+    drain(&mut connection, now + secs(1));
+    assert_eq!(
+        connection.reply(&message, &Reply::text("late"), now + secs(1)),
+        Err(Failure::ConnectionLost)
+    );
+    // Stopped: nothing is queued that would never be answered.
+    connection.stop(StopReason::Requested);
+    assert_eq!(
+        connection.push_markdown("C", ChatType::Single, "x", now),
+        Err(Failure::NotSubscribed)
+    );
+}
+
+#[test]
+fn a_kick_long_after_a_resume_is_a_first_kick_again() {
+    let now = Instant::now();
+    let mut connection = subscribed(now);
+    let kick = |at: &str| official_text("event callback: disconnected_event", at);
+    connection.received(&kick("K1"), now).unwrap();
+    drain(&mut connection, now);
+    connection.closed(now);
+    assert!(connection.resume_after_kick(now, secs(1)));
+    drain(&mut connection, now + secs(1));
+    connection.connected(now + secs(1));
+    let frames = sent(&drain(&mut connection, now + secs(1)));
+    connection.received(&ack(&req_id(&frames[0]), 0), now + secs(1)).unwrap();
+    drain(&mut connection, now + secs(1));
+    // Eleven minutes of a stable subscription later, a stray login: resumable once more.
+    let later = now + secs(11 * 60);
+    connection.received(&kick("K2"), later).unwrap();
+    assert_eq!(drain(&mut connection, later).last(), Some(&Event::Kicked));
 }

@@ -82,11 +82,21 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
 pub const MAX_QUEUED_PER_REQ_ID: usize = 500;
 /// The largest inbound frame read, in bytes: larger ones are refused unread.
 pub const MAX_FRAME_LEN: usize = 1 << 20;
-/// How long an unanswered ping is waited for before it counts as missed.
+/// How many unanswered pings, when the next is due, mean the socket is dead.
 const PINGS_MISSED_TO_CLOSE: u32 = 2;
+/// How long a resumed subscription must last before a kick counts as a first one again.
+pub const STABLE_AFTER_RESUME: Duration = Duration::from_secs(10 * 60);
+/// The longest heartbeat period and resume delay taken (longer ones are this).
+const MAX_PERIOD: Duration = Duration::from_secs(60 * 60);
+/// The most callbacks remembered for their replies, and frames waiting at once.
+const MAX_KNOWN: usize = 10_000;
+/// The longest `req_id` remembered (Tencent: at most 256 bytes).
+const MAX_REQ_ID_LEN: usize = 256;
 
 /// The bot's long-connection credentials: its BotID and its Secret (not the callback's Token
-/// or EncodingAESKey). The Secret is wiped on drop and never shown by `Debug`.
+/// or EncodingAESKey). The Secret is wiped when the credentials are dropped and never shown by
+/// `Debug` (the subscription frame that carries it is a plain string, as is the socket's
+/// buffer: those copies are not wiped).
 ///
 /// # Example
 ///
@@ -221,7 +231,7 @@ pub enum CallbackKind {
 /// # Example
 ///
 /// See the [module docs](self).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Event {
     /// Open a WebSocket to the bot's URL, then call [`Connection::connected`] (or
@@ -255,6 +265,26 @@ impl PartialEq for Callback {
     }
 }
 
+impl fmt::Debug for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            // The subscription carries the Secret: never in a log.
+            Event::Send(frame) if frame.contains(r#""cmd":"aibot_subscribe""#) => {
+                f.write_str("Send(aibot_subscribe, secret redacted)")
+            }
+            Event::Send(frame) => f.debug_tuple("Send").field(frame).finish(),
+            Event::Connect => f.write_str("Connect"),
+            Event::Close => f.write_str("Close"),
+            Event::Subscribed => f.write_str("Subscribed"),
+            Event::Callback(callback) => f.debug_tuple("Callback").field(callback).finish(),
+            Event::Acked(id) => f.debug_tuple("Acked").field(id).finish(),
+            Event::Failed(id, failure) => f.debug_tuple("Failed").field(id).field(failure).finish(),
+            Event::Kicked => f.write_str("Kicked"),
+            Event::Stopped(reason) => f.debug_tuple("Stopped").field(reason).finish(),
+        }
+    }
+}
+
 /// Why the connection stopped for good.
 ///
 /// # Example
@@ -273,6 +303,8 @@ pub enum StopReason {
     },
     /// Kicked again after [`Connection::resume_after_kick`], or kicked and not resumed.
     Kicked,
+    /// [`Connection::stop`] was asked to: the lease was lost, or the service is stopping.
+    Requested,
 }
 
 impl fmt::Display for StopReason {
@@ -285,6 +317,7 @@ impl fmt::Display for StopReason {
             StopReason::Kicked => f.write_str(
                 "another connection of this bot took over (disconnected_event): staying down",
             ),
+            StopReason::Requested => f.write_str("stopped as asked"),
         }
     }
 }
@@ -415,6 +448,9 @@ struct Outbound {
 struct Lane {
     in_flight: Option<(Outbound, Instant)>,
     queued: VecDeque<Outbound>,
+    /// After an ack timeout: the late ack of the frame that timed out may still come, and must
+    /// not be taken for the next frame's. The next frame waits for it, or until this time.
+    stale_ack_until: Option<Instant>,
 }
 
 /// What a callback allows, kept for [`STREAM_LIFETIME`].
@@ -422,6 +458,8 @@ struct Lane {
 struct Known {
     kind: CallbackKind,
     received_at: Instant,
+    /// The subscription it came on: a reply goes on the same one, or not at all.
+    epoch: u64,
 }
 
 /// One bot's long connection, sans-I/O: see the [module docs](self).
@@ -446,6 +484,10 @@ pub struct Connection {
     drops: u32,
     auth_failures: u32,
     resumed_after_kick: bool,
+    /// When the current subscription was acknowledged.
+    subscribed_at: Option<Instant>,
+    /// Counts subscriptions: callbacks are answered on the one they came on.
+    epoch: u64,
     lanes: HashMap<String, Lane>,
     known: HashMap<String, Known>,
 }
@@ -483,6 +525,8 @@ impl Connection {
             drops: 0,
             auth_failures: 0,
             resumed_after_kick: false,
+            subscribed_at: None,
+            epoch: 0,
             lanes: HashMap::new(),
             known: HashMap::new(),
         }
@@ -501,7 +545,7 @@ impl Connection {
     /// ```
     #[must_use]
     pub fn with_heartbeat(mut self, heartbeat: Duration) -> Connection {
-        self.heartbeat = heartbeat.max(Duration::from_secs(1));
+        self.heartbeat = heartbeat.clamp(Duration::from_secs(1), MAX_PERIOD);
         self
     }
 
@@ -583,8 +627,8 @@ impl Connection {
     ///
     /// # Errors
     ///
-    /// [`Failure::Refused`] never; an error only for a frame that is not WeCom's (not JSON, no
-    /// `req_id`, over [`MAX_FRAME_LEN`]): it is ignored, and the error says why, for a log.
+    /// An error only for a frame that is not WeCom's (not JSON, no `req_id`, over
+    /// [`MAX_FRAME_LEN`]): it is ignored, and the error says why, for a log.
     ///
     /// # Example
     ///
@@ -619,7 +663,7 @@ impl Connection {
                 } else {
                     match message.pointer("/event/eventtype") {
                         Some("disconnected_event") => {
-                            self.kicked();
+                            self.kicked(now);
                             return Ok(());
                         }
                         Some("enter_chat") => CallbackKind::EnterChat,
@@ -628,7 +672,12 @@ impl Connection {
                     }
                 };
                 self.forget_old(now);
-                self.known.insert(req_id.clone(), Known { kind, received_at: now });
+                // A req_id over Tencent's length, or past the bound: handed on, but not
+                // remembered for a reply (which is then refused as UnknownCallback).
+                if req_id.len() <= MAX_REQ_ID_LEN && self.known.len() < MAX_KNOWN {
+                    let epoch = self.epoch;
+                    self.known.insert(req_id.clone(), Known { kind, received_at: now, epoch });
+                }
                 self.events.push_back(Event::Callback(Box::new(Callback {
                     req_id,
                     kind,
@@ -697,7 +746,14 @@ impl Connection {
         reply: &Reply,
         now: Instant,
     ) -> Result<FrameId, Failure> {
+        if matches!(self.state, State::Stopped(_) | State::Kicked) {
+            return Err(Failure::ConnectionLost);
+        }
         let known = self.known.get(&callback.req_id).copied().ok_or(Failure::UnknownCallback)?;
+        if known.epoch != self.epoch {
+            // It came on a subscription that is gone: its req_id means nothing on this one.
+            return Err(Failure::ConnectionLost);
+        }
         let json = reply.render().map_err(Failure::InvalidReply)?;
         let body: Value =
             serde_json::from_str(&json).map_err(|_| Failure::InvalidReply(Error::EncryptFailed))?;
@@ -792,12 +848,13 @@ impl Connection {
     /// assert!(!connection.resume_after_kick(Instant::now(), Duration::from_secs(3))); // not kicked
     /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
     /// ```
+    #[must_use]
     pub fn resume_after_kick(&mut self, now: Instant, delay: Duration) -> bool {
         if self.state != State::Kicked || self.resumed_after_kick {
             return false;
         }
         self.resumed_after_kick = true;
-        self.state = State::Down { connect_at: now + delay };
+        self.state = State::Down { connect_at: now + delay.min(MAX_PERIOD) };
         true
     }
 
@@ -853,6 +910,8 @@ impl Connection {
     pub fn next_deadline(&self) -> Option<Instant> {
         let acks = self.lanes.values().filter_map(|lane| lane.in_flight.as_ref());
         let ack = acks.map(|(_, sent_at)| *sent_at + ACK_TIMEOUT).min();
+        let stale = self.lanes.values().filter_map(|lane| lane.stale_ack_until).min();
+        let ack = [ack, stale].into_iter().flatten().min();
         let state = match self.state {
             State::Down { connect_at } => Some(connect_at),
             State::Subscribing | State::Up => self.next_ping,
@@ -891,10 +950,16 @@ impl Connection {
                 && let Some((frame, _)) = lane.in_flight.take()
             {
                 timed_out.push(frame.id);
+                lane.stale_ack_until = Some(now + ACK_TIMEOUT);
+            }
+            if lane.stale_ack_until.is_some_and(|until| now >= until) {
+                lane.stale_ack_until = None;
             }
         }
         timed_out.sort_unstable();
-        self.lanes.retain(|_, lane| lane.in_flight.is_some() || !lane.queued.is_empty());
+        self.lanes.retain(|_, lane| {
+            lane.in_flight.is_some() || !lane.queued.is_empty() || lane.stale_ack_until.is_some()
+        });
         for id in timed_out {
             self.events.push_back(Event::Failed(id, Failure::AckTimeout));
         }
@@ -907,6 +972,7 @@ impl Connection {
         lanes.sort_by_key(|lane| lane.queued.front().map(|frame| frame.id));
         for lane in lanes {
             if lane.in_flight.is_none()
+                && lane.stale_ack_until.is_none()
                 && let Some(frame) = lane.queued.pop_front()
             {
                 self.events.push_back(Event::Send(frame.frame.clone()));
@@ -922,6 +988,10 @@ impl Connection {
         stream: Option<(String, bool)>,
         _now: Instant,
     ) -> Result<FrameId, Failure> {
+        let busy_lanes = self.lanes.len();
+        if !self.lanes.contains_key(req_id) && busy_lanes >= MAX_KNOWN {
+            return Err(Failure::QueueFull);
+        }
         let lane = self.lanes.entry(req_id.to_owned()).or_default();
         // A refresh behind an unacked frame replaces the refresh of the same stream queued
         // last: the content is cumulative. A final frame replaces it too, and always goes.
@@ -947,6 +1017,8 @@ impl Connection {
             self.subscribe_req_id = None;
             if errcode == 0 {
                 self.state = State::Up;
+                self.epoch += 1;
+                self.subscribed_at = Some(now);
                 self.drops = 0;
                 self.auth_failures = 0;
                 self.pings_unanswered = 0;
@@ -966,11 +1038,21 @@ impl Connection {
         }
         if self.ping_req_id.as_deref() == Some(req_id) {
             self.ping_req_id = None;
-            self.pings_unanswered = 0;
+            match errcode {
+                0 => self.pings_unanswered = 0,
+                // Not subscribed while the socket looks open: start again.
+                846_609 => self.close_and_back_off(now),
+                // Any other refusal is no sign of life.
+                _ => {}
+            }
             return;
         }
         let Some(lane) = self.lanes.get_mut(req_id) else { return };
-        let Some((frame, _)) = lane.in_flight.take() else { return };
+        let Some((frame, _)) = lane.in_flight.take() else {
+            // The late ack of a frame that timed out: the next frame may go now.
+            lane.stale_ack_until = None;
+            return;
+        };
         let event = if errcode == 0 {
             Event::Acked(frame.id)
         } else {
@@ -983,8 +1065,16 @@ impl Connection {
         }
     }
 
-    fn kicked(&mut self) {
+    fn kicked(&mut self, now: Instant) {
         self.fail_in_flight(Failure::ConnectionLost);
+        // A resumed subscription that lasted is a new start: a stray login weeks later is a
+        // first kick again, not the second of a war.
+        let stable = self
+            .subscribed_at
+            .is_some_and(|at| now.saturating_duration_since(at) >= STABLE_AFTER_RESUME);
+        if stable {
+            self.resumed_after_kick = false;
+        }
         if self.resumed_after_kick {
             self.state = State::Stopped(StopReason::Kicked);
             self.events.push_back(Event::Close);

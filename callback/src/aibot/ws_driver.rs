@@ -39,6 +39,8 @@ use crate::aibot::Reply;
 
 /// How long opening a socket (TCP, TLS, the WebSocket handshake) may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long sending a frame or closing the socket may take.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What the driver tells the application.
 ///
@@ -152,7 +154,7 @@ impl Handle {
     /// ```no_run
     /// # fn stop(handle: wxbizmsgcrypt_callback::aibot::ws::driver::Handle) {
     /// use wxbizmsgcrypt_callback::aibot::ws::StopReason;
-    /// handle.stop(StopReason::Kicked);
+    /// handle.stop(StopReason::Requested);
     /// # }
     /// ```
     pub fn stop(&self, reason: StopReason) {
@@ -195,8 +197,8 @@ impl Driver {
     }
 
     /// Runs until the connection stops for good, and says why: WeCom's refusals, a kick, or
-    /// [`Handle::stop`]'s reason. Dropping every handle stops it too (as a kick: the
-    /// application let go of the bot).
+    /// [`Handle::stop`]'s reason. Dropping every handle stops it too
+    /// ([`StopReason::Requested`]).
     ///
     /// # Example
     ///
@@ -209,16 +211,31 @@ impl Driver {
                 match event {
                     Event::Connect => socket = self.connect().await,
                     Event::Send(text) => {
-                        if let Some(open) = socket.as_mut()
-                            && let Err(error) = open.send(WsMessage::text(text)).await
-                        {
-                            socket = None;
-                            self.dropped(format!("send failed: {error}"));
+                        if let Some(open) = socket.as_mut() {
+                            // Bounded: a half-open socket with a full buffer must not hold
+                            // the loop (reads, timers, commands) for the kernel's timeout.
+                            let sent = tokio::time::timeout(
+                                WRITE_TIMEOUT,
+                                open.send(WsMessage::text(text)),
+                            )
+                            .await;
+                            if let Err(why) = sent
+                                .map_err(|_| "timed out".to_owned())
+                                .and_then(|sent| sent.map_err(|error| error.to_string()))
+                            {
+                                socket = None;
+                                self.dropped(format!("send failed: {why}"));
+                            }
                         }
                     }
                     Event::Close => {
                         if let Some(mut open) = socket.take() {
-                            let _ = open.close(None).await;
+                            let _ = tokio::time::timeout(WRITE_TIMEOUT, open.close(None)).await;
+                            self.notify(Notice::Disconnected(
+                                "closed by the connection (no ack, missed pings, a refused \
+                                 subscription, or not subscribed)"
+                                    .to_owned(),
+                            ));
                         }
                         self.connection.closed(Instant::now());
                     }
@@ -229,7 +246,7 @@ impl Driver {
                     Event::Kicked => self.notify(Notice::Kicked),
                     Event::Stopped(reason) => {
                         if let Some(mut open) = socket.take() {
-                            let _ = open.close(None).await;
+                            let _ = tokio::time::timeout(WRITE_TIMEOUT, open.close(None)).await;
                         }
                         return reason;
                     }
@@ -269,7 +286,7 @@ impl Driver {
                     Some(command) => self.command(command),
                     None => {
                         handles_gone = true;
-                        self.connection.stop(StopReason::Kicked);
+                        self.connection.stop(StopReason::Requested);
                     }
                 },
                 () = sleep => {}
@@ -326,7 +343,11 @@ impl Driver {
                     answer.send(self.connection.push_markdown(&chatid, chat_type, &content, now));
             }
             Command::Resume(delay) => {
-                self.connection.resume_after_kick(now, delay);
+                if !self.connection.resume_after_kick(now, delay) {
+                    self.notify(Notice::Disconnected(
+                        "not resumed: not kicked, or resumed once already".to_owned(),
+                    ));
+                }
             }
             Command::Stop(reason) => self.connection.stop(reason),
         }
