@@ -15,16 +15,23 @@ use crate::Settings;
 
 /// How holding the connection ended.
 pub enum Ended {
-    /// The lease is no longer ours: stand by.
+    /// The lease is no longer ours (or could not be renewed in time): stand by.
     LeaseLost,
     /// The connection stopped for good (refused credentials).
     Stopped(StopReason),
+    /// The driver's task failed: give the lease up and exit.
+    DriverFailed(String),
 }
 
 /// The largest download read (WeCom's files are at most 20 MiB; images and videos less).
 const MAX_DOWNLOAD: usize = 20 << 20;
 /// How long a handled `msgid` is remembered (WeCom redelivers within minutes).
 const SEEN_FOR: Duration = Duration::from_secs(60 * 60);
+/// How long a message being answered is claimed: a replica that dies mid-answer frees it by
+/// then.
+const CLAIM_FOR: Duration = Duration::from_secs(60);
+/// Downloads at once: each holds up to 20 MiB.
+const DOWNLOADS_AT_ONCE: usize = 4;
 
 /// Holds the connection while the lease `name` is ours with `token`.
 pub async fn hold<L, D>(
@@ -38,7 +45,7 @@ where
     L: LeaseStore + 'static,
     D: DedupStore + 'static,
 {
-    let salt = u64::from(std::process::id()) << 32 ^ token;
+    let salt = crate::random() ^ token;
     let connection =
         Connection::new(settings.credentials.clone(), salt).with_heartbeat(settings.heartbeat);
     let (driver, handle, mut notices) = Driver::new(connection, &settings.url);
@@ -49,14 +56,21 @@ where
         .chain_update(settings.credentials.bot_id())
         .finalize()
         .into();
+    let downloads = Arc::new(tokio::sync::Semaphore::new(DOWNLOADS_AT_ONCE));
     let mut renew = tokio::time::interval(settings.lease / 3);
     renew.tick().await;
-    let mut last_renewed = Instant::now();
+    // When the last successful renewal was *sent*: Redis counts the lease from then.
+    let mut renewed_from = Instant::now();
     let mut kicked_down = false;
     loop {
+        // Stop the connection before the lease can run out, whatever the store says.
+        let must_stop_at = renewed_from + settings.lease * 2 / 3;
         tokio::select! {
             stopped = &mut running => {
-                let reason = stopped.unwrap_or(StopReason::Kicked);
+                let reason = match stopped {
+                    Ok(reason) => reason,
+                    Err(error) => return Ended::DriverFailed(error.to_string()),
+                };
                 if matches!(reason, StopReason::Kicked) {
                     // Kicked and not resumed, or kicked again: stay down, keep the lease (a
                     // standby that took it would only kick the other connection in turn).
@@ -67,28 +81,32 @@ where
                     return Ended::Stopped(reason);
                 }
             }
+            () = tokio::time::sleep_until(must_stop_at.into()) => {
+                eprintln!("the lease could not be renewed in time: stopping the connection");
+                running.abort();
+                return Ended::LeaseLost;
+            }
             _ = renew.tick() => {
+                let sent_at = Instant::now();
                 match leases.renew(name, &settings.holder, token, settings.lease, SystemTime::now()).await {
-                    Ok(true) => last_renewed = Instant::now(),
+                    Ok(true) => renewed_from = sent_at,
                     Ok(false) => {
-                        handle.stop(StopReason::Kicked);
+                        // Gone at once, socket and all: a stopping driver must not subscribe.
+                        running.abort();
                         return Ended::LeaseLost;
                     }
-                    // The store is out of reach: stop before the lease can run out, so that
-                    // two replicas never hold the connection at once.
-                    Err(err) => {
-                        eprintln!("lease renewal: {err}");
-                        if last_renewed.elapsed() >= settings.lease * 2 / 3 {
-                            handle.stop(StopReason::Kicked);
-                            return Ended::LeaseLost;
-                        }
-                    }
+                    // The store is out of reach: the deadline above stops the connection
+                    // before the lease can run out, so that two never hold it at once.
+                    Err(err) => eprintln!("lease renewal: {err}"),
                 }
             }
             notice = notices.recv(), if !kicked_down => match notice {
                 Some(Notice::Callback(callback)) => {
                     let (handle, dedup) = (handle.clone(), Arc::clone(&dedup));
-                    tokio::spawn(async move { answer(&handle, &*dedup, &secret, *callback).await });
+                    let downloads = Arc::clone(&downloads);
+                    tokio::spawn(async move {
+                        answer(&handle, &*dedup, &secret, &downloads, *callback).await;
+                    });
                 }
                 Some(Notice::Subscribed) => eprintln!("subscribed"),
                 Some(Notice::Kicked) => {
@@ -97,12 +115,12 @@ where
                         .await;
                     if matches!(ours, Ok(true)) {
                         // Jittered, so that two kicked holders (a misconfiguration) drift apart.
-                        let jitter = Duration::from_millis(u64::from(std::process::id() % 1000));
+                        let jitter = Duration::from_millis(crate::random() % 1000);
                         eprintln!("kicked (disconnected_event); the lease is ours: re-subscribing once");
                         handle.resume_after_kick(Duration::from_millis(1000) + jitter);
                     } else {
                         eprintln!("kicked (disconnected_event); the lease is not ours: staying down");
-                        handle.stop(StopReason::Kicked);
+                        handle.stop(StopReason::Requested);
                     }
                 }
                 Some(Notice::Failed(id, failure)) => eprintln!("frame {id:?} failed: {failure}"),
@@ -115,18 +133,24 @@ where
 }
 
 /// Handles one callback once: a `msgid` seen before gets no second answer.
-async fn answer<D: DedupStore>(handle: &Handle, dedup: &D, secret: &[u8; 32], callback: Callback) {
+async fn answer<D: DedupStore>(
+    handle: &Handle,
+    dedup: &D,
+    secret: &[u8; 32],
+    downloads: &tokio::sync::Semaphore,
+    callback: Callback,
+) {
     let key = StoreKey::new(secret, &callback.message().dedup_key());
     let token = ClaimToken::random();
-    match dedup.claim(&key, &token, SEEN_FOR, SystemTime::now()).await {
+    match dedup.claim(&key, &token, CLAIM_FOR, SystemTime::now()).await {
         Ok(Claim::Claimed) | Err(_) => {}
         Ok(_) => return,
     }
-    respond(handle, &callback).await;
+    respond(handle, downloads, &callback).await;
     let _ = dedup.complete(&key, &token, b"answered", SEEN_FOR, SystemTime::now()).await;
 }
 
-async fn respond(handle: &Handle, callback: &Callback) {
+async fn respond(handle: &Handle, downloads: &tokio::sync::Semaphore, callback: &Callback) {
     let message = callback.message();
     match (callback.kind(), message.msgtype()) {
         (CallbackKind::EnterChat, _) => {
@@ -141,6 +165,7 @@ async fn respond(handle: &Handle, callback: &Callback) {
         (CallbackKind::Message, Some(kind @ ("image" | "file"))) => {
             let url = message.pointer(&format!("/{kind}/url")).unwrap_or_default();
             let aeskey = message.pointer(&format!("/{kind}/aeskey")).unwrap_or_default();
+            let Ok(_permit) = downloads.acquire().await else { return };
             let text = match download(url, aeskey).await {
                 Ok(bytes) => {
                     let hex: String =

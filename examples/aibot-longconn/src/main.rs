@@ -114,9 +114,29 @@ fn settings() -> Result<Settings, String> {
         credentials,
         url: var("WECOM_AIBOT_WS_URL").unwrap_or_else(|| OFFICIAL_URL.to_owned()),
         heartbeat: millis("WECOM_AIBOT_HEARTBEAT_MS", 30_000)?,
-        lease: millis("WECOM_AIBOT_LEASE_MS", 15_000)?,
+        lease: lease(millis("WECOM_AIBOT_LEASE_MS", 15_000)?)?,
         holder,
     })
+}
+
+/// A lease long enough to be renewed through a slow store: at least a second (the Redis
+/// store's commands time out after 300 ms; renewals go every third of the lease).
+fn lease(lease: Duration) -> Result<Duration, String> {
+    if lease < Duration::from_secs(1) {
+        return Err(format!("WECOM_AIBOT_LEASE_MS={}: at least 1000", lease.as_millis()));
+    }
+    Ok(lease.min(Duration::from_secs(24 * 60 * 60)))
+}
+
+/// A random number from the standard library's per-process hasher keys: the connection's salt
+/// and the jitter after a kick (not the process id, which is 1 in every container).
+pub fn random() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_nanos()),
+    );
+    hasher.finish()
 }
 
 /// Stands by until this replica holds the lease, then holds the connection while it does.
@@ -145,11 +165,16 @@ where
                         eprintln!("replica {}: lost the lease, standing by", settings.holder);
                     }
                     bot::Ended::Stopped(reason) => return Err(format!("stopped: {reason}")),
+                    bot::Ended::DriverFailed(why) => {
+                        let _ = leases.release(name, &settings.holder, token).await;
+                        return Err(format!("the connection's task failed: {why}"));
+                    }
                 }
             }
             Ok(None) => {}
             Err(err) => eprintln!("replica {}: lease: {err}", settings.holder),
         }
-        tokio::time::sleep(settings.lease / 3).await;
+        // A standby asks often, so that it takes over soon after the lease runs out.
+        tokio::time::sleep((settings.lease / 3).min(Duration::from_secs(1))).await;
     }
 }

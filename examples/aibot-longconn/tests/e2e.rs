@@ -35,6 +35,10 @@ struct Seen {
     replies: Vec<(String, String, Value)>,
     /// A second frame of one req_id arrived before the first was acked.
     two_in_flight: bool,
+    /// The connections subscribed now; as WeCom does, a new subscription kicks them.
+    subscribed_ids: Vec<usize>,
+    /// `disconnected_event`s sent to kicked connections.
+    kicks: usize,
 }
 
 struct FakeWecom {
@@ -119,6 +123,18 @@ async fn connection(
                     seen.subscriptions += 1;
                     seen.subscribed_now += 1;
                     seen.subscribed_most = seen.subscribed_most.max(seen.subscribed_now);
+                    // One connection per bot: the older ones are kicked.
+                    let kick = json!({"cmd": "aibot_event_callback", "headers": {"req_id": "KICK"},
+                        "body": {"msgid": format!("kick-{id}"), "create_time": 1_700_000_000, "aibotid": "AIBOTID",
+                                 "msgtype": "event", "event": {"eventtype": "disconnected_event"}}});
+                    let older: Vec<usize> = seen.subscribed_ids.clone();
+                    for other in older {
+                        if let Some(sender) = seen.senders.get(&other) {
+                            let _ = sender.send(kick.to_string());
+                        }
+                        seen.kicks += 1;
+                    }
+                    seen.subscribed_ids = vec![id];
                 }
                 subscribed = true;
                 let _ = tx.send(ack);
@@ -147,6 +163,7 @@ async fn connection(
     writer.abort();
     let mut seen = seen.lock().unwrap();
     seen.senders.remove(&id);
+    seen.subscribed_ids.retain(|other| *other != id);
     if subscribed {
         seen.subscribed_now -= 1;
     }
@@ -419,21 +436,43 @@ async fn two_replicas_one_holder_and_the_standby_takes_over() {
     wecom
         .wait_until("one subscribed", Duration::from_secs(10), |seen| seen.subscribed_now == 1)
         .await;
-    // Both stand by, one holds: for three lease periods, never two connections.
+    // Both stand by, one holds: for three lease periods, one connection.
     tokio::time::sleep(Duration::from_secs(6)).await;
     assert_eq!(wecom.seen.lock().unwrap().subscriptions, 1);
     let (holder, standby) =
         if a.said("holds the lease") { (&mut a, &mut b) } else { (&mut b, &mut a) };
     assert!(!standby.said("holds the lease"));
-    // The holder dies: the standby is subscribed within the lease's time and 5 s.
-    holder.child.kill().unwrap();
-    let killed = Instant::now();
+
+    // The holder freezes (a GC pause, a VM migration): its socket stays open, its lease runs
+    // out. The standby takes over within the lease's time and 5 s, and its subscription kicks
+    // the frozen one (as WeCom does).
+    let pid = holder.child.id().to_string();
+    assert!(Command::new("kill").args(["-STOP", &pid]).status().unwrap().success());
+    let frozen = Instant::now();
     wecom
         .wait_until("the standby subscribed", Duration::from_secs(2 + 5), |seen| {
             seen.subscriptions == 2
         })
         .await;
-    eprintln!("taken over in {:?}", killed.elapsed());
+    eprintln!("taken over in {:?}", frozen.elapsed());
     assert!(standby.said("holds the lease"));
-    assert_eq!(wecom.seen.lock().unwrap().subscribed_most, 1, "two replicas subscribed at once");
+
+    // The frozen holder wakes up to a kick and a lost lease: it must stay down, never kick
+    // the new holder back.
+    assert!(Command::new("kill").args(["-CONT", &pid]).status().unwrap().success());
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    {
+        let seen = wecom.seen.lock().unwrap();
+        assert_eq!(seen.subscriptions, 2, "the old holder subscribed again after losing its lease");
+        assert_eq!(seen.kicks, 1, "the new holder was kicked");
+        assert_eq!(seen.subscribed_now, 1);
+    }
+
+    // And when the new holder dies outright, the old one, standing by again, takes over.
+    standby.child.kill().unwrap();
+    wecom
+        .wait_until("the first replica back", Duration::from_secs(2 + 5), |seen| {
+            seen.subscriptions == 3
+        })
+        .await;
 }
