@@ -569,3 +569,40 @@ fn a_kick_long_after_a_resume_is_a_first_kick_again() {
     connection.received(&kick("K2"), later).unwrap();
     assert_eq!(drain(&mut connection, later).last(), Some(&Event::Kicked));
 }
+
+#[test]
+fn markdown_and_media_answer_messages_only() {
+    let now = Instant::now();
+    let mut connection = subscribed(now);
+    let message = callback_of(&mut connection, &official_text("message callback", "D1"), now);
+    // The documented push's markdown, as an answer.
+    let documented = official("proactive push");
+    let content = documented["body"]["markdown"]["content"].as_str().unwrap();
+    connection.reply_markdown(&message, content, now).unwrap();
+    let frames = sent(&drain(&mut connection, now));
+    assert_eq!(frames[0]["cmd"], "aibot_respond_msg");
+    assert_eq!(frames[0]["headers"]["req_id"], "D1");
+    assert_eq!(
+        frames[0]["body"],
+        serde_json::json!({"msgtype": "markdown", "markdown": documented["body"]["markdown"]})
+    );
+    connection.received(&ack("D1", 0), now).unwrap();
+    drain(&mut connection, now);
+    // The documented upload's media_id, as a file answer.
+    let media_id = official("upload finish ack")["body"]["media_id"].as_str().unwrap().to_owned();
+    connection
+        .reply_media(&message, wxbizmsgcrypt_callback::aibot::ws::MediaKind::File, &media_id, now)
+        .unwrap();
+    let frames = sent(&drain(&mut connection, now));
+    assert_eq!(
+        frames[0]["body"],
+        serde_json::json!({"msgtype": "file", "file": {"media_id": media_id}})
+    );
+    assert!(connection.reply_markdown(&message, &"x".repeat(20_481), now).is_err());
+    let enter =
+        callback_of(&mut connection, &official_text("event callback: enter_chat", "D2"), now);
+    assert_eq!(
+        connection.reply_markdown(&enter, "hi", now),
+        Err(Failure::WrongReply { callback: CallbackKind::EnterChat })
+    );
+}

@@ -746,14 +746,7 @@ impl Connection {
         reply: &Reply,
         now: Instant,
     ) -> Result<FrameId, Failure> {
-        if matches!(self.state, State::Stopped(_) | State::Kicked) {
-            return Err(Failure::ConnectionLost);
-        }
-        let known = self.known.get(&callback.req_id).copied().ok_or(Failure::UnknownCallback)?;
-        if known.epoch != self.epoch {
-            // It came on a subscription that is gone: its req_id means nothing on this one.
-            return Err(Failure::ConnectionLost);
-        }
+        let known = self.answerable(callback)?;
         let json = reply.render().map_err(Failure::InvalidReply)?;
         let body: Value =
             serde_json::from_str(&json).map_err(|_| Failure::InvalidReply(Error::EncryptFailed))?;
@@ -784,6 +777,136 @@ impl Connection {
         self.enqueue(&callback.req_id, frame.to_string(), stream, now)
     }
 
+    /// Answers a message callback with markdown (`aibot_respond_msg`, `msgtype` `markdown`),
+    /// which the long connection takes and the callback mode does not.
+    ///
+    /// # Errors
+    ///
+    /// [`Failure::WrongReply`] for a callback that is not a message, [`Failure::InvalidReply`]
+    /// for content over 20,480 bytes, and the refusals of [`reply`](Connection::reply) for an
+    /// unknown or stale callback.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use wxbizmsgcrypt_callback::aibot::ws::{Connection, Credentials, Event};
+    /// # fn subscribed(now: Instant) -> Connection {
+    /// #     let mut c = Connection::new(Credentials::new("BOTID", "SECRET").unwrap(), 1);
+    /// #     c.poll(now); c.connected(now);
+    /// #     let Some(Event::Send(s)) = c.poll(now) else { panic!() };
+    /// #     let id = s.split(r#""req_id":""#).nth(1).and_then(|s| s.split('"').next()).unwrap();
+    /// #     c.received(&format!(r#"{{"headers":{{"req_id":"{id}"}},"errcode":0}}"#), now).unwrap();
+    /// #     c.poll(now);
+    /// #     c
+    /// # }
+    /// let now = Instant::now();
+    /// let mut connection = subscribed(now);
+    /// connection.received(r#"{"cmd":"aibot_msg_callback","headers":{"req_id":"R1"},"body":{"msgid":"M1","msgtype":"text","text":{"content":"hi"}}}"#, now)?;
+    /// let Some(Event::Callback(callback)) = connection.poll(now) else { panic!() };
+    /// connection.reply_markdown(&callback, "**hello**", now)?;
+    /// let Some(Event::Send(frame)) = connection.poll(now) else { panic!() };
+    /// assert!(frame.contains(r#""markdown":{"content":"**hello**"}"#));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn reply_markdown(
+        &mut self,
+        callback: &Callback,
+        content: &str,
+        now: Instant,
+    ) -> Result<FrameId, Failure> {
+        if content.len() > MARKDOWN_MAX_BYTES {
+            return Err(Failure::InvalidReply(Error::InvalidReply(
+                wxbizmsgcrypt::ReplyFault::ContentTooLong { limit: MARKDOWN_MAX_BYTES },
+            )));
+        }
+        let body = json!({ "msgtype": "markdown", "markdown": { "content": content } });
+        self.respond_msg(callback, body, now)
+    }
+
+    /// Answers a message callback with a file, image, voice or video uploaded before (its
+    /// `media_id`, valid 3 days), on `aibot_respond_msg`.
+    ///
+    /// # Errors
+    ///
+    /// [`Failure::WrongReply`] for a callback that is not a message; the refusals of
+    /// [`reply`](Connection::reply) for an unknown or stale callback.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use wxbizmsgcrypt_callback::aibot::ws::{CallbackKind, Connection, Credentials, Event, Failure, MediaKind};
+    /// # fn subscribed(now: Instant) -> Connection {
+    /// #     let mut c = Connection::new(Credentials::new("BOTID", "SECRET").unwrap(), 1);
+    /// #     c.poll(now); c.connected(now);
+    /// #     let Some(Event::Send(s)) = c.poll(now) else { panic!() };
+    /// #     let id = s.split(r#""req_id":""#).nth(1).and_then(|s| s.split('"').next()).unwrap();
+    /// #     c.received(&format!(r#"{{"headers":{{"req_id":"{id}"}},"errcode":0}}"#), now).unwrap();
+    /// #     c.poll(now);
+    /// #     c
+    /// # }
+    /// let now = Instant::now();
+    /// let mut connection = subscribed(now);
+    /// connection.received(r#"{"cmd":"aibot_msg_callback","headers":{"req_id":"R1"},"body":{"msgid":"M1","msgtype":"text","text":{"content":"report"}}}"#, now)?;
+    /// let Some(Event::Callback(callback)) = connection.poll(now) else { panic!() };
+    /// connection.reply_media(&callback, MediaKind::File, "1G6nrLmr5EC3MMb_-zK1dDdzmd0p7cNliYu9V5w7o8K0", now)?;
+    /// let Some(Event::Send(frame)) = connection.poll(now) else { panic!() };
+    /// assert!(frame.contains(r#""file":{"media_id":"1G6nrLmr5EC3MMb_-zK1dDdzmd0p7cNliYu9V5w7o8K0"}"#));
+    ///
+    /// // An event is not answered with a file.
+    /// connection.received(r#"{"cmd":"aibot_event_callback","headers":{"req_id":"E1"},"body":{"msgid":"M2","msgtype":"event","event":{"eventtype":"enter_chat"}}}"#, now)?;
+    /// let Some(Event::Callback(enter)) = connection.poll(now) else { panic!() };
+    /// assert_eq!(
+    ///     connection.reply_media(&enter, MediaKind::Image, "x", now),
+    ///     Err(Failure::WrongReply { callback: CallbackKind::EnterChat })
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn reply_media(
+        &mut self,
+        callback: &Callback,
+        kind: MediaKind,
+        media_id: &str,
+        now: Instant,
+    ) -> Result<FrameId, Failure> {
+        let kind = kind.as_str();
+        let body = json!({ "msgtype": kind, kind: { "media_id": media_id } });
+        self.respond_msg(callback, body, now)
+    }
+
+    /// A message callback's answer `body` on `aibot_respond_msg`.
+    fn respond_msg(
+        &mut self,
+        callback: &Callback,
+        body: Value,
+        now: Instant,
+    ) -> Result<FrameId, Failure> {
+        let known = self.answerable(callback)?;
+        if known.kind != CallbackKind::Message {
+            return Err(Failure::WrongReply { callback: known.kind });
+        }
+        let frame = json!({
+            "cmd": "aibot_respond_msg",
+            "headers": { "req_id": callback.req_id },
+            "body": body,
+        });
+        self.enqueue(&callback.req_id, frame.to_string(), None, now)
+    }
+
+    /// What `callback` allows, if it can be answered on this subscription.
+    fn answerable(&self, callback: &Callback) -> Result<Known, Failure> {
+        if matches!(self.state, State::Stopped(_) | State::Kicked) {
+            return Err(Failure::ConnectionLost);
+        }
+        let known = self.known.get(&callback.req_id).copied().ok_or(Failure::UnknownCallback)?;
+        if known.epoch != self.epoch {
+            // It came on a subscription that is gone: its req_id means nothing on this one.
+            return Err(Failure::ConnectionLost);
+        }
+        Ok(known)
+    }
+
     /// Pushes a markdown message to a conversation (`aibot_send_msg`): a single chat
     /// (`chat_type` 1) or a group (2). Tencent delivers it only to a conversation whose user
     /// has written to the bot; ask its [`SendBudget`] first.
@@ -810,7 +933,6 @@ impl Connection {
         content: &str,
         now: Instant,
     ) -> Result<FrameId, Failure> {
-        const MARKDOWN_MAX_BYTES: usize = 20_480;
         if self.state != State::Up {
             return Err(Failure::NotSubscribed);
         }
@@ -1126,6 +1248,46 @@ impl Connection {
 fn backoff(n: u32) -> Duration {
     let doubling = FIRST_BACKOFF.saturating_mul(1_u32 << n.saturating_sub(1).min(16));
     doubling.min(MAX_BACKOFF)
+}
+
+/// The most bytes of markdown a message carries.
+const MARKDOWN_MAX_BYTES: usize = 20_480;
+
+/// What a `media_id` is, for [`Connection::reply_media`].
+///
+/// # Example
+///
+/// ```
+/// assert_eq!(wxbizmsgcrypt_callback::aibot::ws::MediaKind::Video.as_str(), "video");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MediaKind {
+    /// A file.
+    File,
+    /// An image.
+    Image,
+    /// A voice message.
+    Voice,
+    /// A video.
+    Video,
+}
+
+impl MediaKind {
+    /// Its `msgtype`.
+    ///
+    /// # Example
+    ///
+    /// See [`MediaKind`].
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MediaKind::File => "file",
+            MediaKind::Image => "image",
+            MediaKind::Voice => "voice",
+            MediaKind::Video => "video",
+        }
+    }
 }
 
 /// A conversation's kind for [`Connection::push_markdown`].

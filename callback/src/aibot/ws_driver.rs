@@ -25,6 +25,7 @@
 //! # fn rand_salt() -> u64 { 7 }
 //! ```
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -68,6 +69,7 @@ pub enum Notice {
 
 enum Command {
     Reply(Box<Callback>, Box<Reply>, oneshot::Sender<Result<FrameId, Failure>>),
+    Delivered(Box<Callback>, Box<Reply>, oneshot::Sender<Result<(), Failure>>),
     Push(String, ChatType, String, oneshot::Sender<Result<FrameId, Failure>>),
     Resume(Duration),
     Stop(StopReason),
@@ -103,6 +105,32 @@ impl Handle {
     pub async fn reply(&self, callback: &Callback, reply: Reply) -> Result<FrameId, Failure> {
         let (answer, answered) = oneshot::channel();
         let command = Command::Reply(Box::new(callback.clone()), Box::new(reply), answer);
+        self.commands.send(command).map_err(|_| Failure::ConnectionLost)?;
+        answered.await.map_err(|_| Failure::ConnectionLost)?
+    }
+
+    /// Answers `callback` and waits for WeCom's ack: `Ok` once it is acknowledged. For the
+    /// frame that finishes a stream, so that the application knows the user saw the end.
+    ///
+    /// # Errors
+    ///
+    /// The [`Failure`]s of [`Connection::reply`], then WeCom's refusal
+    /// ([`Failure::Refused`]), [`Failure::AckTimeout`], or [`Failure::ConnectionLost`] if the
+    /// socket or the driver went first.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn finish(handle: wxbizmsgcrypt_callback::aibot::ws::driver::Handle, callback: wxbizmsgcrypt_callback::aibot::ws::Callback) {
+    /// use wxbizmsgcrypt_callback::aibot::Reply;
+    /// if let Err(failure) = handle.reply_delivered(&callback, Reply::stream_finished("s1", "done")).await {
+    ///     eprintln!("the stream's end did not arrive: {failure}");
+    /// }
+    /// # }
+    /// ```
+    pub async fn reply_delivered(&self, callback: &Callback, reply: Reply) -> Result<(), Failure> {
+        let (answer, answered) = oneshot::channel();
+        let command = Command::Delivered(Box::new(callback.clone()), Box::new(reply), answer);
         self.commands.send(command).map_err(|_| Failure::ConnectionLost)?;
         answered.await.map_err(|_| Failure::ConnectionLost)?
     }
@@ -173,6 +201,8 @@ pub struct Driver {
     url: String,
     commands: mpsc::UnboundedReceiver<Command>,
     notices: mpsc::UnboundedSender<Notice>,
+    /// Who waits for which frame's ack ([`Handle::reply_delivered`]).
+    waiters: HashMap<FrameId, Vec<oneshot::Sender<Result<(), Failure>>>>,
 }
 
 type Socket =
@@ -192,7 +222,8 @@ impl Driver {
     ) -> (Driver, Handle, mpsc::UnboundedReceiver<Notice>) {
         let (commands_tx, commands) = mpsc::unbounded_channel();
         let (notices, notices_rx) = mpsc::unbounded_channel();
-        let driver = Driver { connection, url: url.to_owned(), commands, notices };
+        let driver =
+            Driver { connection, url: url.to_owned(), commands, notices, waiters: HashMap::new() };
         (driver, Handle { commands: commands_tx }, notices_rx)
     }
 
@@ -241,8 +272,14 @@ impl Driver {
                     }
                     Event::Subscribed => self.notify(Notice::Subscribed),
                     Event::Callback(callback) => self.notify(Notice::Callback(callback)),
-                    Event::Acked(id) => self.notify(Notice::Acked(id)),
-                    Event::Failed(id, failure) => self.notify(Notice::Failed(id, failure)),
+                    Event::Acked(id) => {
+                        self.settle(id, &Ok(()));
+                        self.notify(Notice::Acked(id));
+                    }
+                    Event::Failed(id, failure) => {
+                        self.settle(id, &Err(failure.clone()));
+                        self.notify(Notice::Failed(id, failure));
+                    }
                     Event::Kicked => self.notify(Notice::Kicked),
                     Event::Stopped(reason) => {
                         if let Some(mut open) = socket.take() {
@@ -338,6 +375,14 @@ impl Driver {
             Command::Reply(callback, reply, answer) => {
                 let _ = answer.send(self.connection.reply(&callback, &reply, now));
             }
+            Command::Delivered(callback, reply, answer) => {
+                match self.connection.reply(&callback, &reply, now) {
+                    Ok(id) => self.waiters.entry(id).or_default().push(answer),
+                    Err(failure) => {
+                        let _ = answer.send(Err(failure));
+                    }
+                }
+            }
             Command::Push(chatid, chat_type, content, answer) => {
                 let _ =
                     answer.send(self.connection.push_markdown(&chatid, chat_type, &content, now));
@@ -350,6 +395,13 @@ impl Driver {
                 }
             }
             Command::Stop(reason) => self.connection.stop(reason),
+        }
+    }
+
+    /// Tells whoever waits for frame `id` how it ended.
+    fn settle(&mut self, id: FrameId, outcome: &Result<(), Failure>) {
+        for waiter in self.waiters.remove(&id).unwrap_or_default() {
+            let _ = waiter.send(outcome.clone());
         }
     }
 

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant, SystemTime};
 use sha2::{Digest, Sha256};
 use wxbizmsgcrypt_callback::aibot::Reply;
 use wxbizmsgcrypt_callback::aibot::ws::driver::{Driver, Handle, Notice};
-use wxbizmsgcrypt_callback::aibot::ws::{Callback, CallbackKind, Connection, StopReason};
+use wxbizmsgcrypt_callback::aibot::ws::{Callback, CallbackKind, Connection, Failure, StopReason};
 use wxbizmsgcrypt_callback::endpoint::{Claim, ClaimToken, DedupStore, StoreKey};
 use wxbizmsgcrypt_callback::lease::{FencingToken, LeaseStore};
 use wxbizmsgcrypt_callback::wxbizmsgcrypt::media::{self, MediaKey};
@@ -146,26 +146,31 @@ async fn answer<D: DedupStore>(
         Ok(Claim::Claimed) | Err(_) => {}
         Ok(_) => return,
     }
-    respond(handle, downloads, &callback).await;
-    let _ = dedup.complete(&key, &token, b"answered", SEEN_FOR, SystemTime::now()).await;
+    if respond(handle, downloads, &callback).await {
+        let _ = dedup.complete(&key, &token, b"answered", SEEN_FOR, SystemTime::now()).await;
+    } else {
+        // The answer did not arrive: a redelivery of this msgid is answered again.
+        let _ = dedup.release(&key, &token).await;
+    }
 }
 
-async fn respond(handle: &Handle, downloads: &tokio::sync::Semaphore, callback: &Callback) {
+/// Answers `callback`; whether its answer (a stream's last frame) was acknowledged.
+async fn respond(handle: &Handle, downloads: &tokio::sync::Semaphore, callback: &Callback) -> bool {
     let message = callback.message();
     match (callback.kind(), message.msgtype()) {
         (CallbackKind::EnterChat, _) => {
-            let _ =
-                handle.reply(callback, Reply::text("你好！我是回声机器人，发消息给我试试。")).await;
+            let welcome = Reply::text("你好！我是回声机器人，发消息给我试试。");
+            delivered(handle.reply_delivered(callback, welcome).await)
         }
         (CallbackKind::Message, Some("text")) => {
             let text = message.pointer("/text/content").unwrap_or_default();
             let full = format!("你说：{text}");
-            stream(handle, callback, &full).await;
+            stream(handle, callback, &full).await
         }
         (CallbackKind::Message, Some(kind @ ("image" | "file"))) => {
             let url = message.pointer(&format!("/{kind}/url")).unwrap_or_default();
             let aeskey = message.pointer(&format!("/{kind}/aeskey")).unwrap_or_default();
-            let Ok(_permit) = downloads.acquire().await else { return };
+            let Ok(_permit) = downloads.acquire().await else { return false };
             let text = match download(url, aeskey).await {
                 Ok(bytes) => {
                     let hex: String =
@@ -175,32 +180,38 @@ async fn respond(handle: &Handle, downloads: &tokio::sync::Semaphore, callback: 
                 Err(why) => format!("没能收到：{why}"),
             };
             let id = stream_id(callback);
-            let _ = handle.reply(callback, Reply::stream_finished(&id, &text)).await;
+            delivered(handle.reply_delivered(callback, Reply::stream_finished(&id, &text)).await)
         }
-        _ => {}
+        _ => true,
     }
 }
 
-/// Streams `full` as it grows: a third, two thirds, all of it (finished).
-async fn stream(handle: &Handle, callback: &Callback, full: &str) {
+fn delivered(outcome: Result<(), Failure>) -> bool {
+    outcome.map_err(|failure| eprintln!("an answer did not arrive: {failure}")).is_ok()
+}
+
+/// Streams `full` as it grows: a third, two thirds, then all of it, finished, waiting for
+/// that last frame's ack (sent once more if it timed out): whether it arrived.
+async fn stream(handle: &Handle, callback: &Callback, full: &str) -> bool {
     let id = stream_id(callback);
     let chars: Vec<char> = full.chars().collect();
-    for step in 1..=3 {
-        let end = chars.len() * step / 3;
-        let content: String = chars.iter().take(end).collect();
-        let reply = if step == 3 {
-            Reply::stream_finished(&id, &content)
-        } else {
-            Reply::stream(&id, &content)
-        };
-        if let Err(failure) = handle.reply(callback, reply).await {
+    for step in 1..=2 {
+        let content: String = chars.iter().take(chars.len() * step / 3).collect();
+        if let Err(failure) = handle.reply(callback, Reply::stream(&id, &content)).await {
             eprintln!("stream refused: {failure}");
-            return;
+            return false;
         }
-        if step < 3 {
-            tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for _ in 0..2 {
+        match handle.reply_delivered(callback, Reply::stream_finished(&id, full)).await {
+            Ok(()) => return true,
+            // Its ack may have been lost: the same cumulative content again is harmless.
+            Err(Failure::AckTimeout) => {}
+            Err(failure) => return delivered(Err(failure)),
         }
     }
+    false
 }
 
 fn stream_id(callback: &Callback) -> String {

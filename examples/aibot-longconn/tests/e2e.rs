@@ -39,6 +39,8 @@ struct Seen {
     subscribed_ids: Vec<usize>,
     /// `disconnected_event`s sent to kicked connections.
     kicks: usize,
+    /// The errcode to ack a reply frame of this `req_id` with (0 if not named).
+    refuse: HashMap<String, i64>,
 }
 
 struct FakeWecom {
@@ -151,6 +153,9 @@ async fn connection(
                     }
                     seen.replies.push((cmd, req_id.clone(), frame["body"].clone()));
                 }
+                let errcode = seen.lock().unwrap().refuse.get(&req_id).copied().unwrap_or(0);
+                let ack = json!({"headers": {"req_id": req_id}, "errcode": errcode, "errmsg": "x"})
+                    .to_string();
                 let (tx, flights) = (tx.clone(), Arc::clone(&in_flight));
                 tokio::spawn(async move {
                     tokio::time::sleep(ack_delay).await;
@@ -323,6 +328,23 @@ async fn it_answers_text_welcomes_media_and_never_twice() {
     wecom.send(&callback("aibot_msg_callback", "T2", text("M1", "hello 世界")));
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert!(wecom.replies_to("T2").is_empty(), "a redelivered msgid was answered again");
+
+    // An answer WeCom refuses (the stream expired on its side): the msgid is not taken as
+    // answered, and its redelivery is answered again.
+    wecom.seen.lock().unwrap().refuse.insert("T3".to_owned(), 846_608);
+    wecom.send(&callback("aibot_msg_callback", "T3", text("M3", "again")));
+    wecom
+        .wait_until("the refused stream's end", Duration::from_secs(10), |seen| {
+            seen.replies.iter().any(|(_, id, body)| id == "T3" && body["stream"]["finish"] == true)
+        })
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    wecom.send(&callback("aibot_msg_callback", "T4", text("M3", "again")));
+    wecom
+        .wait_until("the redelivery answered", Duration::from_secs(10), |seen| {
+            seen.replies.iter().any(|(_, id, body)| id == "T4" && body["stream"]["finish"] == true)
+        })
+        .await;
 
     // A 1 MiB file under a 44-character key, and an image under a 43-character one.
     let file: Vec<u8> = (0..1_048_576u32).map(|i| (i * 31 % 251) as u8).collect();
