@@ -11,6 +11,7 @@ mod redis_server;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use wxbizmsgcrypt_callback::aibot::ws::{ChatType, Outbox};
 use wxbizmsgcrypt_callback::inbox::{Inbox, InboxStore, MemoryInbox, Recorded, Scope, Task};
 use wxbizmsgcrypt_callback::message::Message;
 
@@ -198,6 +199,29 @@ fn block_on<F: std::future::Future>(future: F) -> F::Output {
     }
 }
 
+/// The AI bot's outbox on an inbox store: queued on one replica, taken once on another.
+async fn the_outbox_is_shared_and_taken_once<S: InboxStore>(a: Outbox<S>, b: Outbox<S>) {
+    let now = SystemTime::now();
+    a.send_markdown("CHAT1", ChatType::Single, "**first**", now).await.unwrap();
+    a.send_markdown("CHAT2", ChatType::Group, "second", now).await.unwrap();
+    let first = b.take(now).await.unwrap().unwrap();
+    assert_eq!(
+        (first.chatid(), first.chat_type(), first.markdown()),
+        ("CHAT1", ChatType::Single, "**first**")
+    );
+    let second = a.take(now).await.unwrap().unwrap();
+    assert_eq!((second.chatid(), second.chat_type()), ("CHAT2", ChatType::Group));
+    assert_eq!(b.take(now).await.unwrap(), None);
+    assert!(a.send_markdown("CHAT1", ChatType::Single, &"x".repeat(20_481), now).await.is_err());
+}
+
+#[tokio::test]
+async fn the_outbox_in_memory() {
+    let store = std::sync::Arc::new(MemoryInbox::new(100));
+    let (a, b) = (Outbox::new(Shared(store.clone()), "BOT"), Outbox::new(Shared(store), "BOT"));
+    the_outbox_is_shared_and_taken_once(a, b).await;
+}
+
 #[tokio::test]
 async fn every_scenario_in_memory() {
     let store = std::sync::Arc::new(MemoryInbox::new(1000));
@@ -295,6 +319,12 @@ mod redis {
             let prefix = format!("inbox-test-{}-{name}", std::process::id());
             (Inbox::new(one.inbox(&prefix)), Inbox::new(two.inbox(&prefix)))
         };
+        let prefix = format!("outbox-test-{}", std::process::id());
+        the_outbox_is_shared_and_taken_once(
+            Outbox::new(one.inbox(&prefix), "BOT"),
+            Outbox::new(two.inbox(&prefix), "BOT"),
+        )
+        .await;
         let (a, b) = pair("suites");
         suites_never_share_a_record(&a, &b).await;
         let (a, b) = pair("codes");

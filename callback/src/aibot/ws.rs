@@ -1428,3 +1428,150 @@ impl SendBudget {
         }
     }
 }
+
+/// How long a proactive message waits in an [`Outbox`] for the holder to send it.
+pub const OUTBOX_TTL: Duration = Duration::from_secs(60 * 60);
+
+/// A proactive message waiting in an [`Outbox`]: markdown for a conversation.
+///
+/// # Example
+///
+/// See [`Outbox`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    chatid: String,
+    chat_type: ChatType,
+    markdown: String,
+}
+
+impl Outgoing {
+    /// The conversation.
+    ///
+    /// # Example
+    ///
+    /// See [`Outbox`].
+    #[must_use]
+    pub fn chatid(&self) -> &str {
+        &self.chatid
+    }
+
+    /// Single or group.
+    ///
+    /// # Example
+    ///
+    /// See [`Outbox`].
+    #[must_use]
+    pub fn chat_type(&self) -> ChatType {
+        self.chat_type
+    }
+
+    /// The markdown to send.
+    ///
+    /// # Example
+    ///
+    /// See [`Outbox`].
+    #[must_use]
+    pub fn markdown(&self) -> &str {
+        &self.markdown
+    }
+}
+
+/// The bot's outbox: any replica queues a proactive message, and the replica that holds the
+/// connection takes it and sends it ([`Connection::push_markdown`]). Only the holder has a
+/// socket (WeCom allows one per bot); the others reach the users through here. Kept in an
+/// [`InboxStore`](crate::inbox::InboxStore) queue: `MemoryInbox` in one process,
+/// `redis::RedisInbox` across replicas; each message is taken once.
+///
+/// # Example
+///
+/// ```
+/// use std::time::SystemTime;
+/// use wxbizmsgcrypt_callback::aibot::ws::{ChatType, Outbox};
+/// use wxbizmsgcrypt_callback::inbox::MemoryInbox;
+/// # fn block_on<F: std::future::Future>(future: F) -> F::Output {
+/// #     let waker = std::task::Waker::noop();
+/// #     let mut context = std::task::Context::from_waker(&waker);
+/// #     let mut future = std::pin::pin!(future);
+/// #     loop { if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut context) { return output; } }
+/// # }
+/// let outbox = Outbox::new(MemoryInbox::new(1000), "BOTID");
+/// let now = SystemTime::now();
+/// // On any replica: a report is ready.
+/// block_on(outbox.send_markdown("CHATID", ChatType::Single, "**日报已生成**", now))?;
+/// // On the holder, every second or so: take and push.
+/// let outgoing = block_on(outbox.take(now))?.expect("queued");
+/// assert_eq!((outgoing.chatid(), outgoing.markdown()), ("CHATID", "**日报已生成**"));
+/// assert_eq!(block_on(outbox.take(now))?, None);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Outbox<S> {
+    store: S,
+    key: String,
+}
+
+impl<S: crate::inbox::InboxStore> Outbox<S> {
+    /// The outbox of the bot `bot_id` in `store`.
+    ///
+    /// # Example
+    ///
+    /// See [`Outbox`].
+    #[must_use]
+    pub fn new(store: S, bot_id: &str) -> Outbox<S> {
+        Outbox { store, key: format!("aibot:{bot_id}:outbox") }
+    }
+
+    /// Queues markdown for the conversation `chatid`, for [`OUTBOX_TTL`].
+    ///
+    /// # Errors
+    ///
+    /// A [`StoreError`](crate::endpoint::StoreError) if the store could not be reached or is
+    /// full, or the markdown is over 20,480 bytes (refused here rather than by WeCom later).
+    ///
+    /// # Example
+    ///
+    /// See [`Outbox`].
+    pub async fn send_markdown(
+        &self,
+        chatid: &str,
+        chat_type: ChatType,
+        markdown: &str,
+        now: std::time::SystemTime,
+    ) -> Result<(), crate::endpoint::StoreError> {
+        if markdown.len() > MARKDOWN_MAX_BYTES {
+            return Err(crate::endpoint::StoreError::new("markdown over 20480 bytes"));
+        }
+        let entry = json!({ "chatid": chatid, "chat_type": chat_type as u8, "markdown": markdown });
+        self.store.push(&self.key, entry.to_string().as_bytes(), OUTBOX_TTL, now).await
+    }
+
+    /// Takes the oldest message waiting, once across replicas.
+    ///
+    /// # Errors
+    ///
+    /// A [`StoreError`](crate::endpoint::StoreError) if the store could not be reached, or
+    /// holds what the outbox never wrote.
+    ///
+    /// # Example
+    ///
+    /// See [`Outbox`].
+    pub async fn take(
+        &self,
+        now: std::time::SystemTime,
+    ) -> Result<Option<Outgoing>, crate::endpoint::StoreError> {
+        let Some(bytes) = self.store.take(&self.key, now).await? else { return Ok(None) };
+        let malformed =
+            || crate::endpoint::StoreError::new("an outbox entry this crate never wrote");
+        let value: Value = serde_json::from_slice(&bytes).map_err(|_| malformed())?;
+        let chat_type = match value.get("chat_type").and_then(Value::as_u64) {
+            Some(1) => ChatType::Single,
+            Some(2) => ChatType::Group,
+            _ => return Err(malformed()),
+        };
+        let text = |name: &str| value.get(name).and_then(Value::as_str).map(str::to_owned);
+        match (text("chatid"), text("markdown")) {
+            (Some(chatid), Some(markdown)) => Ok(Some(Outgoing { chatid, chat_type, markdown })),
+            _ => Err(malformed()),
+        }
+    }
+}

@@ -6,8 +6,11 @@ use std::time::{Duration, Instant, SystemTime};
 use sha2::{Digest, Sha256};
 use wxbizmsgcrypt_callback::aibot::Reply;
 use wxbizmsgcrypt_callback::aibot::ws::driver::{Driver, Handle, Notice};
-use wxbizmsgcrypt_callback::aibot::ws::{Callback, CallbackKind, Connection, Failure, StopReason};
+use wxbizmsgcrypt_callback::aibot::ws::{
+    Callback, CallbackKind, Connection, Failure, Outbox, StopReason,
+};
 use wxbizmsgcrypt_callback::endpoint::{Claim, ClaimToken, DedupStore, StoreKey};
+use wxbizmsgcrypt_callback::inbox::InboxStore;
 use wxbizmsgcrypt_callback::lease::{FencingToken, LeaseStore};
 use wxbizmsgcrypt_callback::wxbizmsgcrypt::media::{self, MediaKey};
 
@@ -34,17 +37,20 @@ const CLAIM_FOR: Duration = Duration::from_secs(60);
 const DOWNLOADS_AT_ONCE: usize = 4;
 
 /// Holds the connection while the lease `name` is ours with `token`.
-pub async fn hold<L, D>(
+pub async fn hold<L, D, O>(
     settings: Arc<Settings>,
     leases: Arc<L>,
     name: &'static str,
     token: FencingToken,
     dedup: Arc<D>,
+    outbox: Arc<Outbox<O>>,
 ) -> Ended
 where
     L: LeaseStore + 'static,
     D: DedupStore + 'static,
+    O: InboxStore + 'static,
 {
+    let mut drain = tokio::time::interval(Duration::from_secs(1));
     let salt = crate::random() ^ token;
     let connection =
         Connection::new(settings.credentials.clone(), salt).with_heartbeat(settings.heartbeat);
@@ -81,6 +87,7 @@ where
                     return Ended::Stopped(reason);
                 }
             }
+            _ = drain.tick(), if !kicked_down => send_outbox(&handle, &outbox).await,
             () = tokio::time::sleep_until(must_stop_at.into()) => {
                 eprintln!("the lease could not be renewed in time: stopping the connection");
                 running.abort();
@@ -128,6 +135,28 @@ where
                 Some(_) => {}
                 None => kicked_down = true,
             },
+        }
+    }
+}
+
+/// Sends what any replica queued in the outbox; what cannot go now (not subscribed) is queued
+/// again for the next round.
+async fn send_outbox<O: InboxStore>(handle: &Handle, outbox: &Outbox<O>) {
+    loop {
+        let outgoing = match outbox.take(SystemTime::now()).await {
+            Ok(Some(outgoing)) => outgoing,
+            Ok(None) => return,
+            Err(err) => {
+                eprintln!("outbox: {err}");
+                return;
+            }
+        };
+        let (chatid, chat_type, markdown) =
+            (outgoing.chatid(), outgoing.chat_type(), outgoing.markdown());
+        if let Err(failure) = handle.push_markdown(chatid, chat_type, markdown).await {
+            eprintln!("outbox: not sent now ({failure}); again in a second");
+            let _ = outbox.send_markdown(chatid, chat_type, markdown, SystemTime::now()).await;
+            return;
         }
     }
 }

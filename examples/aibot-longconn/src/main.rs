@@ -6,7 +6,10 @@
 //! - `enter_chat`: a welcome text;
 //! - an image or a file: downloaded, decrypted with its own `aeskey`, answered with a stream
 //!   finishing with exactly `收到 N 字节，sha256 HEX`;
-//! - a `msgid` already handled (WeCom redelivers): no second answer.
+//! - a `msgid` already handled (WeCom redelivers): no second answer;
+//! - a proactive message any replica queued in the outbox: sent by the holder (in Redis, key
+//!   `aibot-longconn:BOTID:inbox:aibot:BOTID:outbox`, entries
+//!   `{"chatid", "chat_type", "markdown"}`).
 //!
 //! WeCom allows one connection per bot, and a second kicks the first: several replicas elect
 //! one holder by a lease (in Redis with `REDIS_URL`), the others standing by and taking over
@@ -28,8 +31,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use wxbizmsgcrypt_callback::aibot::ws::{Credentials, OFFICIAL_URL};
+use wxbizmsgcrypt_callback::aibot::ws::{Credentials, OFFICIAL_URL, Outbox};
 use wxbizmsgcrypt_callback::endpoint::{DedupStore, MemoryDedup};
+use wxbizmsgcrypt_callback::inbox::{InboxStore, MemoryInbox};
 use wxbizmsgcrypt_callback::lease::{LeaseStore, MemoryLease};
 use wxbizmsgcrypt_callback::redis::Redis;
 
@@ -66,12 +70,14 @@ fn main() -> ExitCode {
             Some(url) => {
                 let redis = Redis::open(&url).map_err(|e| format!("REDIS_URL: {e}"))?;
                 let prefix = format!("aibot-longconn:{}", settings.credentials.bot_id());
-                serve(settings, Arc::new(redis.leases(&prefix)), Arc::new(redis.dedup(&prefix)))
-                    .await
+                let outbox = Outbox::new(redis.inbox(&prefix), settings.credentials.bot_id());
+                let stores = (Arc::new(redis.leases(&prefix)), Arc::new(redis.dedup(&prefix)));
+                serve(settings, stores, Arc::new(outbox)).await
             }
             None => {
-                serve(settings, Arc::new(MemoryLease::new()), Arc::new(MemoryDedup::new(16 << 20)))
-                    .await
+                let outbox = Outbox::new(MemoryInbox::new(10_000), settings.credentials.bot_id());
+                let stores = (Arc::new(MemoryLease::new()), Arc::new(MemoryDedup::new(16 << 20)));
+                serve(settings, stores, Arc::new(outbox)).await
             }
         }
     });
@@ -140,10 +146,15 @@ pub fn random() -> u64 {
 }
 
 /// Stands by until this replica holds the lease, then holds the connection while it does.
-async fn serve<L, D>(settings: Settings, leases: Arc<L>, dedup: Arc<D>) -> Result<(), String>
+async fn serve<L, D, O>(
+    settings: Settings,
+    (leases, dedup): (Arc<L>, Arc<D>),
+    outbox: Arc<Outbox<O>>,
+) -> Result<(), String>
 where
     L: LeaseStore + 'static,
     D: DedupStore + 'static,
+    O: InboxStore + 'static,
 {
     let name = "connection";
     let settings = Arc::new(settings);
@@ -158,6 +169,7 @@ where
                     name,
                     token,
                     Arc::clone(&dedup),
+                    Arc::clone(&outbox),
                 )
                 .await
                 {

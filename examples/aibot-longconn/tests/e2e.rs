@@ -439,6 +439,21 @@ impl RedisServer {
     }
 }
 
+impl RedisServer {
+    /// Runs one command (RESP over a plain socket), its answer ignored.
+    fn command(&self, parts: &[&str]) {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        let mut request = format!("*{}\r\n", parts.len());
+        for part in parts {
+            request.push_str(&format!("${}\r\n{part}\r\n", part.len()));
+        }
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut answer = [0u8; 64];
+        let _ = stream.read(&mut answer).unwrap();
+    }
+}
+
 impl Drop for RedisServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -489,6 +504,21 @@ async fn two_replicas_one_holder_and_the_standby_takes_over() {
         assert_eq!(seen.kicks, 1, "the new holder was kicked");
         assert_eq!(seen.subscribed_now, 1);
     }
+
+    // Any replica queues a proactive message in the outbox (here: written into Redis as the
+    // crate's Outbox writes it); the holder sends it.
+    let entry =
+        json!({"chatid": "CHAT9", "chat_type": 1, "markdown": "**from the outbox**"}).to_string();
+    redis.command(&["RPUSH", "aibot-longconn:BOTID:inbox:aibot:BOTID:outbox", &entry]);
+    wecom
+        .wait_until("the outbox sent", Duration::from_secs(5), |seen| {
+            seen.replies.iter().any(|(cmd, _, body)| {
+                cmd == "aibot_send_msg"
+                    && body["chatid"] == "CHAT9"
+                    && body["markdown"]["content"] == "**from the outbox**"
+            })
+        })
+        .await;
 
     // And when the new holder dies outright, the old one, standing by again, takes over.
     standby.child.kill().unwrap();
