@@ -32,7 +32,7 @@
 //! # Ok::<(), wxbizmsgcrypt_callback::Error>(())
 //! ```
 
-use crate::message::Message;
+use crate::message::{JsonMessage, Message};
 use std::time::{SystemTime, UNIX_EPOCH};
 use wxbizmsgcrypt::__private::strict_xml::push_cdata_or_text;
 use wxbizmsgcrypt::{Decrypted, Error, ReplyFault, Stamp, xml};
@@ -719,5 +719,61 @@ impl Music {
     pub fn hq_music_url(mut self, hq_music_url: &str) -> Music {
         self.hq_music_url = Some(hq_music_url.to_owned());
         self
+    }
+}
+
+/// A passive reply to a WeChat JSON message ([`Endpoint::wechat_json`]): 小程序 message push
+/// takes one, handing the conversation to customer service (转发到客服), rendered as WeChat's
+/// JSON `{"ToUserName", "FromUserName", "CreateTime", "MsgType": "transfer_customer_service"}`.
+/// Anything else is answered with `success` ([`Callback::acknowledge`]).
+///
+/// [`Endpoint::wechat_json`]: crate::endpoint::Endpoint::wechat_json
+/// [`Callback::acknowledge`]: crate::endpoint::Callback::acknowledge
+///
+/// # Example
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use wxbizmsgcrypt_callback::{message::JsonMessage, reply::JsonReply};
+///
+/// let message = JsonMessage::parse(r#"{"ToUserName":"gh_abc","FromUserName":"o1","CreateTime":1482048670,"MsgType":"text","Content":"人工"}"#)?;
+/// let json = JsonReply::TransferCustomerService.render(&message, UNIX_EPOCH + Duration::from_secs(1482048671))?;
+/// assert_eq!(json, r#"{"CreateTime":1482048671,"FromUserName":"gh_abc","MsgType":"transfer_customer_service","ToUserName":"o1"}"#);
+/// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum JsonReply {
+    /// `transfer_customer_service`: the user's messages go to the customer-service tool.
+    TransferCustomerService,
+}
+
+impl JsonReply {
+    /// The reply's JSON for `message`, at `now`, addressed back to its sender.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidReply`] ([`ReplyFault::NoRecipient`], `-40011`) if the message has no
+    /// `FromUserName`.
+    ///
+    /// # Example
+    ///
+    /// See [`JsonReply`].
+    pub fn render(&self, message: &JsonMessage, now: SystemTime) -> Result<String, Error> {
+        let to = message
+            .from_user_name()
+            .filter(|to| !to.is_empty())
+            .ok_or(Error::InvalidReply(ReplyFault::NoRecipient))?;
+        let from = message.to_user_name().unwrap_or_default();
+        let seconds = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let value = match self {
+            JsonReply::TransferCustomerService => serde_json::json!({
+                "ToUserName": to,
+                "FromUserName": from,
+                "CreateTime": seconds,
+                "MsgType": "transfer_customer_service",
+            }),
+        };
+        Ok(value.to_string())
     }
 }

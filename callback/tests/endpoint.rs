@@ -281,6 +281,72 @@ fn plaintext_mode_checks_the_plain_signature_and_answers_in_the_clear() {
 }
 
 #[test]
+fn wechat_json_mode_reads_the_documented_body_and_answers_in_json() {
+    // 小程序 message push, safe mode, JSON (消息推送): the documented example, read as a POST.
+    let crypt =
+        MsgCrypt::new("AAAAA", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "wxba5fad812f8e6fb9")
+            .unwrap();
+    let endpoint = Endpoint::wechat_json(crypt.clone());
+    let body = "{\n    \"Encrypt\": \"ELGduP2YcVatjqIS+eZbp80MNLoAUWvzzyJxgGzxZO/5sAvd070Bs6qrLARC9nVHm48Y4hyRbtzve1L32tmxSQ==\",\n    \"MsgSignature\": \"1b9339964ed2e271e7c7b6ff2b0ef902fc94dea1\",\n    \"TimeStamp\": 1713424427,\n    \"Nonce\": \"415670741\"\n}";
+    let query = "signature=x&timestamp=1713424427&nonce=415670741&openid=o1&encrypt_type=aes&msg_signature=1b9339964ed2e271e7c7b6ff2b0ef902fc94dea1";
+    let now = at(1_713_424_427);
+    let documented = callback(handle(&endpoint, "POST", query, body.as_bytes(), now));
+    assert_eq!(documented.message().get("demo_resp"), Some("good luck"));
+    let ack = documented.acknowledge();
+    assert_eq!((ack.status(), ack.body()), (200, "success"));
+
+    // A user's text, sealed here from the scheme's definition, answered by handing it to
+    // customer service: a JSON envelope WeChat's side opens.
+    let appid = "wxba5fad812f8e6fb9";
+    let plain = r#"{"ToUserName":"gh_abc","FromUserName":"o_user","CreateTime":1713424427,"MsgType":"text","Content":"人工","MsgId":23925563546465}"#;
+    let frame = common::frame(
+        &[3; 16],
+        u32::try_from(plain.len()).unwrap(),
+        plain.as_bytes(),
+        appid.as_bytes(),
+    );
+    let encrypt =
+        common::seal_raw("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", &common::pkcs7_32(frame));
+    let signature = common::sign(&["AAAAA", "1713424427", "n1", &encrypt]);
+    let body = format!(r#"{{"ToUserName":"gh_abc","Encrypt":"{encrypt}"}}"#);
+    let query = format!(
+        "signature=x&timestamp=1713424427&nonce=n1&encrypt_type=aes&msg_signature={signature}"
+    );
+    let text = callback(handle(&endpoint, "POST", &query, body.as_bytes(), now));
+    assert_eq!(
+        (text.message().msg_type(), text.message().get("Content")),
+        (Some("text"), Some("人工"))
+    );
+    let response =
+        text.reply(&wxbizmsgcrypt_callback::reply::JsonReply::TransferCustomerService).unwrap();
+    assert_eq!(response.content_type(), Some("application/json; charset=utf-8"));
+    let envelope: serde_json::Value = serde_json::from_str(response.body()).unwrap();
+    let timestamp = envelope["TimeStamp"].to_string();
+    let signed = Signed {
+        msg_signature: envelope["MsgSignature"].as_str().unwrap(),
+        timestamp: &timestamp,
+        nonce: envelope["Nonce"].as_str().unwrap(),
+    };
+    let opened = json::decrypt_msg(&crypt, signed, response.body()).unwrap();
+    let answer: serde_json::Value = serde_json::from_str(opened.message()).unwrap();
+    assert_eq!(answer["MsgType"], "transfer_customer_service");
+    assert_eq!(
+        (answer["ToUserName"].as_str(), answer["FromUserName"].as_str()),
+        (Some("o_user"), Some("gh_abc"))
+    );
+
+    // The URL check is the plain signature, echostr unchanged; a plaintext POST is refused.
+    let wechat = Endpoint::wechat_json(MsgCrypt::new("pamtest", KEY, WECHAT_APPID).unwrap());
+    let ok = respond(handle(&wechat, "GET", WECHAT_GET, b"", at(1_409_304_348)));
+    assert_eq!((ok.status(), ok.body()), (200, "3141592653589793238"));
+    let plain_post =
+        "signature=76480565cbe296026c53aaacd1ad523a1ddba24f&timestamp=1409304348&nonce=xxxxxx";
+    let refused =
+        respond(handle(&wechat, "POST", plain_post, br#"{"MsgType":"text"}"#, at(1_409_304_348)));
+    assert_eq!(refused.status(), 400);
+}
+
+#[test]
 fn malformed_bodies_are_400_and_oversized_ones_413() {
     let endpoint = Endpoint::xml(crypt()).with_max_body(1024);
     let (query, _) = post(&text_message(1_700_000_000, 1), "1700000000", "1");

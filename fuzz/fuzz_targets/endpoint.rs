@@ -1,7 +1,7 @@
 //! Any request: the endpoints never panic and answer a refusal with an empty body, whatever
 //! the query and the body (which, for most of what is read before the signature, the sender
 //! chooses freely): one WeCom app, several apps picked by the envelope's `AgentID`, a suite's
-//! instruction and data URLs, 公众号 in safe and in plaintext mode. The input is the query,
+//! instruction and data URLs, 公众号 in safe and in plaintext mode, 小程序 in JSON mode. The input is the query,
 //! a newline, and the body.
 #![no_main]
 
@@ -11,7 +11,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use libfuzzer_sys::fuzz_target;
 use wxbizmsgcrypt_callback::MsgCrypt;
 use wxbizmsgcrypt_callback::endpoint::{
-    Endpoint, Format, Outcome, PlainXml, Request, Suite, WecomApps, Xml,
+    Endpoint, Format, Outcome, PlainXml, Request, Suite, WechatJson, WecomApps, Xml,
 };
 
 const TOKEN: &str = "QDG6eK";
@@ -21,6 +21,7 @@ const CORP: &str = "wx5823bf96d3bd56c7";
 struct Endpoints {
     xml: Vec<Endpoint<Xml>>,
     plain: Endpoint<PlainXml>,
+    json: Endpoint<WechatJson>,
 }
 
 static ENDPOINTS: LazyLock<Endpoints> = LazyLock::new(|| {
@@ -39,6 +40,7 @@ static ENDPOINTS: LazyLock<Endpoints> = LazyLock::new(|| {
             Endpoint::suite_data(&suite),
         ],
         plain: Endpoint::wechat_plaintext("pamtest").expect("a token"),
+        json: Endpoint::wechat_json(MsgCrypt::new(TOKEN, KEY, CORP).expect("the sample")),
     }
 });
 
@@ -53,6 +55,7 @@ fuzz_target!(|data: &[u8]| {
             check(endpoint.handle(Request { method, query, body }, now));
         }
         check(ENDPOINTS.plain.handle(Request { method, query, body }, now));
+        check(ENDPOINTS.json.handle(Request { method, query, body }, now));
     }
 });
 

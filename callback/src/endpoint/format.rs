@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 
 use super::Response;
 use super::route::XmlKeys;
-use crate::message::{DedupKey, Message};
+use crate::message::{DedupKey, JsonMessage, Message};
 use crate::{aibot, reply};
 
 /// What a format is to an [`Endpoint`](super::Endpoint): its envelope, its message type, its
@@ -110,6 +110,7 @@ mod sealed {
     impl Sealed for super::Xml {}
     impl Sealed for super::AiBot {}
     impl Sealed for super::PlainXml {}
+    impl Sealed for super::WechatJson {}
 }
 
 /// What the de-duplication secret is derived for (`MsgCrypt::derive_secret`).
@@ -271,6 +272,96 @@ impl Format for PlainXml {
         now: SystemTime,
     ) -> Result<Response, Error> {
         Ok(Response::xml(200, reply.render(message, now)?))
+    }
+}
+
+/// WeChat's JSON mode: 小程序 message push with the data format set to JSON, and the JSON-only
+/// pushes of 视频号小店 / 微信小店, in safe mode: a [`JsonMessage`] answered with a
+/// [`JsonReply`](reply::JsonReply) (or `success`). See
+/// [`Endpoint::wechat_json`](super::Endpoint::wechat_json).
+///
+/// # Example
+///
+/// ```
+/// use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, WechatJson}};
+/// let crypt = MsgCrypt::new("AAAAA", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "wxba5fad812f8e6fb9")?;
+/// let endpoint: Endpoint<WechatJson> = Endpoint::wechat_json(crypt);
+/// # let _ = endpoint;
+/// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WechatJson {}
+
+impl Format for WechatJson {
+    type Message = JsonMessage;
+    type Reply = reply::JsonReply;
+    type Keys = MsgCrypt;
+    type Opened = Decrypted;
+
+    /// WeChat's URL check is always plain: the endpoint never asks this.
+    fn verify_url(_crypt: &MsgCrypt, _query: &CallbackQuery) -> Result<String, Error> {
+        debug_assert!(false, "a WeChat endpoint checks its URL check's plain signature");
+        Err(Error::MalformedQuery(QueryFault::Missing("signature")))
+    }
+
+    fn verify_plain_signature(
+        crypt: &MsgCrypt,
+        signature: &str,
+        stamp: Stamp<'_>,
+    ) -> Result<(), Error> {
+        crypt.verify_plain_signature(signature, stamp)
+    }
+
+    fn open(
+        crypt: &MsgCrypt,
+        raw_query: &str,
+        body: &str,
+    ) -> Result<(Decrypted, String, String), Error> {
+        open_encrypted(raw_query, |signed| json::decrypt_msg(crypt, signed, body))
+    }
+
+    fn dedup_secret(crypt: &MsgCrypt) -> [u8; 32] {
+        wxbizmsgcrypt::__private::derive_secret(crypt, DEDUP_SECRET_PURPOSE)
+    }
+
+    fn parse(decrypted: &Decrypted) -> Result<JsonMessage, Error> {
+        JsonMessage::parse(decrypted.message())
+    }
+
+    /// The message's `CreateTime` (inside the ciphertext), else the query's timestamp.
+    fn check_freshness(
+        message: &JsonMessage,
+        query_timestamp: &str,
+        now: SystemTime,
+        window: Duration,
+    ) -> Result<(), Error> {
+        match message.text("CreateTime") {
+            Some(time) => check_timestamp(&time, now, window),
+            None => check_timestamp(query_timestamp, now, window),
+        }
+    }
+
+    fn dedup_key(message: &JsonMessage) -> DedupKey {
+        message.dedup_key()
+    }
+
+    /// `success`, which WeChat takes as "received, no reply".
+    fn acknowledge(_message: &JsonMessage) -> Response {
+        Response::text(200, "success".to_owned())
+    }
+
+    /// Rendered for the message at `now`, sealed in WeChat's JSON reply envelope with the
+    /// request's key and appid, under the request's nonce.
+    fn seal(
+        reply: &reply::JsonReply,
+        request: &Decrypted,
+        message: &JsonMessage,
+        stamp: Stamp<'_>,
+        now: SystemTime,
+    ) -> Result<Response, Error> {
+        let rendered = reply.render(message, now)?;
+        let body = json::encrypt_reply_wechat(request, &rendered, Stamp::new(now, stamp.nonce()))?;
+        Ok(Response::json(200, body))
     }
 }
 

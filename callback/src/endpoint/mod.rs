@@ -16,7 +16,9 @@
 //! [`reply::Reply`](crate::reply::Reply); [`Endpoint::aibot`] an `Endpoint<AiBot>`, with an
 //! [`aibot::Message`](crate::aibot::Message) and an [`aibot::Reply`](crate::aibot::Reply);
 //! [`Endpoint::wechat_plaintext`] an `Endpoint<PlainXml>` (公众号 in plaintext mode), with the
-//! same message and reply as `Xml`, in the clear. A reply of the other format does not compile:
+//! same message and reply as `Xml`, in the clear; [`Endpoint::wechat_json`] an
+//! `Endpoint<WechatJson>` (小程序 in JSON mode, 视频号小店), with a
+//! [`JsonMessage`](crate::message::JsonMessage) and a [`JsonReply`](crate::reply::JsonReply). A reply of the other format does not compile:
 //!
 //! ```compile_fail
 //! # use wxbizmsgcrypt_callback::{aibot, endpoint::{Callback, Xml}};
@@ -120,7 +122,7 @@ pub use self::dedup::{
     Claim, ClaimToken, DedupStore, ENTRY_OVERHEAD, MemoryDedup, NoDedup, StoreError, StoreKey,
 };
 use self::format::PlainToken;
-pub use self::format::{AiBot, Format, PlainXml, Xml};
+pub use self::format::{AiBot, Format, PlainXml, WechatJson, Xml};
 use self::route::{Route, XmlKeys};
 pub use self::route::{Suite, WecomApps};
 pub use self::service::{DEFAULT_DEADLINE, LEASE_MARGIN, Service};
@@ -395,6 +397,35 @@ impl Endpoint<PlainXml> {
     }
 }
 
+impl Endpoint<WechatJson> {
+    /// An endpoint for WeChat's JSON mode in safe mode: a 小程序 whose message push is set to
+    /// the JSON data format, or a 视频号小店 / 微信小店 (whose pushes are JSON only). The console's
+    /// settings are the URL, the Token, the EncodingAESKey, and the appid as receive id. The
+    /// URL check is the plain `signature` with the echostr answered unchanged (if
+    /// echostr-shaped); messages carry `msg_signature` and a JSON `Encrypt`, answered with
+    /// `success` or a [`JsonReply`](crate::reply::JsonReply) sealed in JSON.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use wxbizmsgcrypt_callback::{MsgCrypt, endpoint::{Endpoint, Outcome, Request}};
+    ///
+    /// let crypt = MsgCrypt::new("pamtest", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7")?;
+    /// let endpoint = Endpoint::wechat_json(crypt);
+    /// // WeChat's documented URL check.
+    /// let query = "signature=76480565cbe296026c53aaacd1ad523a1ddba24f&timestamp=1409304348&nonce=xxxxxx&echostr=3141592653589793238";
+    /// let now = UNIX_EPOCH + Duration::from_secs(1409304348);
+    /// let Outcome::Respond(response) = endpoint.handle(Request { method: "GET", query, body: b"" }, now) else { panic!() };
+    /// assert_eq!(response.body(), "3141592653589793238");
+    /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
+    /// ```
+    #[must_use]
+    pub fn wechat_json(crypt: MsgCrypt) -> Endpoint<WechatJson> {
+        Endpoint::new(crypt, UrlCheck::Plain)
+    }
+}
+
 impl Endpoint<AiBot> {
     /// An endpoint for the AI bot's JSON callbacks (build `crypt` with an empty receive id).
     ///
@@ -631,6 +662,7 @@ fn refusal(error: Error) -> (u16, Error) {
 enum ContentType {
     Text,
     Xml,
+    Json,
 }
 
 impl ContentType {
@@ -638,6 +670,7 @@ impl ContentType {
         match self {
             ContentType::Text => "text/plain; charset=utf-8",
             ContentType::Xml => "application/xml; charset=utf-8",
+            ContentType::Json => "application/json; charset=utf-8",
         }
     }
 
@@ -646,6 +679,7 @@ impl ContentType {
         match self {
             ContentType::Text => 1,
             ContentType::Xml => 2,
+            ContentType::Json => 3,
         }
     }
 }
@@ -707,6 +741,10 @@ impl Response {
         Response { status, content_type: Some(ContentType::Xml), body, refusal: None }
     }
 
+    pub(crate) fn json(status: u16, body: String) -> Response {
+        Response { status, content_type: Some(ContentType::Json), body, refusal: None }
+    }
+
     fn refusal_of(status: u16, error: Error) -> Response {
         Response { refusal: Some(error), ..Response::empty(status) }
     }
@@ -739,6 +777,7 @@ impl Response {
             0 => None,
             1 => Some(ContentType::Text),
             2 => Some(ContentType::Xml),
+            3 => Some(ContentType::Json),
             _ => return None,
         };
         let status = u16::from_be_bytes([high, low]);

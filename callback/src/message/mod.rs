@@ -32,6 +32,7 @@
 
 mod canonical;
 pub(crate) mod dedup;
+mod json;
 mod kind;
 
 use std::borrow::Cow;
@@ -40,6 +41,7 @@ use std::ops::Range;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use self::dedup::DedupKey;
+pub use self::json::JsonMessage;
 pub use self::kind::*;
 use wxbizmsgcrypt::__private::strict_xml::{self, Budget, Fault, Item};
 use wxbizmsgcrypt::{Error, MessageFault};
