@@ -25,10 +25,12 @@ use tokio_tungstenite::tungstenite::Message;
 /// What the fake WeCom saw, shared with the test.
 #[derive(Default)]
 struct Seen {
-    /// Subscribed connections open now, and the most ever open at once.
+    /// Subscribed connections open now, the most ever open at once, and how many were acked.
     subscribed_now: usize,
     subscribed_most: usize,
     subscriptions: usize,
+    /// Subscribe frames received, refused ones included.
+    attempts: usize,
     /// Per connection, the frames to send it.
     senders: HashMap<usize, mpsc::UnboundedSender<String>>,
     /// Reply frames (cmd, req_id, body), in order.
@@ -41,6 +43,14 @@ struct Seen {
     kicks: usize,
     /// The errcode to ack a reply frame of this `req_id` with (0 if not named).
     refuse: HashMap<String, i64>,
+    /// Reply frames of these `req_id`s are never acked.
+    never_ack: Vec<String>,
+    /// Subscriptions still to refuse (errcode 40001), one each.
+    refuse_subscriptions: usize,
+    /// Connections still to drop right after their subscription's ack.
+    drop_after_subscribe: usize,
+    /// Pings are not answered.
+    ignore_pings: bool,
 }
 
 struct FakeWecom {
@@ -120,8 +130,15 @@ async fn connection(
             "aibot_subscribe" => {
                 assert_eq!(frame["body"]["bot_id"], "BOTID");
                 assert_eq!(frame["body"]["secret"], "SECRET");
-                {
+                let drop_it = {
                     let mut seen = seen.lock().unwrap();
+                    seen.attempts += 1;
+                    if seen.refuse_subscriptions > 0 {
+                        seen.refuse_subscriptions -= 1;
+                        let refused = json!({"headers": {"req_id": req_id}, "errcode": 40001, "errmsg": "invalid secret"});
+                        let _ = tx.send(refused.to_string());
+                        continue;
+                    }
                     seen.subscriptions += 1;
                     seen.subscribed_now += 1;
                     seen.subscribed_most = seen.subscribed_most.max(seen.subscribed_now);
@@ -137,12 +154,22 @@ async fn connection(
                         seen.kicks += 1;
                     }
                     seen.subscribed_ids = vec![id];
-                }
+                    let drop_it = seen.drop_after_subscribe > 0;
+                    seen.drop_after_subscribe = seen.drop_after_subscribe.saturating_sub(1);
+                    drop_it
+                };
                 subscribed = true;
                 let _ = tx.send(ack);
+                if drop_it {
+                    // The socket drops (a proxy restarts, say).
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    break;
+                }
             }
             "ping" => {
-                let _ = tx.send(ack);
+                if !seen.lock().unwrap().ignore_pings {
+                    let _ = tx.send(ack);
+                }
             }
             _ => {
                 {
@@ -152,6 +179,9 @@ async fn connection(
                         seen.two_in_flight = true;
                     }
                     seen.replies.push((cmd, req_id.clone(), frame["body"].clone()));
+                }
+                if seen.lock().unwrap().never_ack.contains(&req_id) {
+                    continue;
                 }
                 let errcode = seen.lock().unwrap().refuse.get(&req_id).copied().unwrap_or(0);
                 let ack = json!({"headers": {"req_id": req_id}, "errcode": errcode, "errmsg": "x"})
@@ -527,4 +557,50 @@ async fn two_replicas_one_holder_and_the_standby_takes_over() {
             seen.subscriptions == 3
         })
         .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drops_missed_pongs_refusals_and_ack_timeouts_over_a_real_socket() {
+    let wecom = FakeWecom::start(Duration::from_millis(10)).await;
+    {
+        let mut seen = wecom.seen.lock().unwrap();
+        // Two refused subscriptions first (their own counter: 1 s, then 2 s), then one that
+        // is dropped at once (the drops' counter: 1 s).
+        seen.refuse_subscriptions = 2;
+        seen.drop_after_subscribe = 1;
+    }
+    let started = Instant::now();
+    let bot = Bot::start(&env(&wecom.url, &[]));
+    wecom
+        .wait_until("two refusals, a drop, then subscribed", Duration::from_secs(10), |seen| {
+            seen.attempts == 4 && seen.subscribed_now == 1
+        })
+        .await;
+    // 1 s + 2 s after the refusals, then the first step after the drop: about 4 s.
+    let took = started.elapsed();
+    assert!(took >= Duration::from_secs(4) && took < Duration::from_secs(8), "{took:?}");
+
+    // A final frame never acked: after 5 s it fails, is sent once more, and the message is
+    // not recorded as answered.
+    wecom.seen.lock().unwrap().never_ack.push("N1".to_owned());
+    wecom.send(&callback("aibot_msg_callback", "N1", text("MN", "hi")));
+    wecom
+        .wait_until("the final frame sent again", Duration::from_secs(30), |seen| {
+            seen.replies
+                .iter()
+                .filter(|(_, id, body)| id == "N1" && body["stream"]["finish"] == true)
+                .count()
+                == 2
+        })
+        .await;
+
+    // Pings go unanswered: two missed, and the socket is closed and opened again.
+    let before = wecom.seen.lock().unwrap().subscriptions;
+    wecom.seen.lock().unwrap().ignore_pings = true;
+    wecom
+        .wait_until("a new socket after two missed pongs", Duration::from_secs(8), |seen| {
+            seen.subscriptions > before
+        })
+        .await;
+    drop(bot);
 }
