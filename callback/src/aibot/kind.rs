@@ -76,7 +76,7 @@ impl Message {
     /// ```
     #[must_use]
     pub fn kind(&self) -> Kind<'_> {
-        kind_of(&self.value)
+        kind_of(&self.object.value)
     }
 
     /// The message the user quoted (`quote`), if any: a text, image, mixed, voice or file.

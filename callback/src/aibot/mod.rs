@@ -53,9 +53,9 @@ pub use self::kind::*;
 pub use self::reply::*;
 pub use self::stream::*;
 pub use self::streams::{MemoryStreams, STREAM_TTL, StreamStore};
-use crate::message::DedupKey;
 use crate::message::dedup::digest64;
-use wxbizmsgcrypt::{Error, MessageFault};
+use crate::message::{DedupKey, JsonObject};
+use wxbizmsgcrypt::Error;
 
 /// A parsed AI-bot callback plaintext: the JSON object, every field kept.
 ///
@@ -71,9 +71,7 @@ use wxbizmsgcrypt::{Error, MessageFault};
 /// ```
 #[derive(Clone)]
 pub struct Message {
-    source: Box<str>,
-    /// Always an object ([`Message::parse`] refuses anything else).
-    value: Value,
+    object: JsonObject,
 }
 
 impl Message {
@@ -86,8 +84,8 @@ impl Message {
     /// # Errors
     ///
     /// [`Error::MalformedMessage`] (`-40002`) only for text that is not JSON
-    /// ([`MessageFault::NotWellFormed`]) or JSON that is not an object
-    /// ([`MessageFault::NotAnObject`]).
+    /// ([`MessageFault::NotWellFormed`](wxbizmsgcrypt::MessageFault::NotWellFormed)) or JSON
+    /// that is not an object ([`MessageFault::NotAnObject`](wxbizmsgcrypt::MessageFault::NotAnObject)).
     ///
     /// # Example
     ///
@@ -101,13 +99,7 @@ impl Message {
     /// # Ok::<(), Error>(())
     /// ```
     pub fn parse(json: &str) -> Result<Message, Error> {
-        let value: Value = serde_json::from_str(json)
-            .map_err(|_| Error::MalformedMessage(MessageFault::NotWellFormed))?;
-        if value.is_object() {
-            Ok(Message { source: Box::from(json), value })
-        } else {
-            Err(Error::MalformedMessage(MessageFault::NotAnObject))
-        }
+        JsonObject::parse(json).map(|object| Message { object })
     }
 
     /// The JSON text, as given: for reading the message into types of your own (with
@@ -122,7 +114,7 @@ impl Message {
     /// ```
     #[must_use]
     pub fn as_json(&self) -> &str {
-        &self.source
+        &self.object.source
     }
 
     /// The top-level field `name`, if it is a string.
@@ -136,7 +128,7 @@ impl Message {
     /// ```
     #[must_use]
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.value.get(name)?.as_str()
+        self.object.get(name)
     }
 
     /// The string at a JSON Pointer (RFC 6901): `"/text/content"`, `"/mixed/msg_item/0/msgtype"`.
@@ -151,7 +143,7 @@ impl Message {
     /// ```
     #[must_use]
     pub fn pointer(&self, pointer: &str) -> Option<&str> {
-        self.value.pointer(pointer)?.as_str()
+        self.object.pointer(pointer)
     }
 
     /// `msgid`: unique per callback (the key to de-duplicate on).
@@ -266,7 +258,7 @@ impl Message {
     /// ```
     #[must_use]
     pub fn create_time(&self) -> Option<SystemTime> {
-        let seconds = match self.value.get("create_time")? {
+        let seconds = match self.object.value.get("create_time")? {
             Value::Number(n) => n.as_u64()?,
             Value::String(s) => crate::message::parse_u64(s)?,
             _ => return None,
@@ -307,7 +299,7 @@ impl Message {
             Some(msgid) => DedupKey::from_parts("aibot", &[bot, msgid]),
             None => {
                 // serde_json's maps are ordered by key: the text is canonical for the content.
-                let digest = digest64(self.value.to_string().as_bytes());
+                let digest = digest64(self.object.value.to_string().as_bytes());
                 DedupKey::from_parts("aibot", &[bot, "", &digest])
             }
         }
@@ -315,24 +307,18 @@ impl Message {
 
     /// Whether the top-level field `name` is there, whatever its value.
     pub(crate) fn has_field(&self, name: &str) -> bool {
-        self.value.get(name).is_some()
+        self.object.value.get(name).is_some()
     }
 
     /// The value of the top-level field `name`.
     fn field(&self, name: &str) -> Option<&Value> {
-        self.value.get(name)
+        self.object.value.get(name)
     }
 }
 
 impl fmt::Debug for Message {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let keys: Vec<&str> = self
-            .value
-            .as_object()
-            .into_iter()
-            .flat_map(|object| object.keys())
-            .map(String::as_str)
-            .collect();
+        let keys = self.object.keys();
         f.debug_struct("Message")
             .field("msgtype", &self.msgtype())
             .field("fields", &keys)

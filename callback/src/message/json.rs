@@ -27,9 +27,47 @@ use super::dedup::{DedupKey, digest64};
 /// ```
 #[derive(Clone)]
 pub struct JsonMessage {
-    source: Box<str>,
-    /// Always an object ([`JsonMessage::parse`] refuses anything else).
-    value: Value,
+    object: JsonObject,
+}
+
+/// A JSON object read losslessly, with its text: what the JSON messages (WeChat's and the AI
+/// bot's) are built on.
+#[derive(Clone)]
+pub(crate) struct JsonObject {
+    pub(crate) source: Box<str>,
+    /// Always an object ([`JsonObject::parse`] refuses anything else).
+    pub(crate) value: Value,
+}
+
+impl JsonObject {
+    /// `json`, if it is an object.
+    pub(crate) fn parse(json: &str) -> Result<JsonObject, Error> {
+        let value: Value = serde_json::from_str(json)
+            .map_err(|_| Error::MalformedMessage(MessageFault::NotWellFormed))?;
+        if value.is_object() {
+            Ok(JsonObject { source: Box::from(json), value })
+        } else {
+            Err(Error::MalformedMessage(MessageFault::NotAnObject))
+        }
+    }
+
+    /// The string at the top-level field `name`.
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.value.get(name)?.as_str()
+    }
+
+    /// The string at a JSON pointer.
+    pub(crate) fn pointer(&self, pointer: &str) -> Option<&str> {
+        self.value.pointer(pointer)?.as_str()
+    }
+
+    /// The top-level keys, for a `Debug` that shows no value.
+    pub(crate) fn keys(&self) -> Vec<&str> {
+        self.value
+            .as_object()
+            .map(|object| object.keys().map(String::as_str).collect())
+            .unwrap_or_default()
+    }
 }
 
 impl JsonMessage {
@@ -51,13 +89,7 @@ impl JsonMessage {
     /// assert_eq!(JsonMessage::parse("[1]").unwrap_err(), Error::MalformedMessage(MessageFault::NotAnObject));
     /// ```
     pub fn parse(json: &str) -> Result<JsonMessage, Error> {
-        let value: Value = serde_json::from_str(json)
-            .map_err(|_| Error::MalformedMessage(MessageFault::NotWellFormed))?;
-        if value.is_object() {
-            Ok(JsonMessage { source: Box::from(json), value })
-        } else {
-            Err(Error::MalformedMessage(MessageFault::NotAnObject))
-        }
+        JsonObject::parse(json).map(|object| JsonMessage { object })
     }
 
     /// The JSON text, as given: for reading the message into types of your own.
@@ -71,7 +103,7 @@ impl JsonMessage {
     /// ```
     #[must_use]
     pub fn as_json(&self) -> &str {
-        &self.source
+        &self.object.source
     }
 
     /// The top-level field `name` if it is a string.
@@ -85,7 +117,7 @@ impl JsonMessage {
     /// ```
     #[must_use]
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.value.get(name).and_then(Value::as_str)
+        self.object.get(name)
     }
 
     /// The string at a JSON pointer (`/order_info/order_id`), for nested fields.
@@ -99,7 +131,7 @@ impl JsonMessage {
     /// ```
     #[must_use]
     pub fn pointer(&self, pointer: &str) -> Option<&str> {
-        self.value.pointer(pointer).and_then(Value::as_str)
+        self.object.pointer(pointer)
     }
 
     /// The top-level field `name` as text, a string or a number as sent (ids above 2^53 are
@@ -114,7 +146,7 @@ impl JsonMessage {
     /// ```
     #[must_use]
     pub fn text(&self, name: &str) -> Option<Cow<'_, str>> {
-        match self.value.get(name)? {
+        match self.object.value.get(name)? {
             Value::String(text) => Some(Cow::Borrowed(text)),
             Value::Number(number) => Some(Cow::Owned(number.to_string())),
             _ => None,
@@ -211,7 +243,7 @@ impl JsonMessage {
             Some(msg_id) => DedupKey::from_parts("wxjson", &[to, &msg_id]),
             None => {
                 // serde_json's maps are ordered by key: the text is canonical for the content.
-                let digest = digest64(self.value.to_string().as_bytes());
+                let digest = digest64(self.object.value.to_string().as_bytes());
                 let from = self.from_user_name().unwrap_or_default();
                 let time = self.text("CreateTime").unwrap_or_default();
                 let event = self.event().unwrap_or_default();
@@ -223,11 +255,7 @@ impl JsonMessage {
 
 impl fmt::Debug for JsonMessage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let keys: Vec<&str> = self
-            .value
-            .as_object()
-            .map(|object| object.keys().map(String::as_str).collect())
-            .unwrap_or_default();
+        let keys = self.object.keys();
         f.debug_struct("JsonMessage")
             .field("msg_type", &self.msg_type())
             .field("event", &self.event())

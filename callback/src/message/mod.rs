@@ -42,6 +42,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use self::dedup::DedupKey;
 pub use self::json::JsonMessage;
+pub(crate) use self::json::JsonObject;
 pub use self::kind::*;
 use wxbizmsgcrypt::__private::strict_xml::{self, Budget, Fault, Item};
 use wxbizmsgcrypt::{Error, MessageFault};
