@@ -9,8 +9,6 @@ use wxbizmsgcrypt::{
     CallbackQuery, Decrypted, EnvelopeFault, Error, MsgCrypt, QueryFault, Signed, Stamp, xml,
 };
 
-use crate::message::Message;
-
 /// Several WeCom self-built apps of one company behind one callback URL, told apart by the
 /// `AgentID` of each POST's envelope; each app with its own Token and EncodingAESKey (its
 /// `MsgCrypt`, whose receive id is the corpid). Serve them with [`Endpoint::wecom_apps`].
@@ -323,9 +321,7 @@ impl XmlKeys {
                 // The suite's key seals its instructions too (receive id: the suite id): one
                 // replayed here with corpid=<suite id> is not a company's data. A data callback
                 // names its company in ToUserName as well.
-                let to_user_name = Message::parse(decrypted.message())
-                    .ok()
-                    .and_then(|message| message.to_user_name().map(str::to_owned));
+                let to_user_name = message_field(decrypted.message(), "ToUserName")?;
                 if decrypted.receive_id() != corpid
                     || corpid == suite.suite_id
                     || to_user_name.as_deref() != Some(corpid.as_str())
@@ -349,8 +345,7 @@ impl XmlKeys {
                 let decrypted = xml::decrypt_msg(crypt, signed, body)?;
                 // The envelope is not signed: the message's own AgentID, where it has one, must
                 // be the one that picked the key.
-                let inner = Message::parse(decrypted.message())?;
-                match inner.get("AgentID") {
+                match message_field(decrypted.message(), "AgentID")? {
                     Some(inner) if inner.trim() != agent_id.trim() => Err(Error::ReceiveIdMismatch),
                     _ => Ok(decrypted),
                 }
@@ -380,28 +375,48 @@ impl XmlKeys {
     }
 }
 
-/// The longest `AgentID` text the router reads (ids have at most ten digits).
-const MAX_AGENT_ID_LEN: usize = 32;
+/// The longest text the router reads from a root child (`AgentID`, `ToUserName`): ids are
+/// shorter.
+const MAX_FIELD_LEN: usize = 64;
 
-/// The text of the envelope's first `AgentID` (a child of the root, not in a namespace), read
-/// before the signature by the envelope's own reader and budget, up to that element's end: no
-/// tree is built, and nothing is kept but a text of at most [`MAX_AGENT_ID_LEN`] bytes. `None`
-/// if there is none, or it is not a short text. The core reads the whole body again for its
-/// `Encrypt` (and judges its well-formedness) once the app is picked.
+/// The text of the envelope's first `AgentID`, read before the signature by the envelope's
+/// own reader and budget (see [`root_child_text`]). The core reads the whole body again for
+/// its `Encrypt` (and judges its well-formedness) once the app is picked.
 fn envelope_agent_id(body: &str) -> Result<Option<String>, Error> {
-    use wxbizmsgcrypt::__private::strict_xml::{Budget, Fault, Item, Reader};
-    let malformed = |fault| {
+    use wxbizmsgcrypt::__private::strict_xml::{Budget, Fault};
+    root_child_text(body, "AgentID", Budget::Envelope).map_err(|fault| {
         Error::MalformedEnvelope(match fault {
             Fault::NotWellFormed => EnvelopeFault::NotWellFormed,
             Fault::Doctype => EnvelopeFault::DoctypeForbidden,
             Fault::TooManyItems => EnvelopeFault::TooManyItems,
         })
-    };
-    let mut reader = Reader::new(body, Budget::Envelope).map_err(malformed)?;
+    })
+}
+
+/// A root child's text in a decrypted message, read by the message reader's budget up to that
+/// field's end: the checks after the signature never build the message's tree a second time
+/// (the endpoint parses it once, after them).
+fn message_field(message: &str, name: &str) -> Result<Option<String>, Error> {
+    use wxbizmsgcrypt::__private::strict_xml::Budget;
+    root_child_text(message, name, Budget::Message)
+        .map_err(|_| Error::MalformedMessage(wxbizmsgcrypt::MessageFault::NotWellFormed))
+}
+
+/// The text of the first root child `name` (not in a namespace), read up to that element's
+/// end: no tree is built, and nothing is kept but a text of at most [`MAX_FIELD_LEN`] bytes.
+/// `None` if there is none; an empty text if it is not a short text (too long, or with child
+/// elements), which names no id.
+fn root_child_text(
+    xml: &str,
+    name: &str,
+    budget: wxbizmsgcrypt::__private::strict_xml::Budget,
+) -> Result<Option<String>, wxbizmsgcrypt::__private::strict_xml::Fault> {
+    use wxbizmsgcrypt::__private::strict_xml::{Item, Reader};
+    let mut reader = Reader::new(xml, budget)?;
     let mut value: Option<String> = None;
-    while let Some(item) = reader.next_item().map_err(malformed)? {
+    while let Some(item) = reader.next_item()? {
         let Some(text) = value.as_mut() else {
-            if matches!(item, Item::Start { name: "AgentID", namespaced: false })
+            if matches!(item, Item::Start { name: found, namespaced: false } if found == name)
                 && reader.depth() == 2
             {
                 value = Some(String::new());
@@ -410,14 +425,12 @@ fn envelope_agent_id(body: &str) -> Result<Option<String>, Error> {
         };
         match item {
             Item::End if reader.depth() == 1 => return Ok(value),
-            Item::Text(piece) | Item::CData(piece)
-                if text.len() + piece.len() <= MAX_AGENT_ID_LEN =>
-            {
+            Item::Text(piece) | Item::CData(piece) if text.len() + piece.len() <= MAX_FIELD_LEN => {
                 text.push_str(&piece);
             }
-            Item::Char(c) if text.len() + c.len_utf8() <= MAX_AGENT_ID_LEN => text.push(c),
+            Item::Char(c) if text.len() + c.len_utf8() <= MAX_FIELD_LEN => text.push(c),
             // A child element, or a text too long for an id.
-            _ => return Ok(None),
+            _ => return Ok(Some(String::new())),
         }
     }
     Ok(None)
