@@ -71,8 +71,10 @@ pub trait Format: sealed::Sealed + Send + Sync + 'static {
         body: &str,
     ) -> Result<(Self::Opened, String, String), Error>;
 
+    /// Reads the message from what the body opened to (or, in plaintext mode, from the body
+    /// itself, never copied first).
     #[doc(hidden)]
-    fn parse(opened: &Self::Opened) -> Result<Self::Message, Error>;
+    fn parse(opened: &Self::Opened, body: &str) -> Result<Self::Message, Error>;
 
     /// Judges the callback's time: the message's own where it has one, else the query's.
     #[doc(hidden)]
@@ -196,7 +198,8 @@ impl Format for PlainXml {
     type Message = Message;
     type Reply = reply::Reply;
     type Keys = PlainToken;
-    type Opened = String;
+    /// Nothing to open: the body is the message.
+    type Opened = ();
 
     /// A plaintext endpoint's URL check is always plain: the endpoint never asks this.
     fn verify_url(_token: &PlainToken, _query: &CallbackQuery) -> Result<String, Error> {
@@ -215,8 +218,8 @@ impl Format for PlainXml {
     fn open(
         token: &PlainToken,
         raw_query: &str,
-        body: &str,
-    ) -> Result<(String, String, String), Error> {
+        _body: &str,
+    ) -> Result<((), String, String), Error> {
         let query = PlainQuery::parse(raw_query)?;
         // A safe- or compatible-mode POST (the console switched away from plaintext) carries
         // the plain signature too: refused, not read as a plaintext message.
@@ -227,10 +230,10 @@ impl Format for PlainXml {
         }
         Self::verify_plain_signature(token, query.signature(), query.stamp())?;
         let stamp = query.stamp();
-        Ok((body.to_owned(), stamp.timestamp().to_owned(), stamp.nonce().to_owned()))
+        Ok(((), stamp.timestamp().to_owned(), stamp.nonce().to_owned()))
     }
 
-    fn parse(body: &String) -> Result<Message, Error> {
+    fn parse((): &(), body: &str) -> Result<Message, Error> {
         Message::parse(body)
     }
 
@@ -266,7 +269,7 @@ impl Format for PlainXml {
     /// Rendered for the message at `now`, in the clear.
     fn seal(
         reply: &reply::Reply,
-        _body: &String,
+        (): &(),
         message: &Message,
         _stamp: Stamp<'_>,
         now: SystemTime,
@@ -324,7 +327,7 @@ impl Format for WechatJson {
         wxbizmsgcrypt::__private::derive_secret(crypt, DEDUP_SECRET_PURPOSE)
     }
 
-    fn parse(decrypted: &Decrypted) -> Result<JsonMessage, Error> {
+    fn parse(decrypted: &Decrypted, _body: &str) -> Result<JsonMessage, Error> {
         JsonMessage::parse(decrypted.message())
     }
 
@@ -395,7 +398,7 @@ impl Format for Xml {
         keys.dedup_secret(DEDUP_SECRET_PURPOSE)
     }
 
-    fn parse(decrypted: &Decrypted) -> Result<Message, Error> {
+    fn parse(decrypted: &Decrypted, _body: &str) -> Result<Message, Error> {
         Message::parse(decrypted.message())
     }
 
@@ -468,7 +471,7 @@ impl Format for AiBot {
         wxbizmsgcrypt::__private::derive_secret(crypt, DEDUP_SECRET_PURPOSE)
     }
 
-    fn parse(decrypted: &Decrypted) -> Result<aibot::Message, Error> {
+    fn parse(decrypted: &Decrypted, _body: &str) -> Result<aibot::Message, Error> {
         aibot::Message::parse(decrypted.message())
     }
 

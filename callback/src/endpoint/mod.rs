@@ -631,7 +631,7 @@ impl<F: Format> Endpoint<F> {
             .map_err(|_| refusal(Error::MalformedEnvelope(EnvelopeFault::NotWellFormed)))?;
         let (opened, timestamp, nonce) =
             F::open(&self.keys, request.query, body).map_err(refusal)?;
-        let message = F::parse(&opened).map_err(refusal)?;
+        let message = F::parse(&opened, body).map_err(refusal)?;
         F::check_freshness(&message, &timestamp, now, self.window).map_err(refusal)?;
         let dedup_key = F::dedup_key(&message);
         let store_key = self.secret.store_key(&dedup_key);
