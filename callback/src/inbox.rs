@@ -467,6 +467,47 @@ pub trait InboxStore: Send + Sync {
     ) -> impl Future<Output = Result<Option<Vec<u8>>, StoreError>> + Send;
 }
 
+/// A shared store is a store: one `MemoryInbox` (or any store) behind several handles, as
+/// replicas of one process or tests have it.
+impl<S: InboxStore + ?Sized> InboxStore for std::sync::Arc<S> {
+    fn put_latest(
+        &self,
+        key: &str,
+        version: u64,
+        value: &[u8],
+        ttl: Duration,
+        now: SystemTime,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        (**self).put_latest(key, version, value, ttl, now)
+    }
+
+    fn latest(
+        &self,
+        key: &str,
+        now: SystemTime,
+    ) -> impl Future<Output = Result<Option<Vec<u8>>, StoreError>> + Send {
+        (**self).latest(key, now)
+    }
+
+    fn push(
+        &self,
+        key: &str,
+        value: &[u8],
+        ttl: Duration,
+        now: SystemTime,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        (**self).push(key, value, ttl, now)
+    }
+
+    fn take(
+        &self,
+        key: &str,
+        now: SystemTime,
+    ) -> impl Future<Output = Result<Option<Vec<u8>>, StoreError>> + Send {
+        (**self).take(key, now)
+    }
+}
+
 /// The instruction inbox over a store: see the [module docs](self).
 ///
 /// # Example

@@ -218,14 +218,14 @@ async fn the_outbox_is_shared_and_taken_once<S: InboxStore>(a: Outbox<S>, b: Out
 #[tokio::test]
 async fn the_outbox_in_memory() {
     let store = std::sync::Arc::new(MemoryInbox::new(100));
-    let (a, b) = (Outbox::new(Shared(store.clone()), "BOT"), Outbox::new(Shared(store), "BOT"));
+    let (a, b) = (Outbox::new(store.clone(), "BOT"), Outbox::new(store, "BOT"));
     the_outbox_is_shared_and_taken_once(a, b).await;
 }
 
 #[tokio::test]
 async fn every_scenario_in_memory() {
     let store = std::sync::Arc::new(MemoryInbox::new(1000));
-    let (a, b) = (Inbox::new(Shared(store.clone())), Inbox::new(Shared(store)));
+    let (a, b) = (Inbox::new(store.clone()), Inbox::new(store));
     tickets_are_shared_and_the_newest_wins(&a, &b).await;
     suites_never_share_a_record(&a, &b).await;
     an_auth_code_is_taken_once_within_ten_minutes(&a, &b).await;
@@ -236,7 +236,7 @@ async fn every_scenario_in_memory() {
 #[tokio::test]
 async fn a_task_this_version_cannot_read_is_put_back_not_lost() {
     let store = std::sync::Arc::new(MemoryInbox::new(100));
-    let inbox = Inbox::new(Shared(store.clone()));
+    let inbox = Inbox::new(store.clone());
     let now = at(ISSUED);
     let key = format!("suite:{SUITE}:tasks");
     // What a newer version of the crate wrote, then a task this one knows.
@@ -261,45 +261,6 @@ async fn a_full_memory_inbox_refuses_rather_than_drops() {
         inbox.take_task(Scope::Suite(SUITE), now).await.unwrap(),
         Some(Task::CreateAuth { .. })
     ));
-}
-
-/// One memory store behind two handles.
-struct Shared(std::sync::Arc<MemoryInbox>);
-
-impl InboxStore for Shared {
-    async fn put_latest(
-        &self,
-        key: &str,
-        version: u64,
-        value: &[u8],
-        ttl: Duration,
-        now: SystemTime,
-    ) -> Result<bool, wxbizmsgcrypt_callback::endpoint::StoreError> {
-        self.0.put_latest(key, version, value, ttl, now).await
-    }
-    async fn latest(
-        &self,
-        key: &str,
-        now: SystemTime,
-    ) -> Result<Option<Vec<u8>>, wxbizmsgcrypt_callback::endpoint::StoreError> {
-        self.0.latest(key, now).await
-    }
-    async fn push(
-        &self,
-        key: &str,
-        value: &[u8],
-        ttl: Duration,
-        now: SystemTime,
-    ) -> Result<(), wxbizmsgcrypt_callback::endpoint::StoreError> {
-        self.0.push(key, value, ttl, now).await
-    }
-    async fn take(
-        &self,
-        key: &str,
-        now: SystemTime,
-    ) -> Result<Option<Vec<u8>>, wxbizmsgcrypt_callback::endpoint::StoreError> {
-        self.0.take(key, now).await
-    }
 }
 
 #[cfg(feature = "redis")]
