@@ -32,7 +32,7 @@ use std::time::{Instant, SystemTime};
 
 use common::{Fixture, Floor, NONCE, SIZES, TOKEN, TS, signed};
 use wxbizmsgcrypt::{Stamp, json, xml};
-use wxbizmsgcrypt_callback::endpoint::{Endpoint, Request, WecomApps, Xml};
+use wxbizmsgcrypt_callback::endpoint::{Endpoint, PlainXml, Request, WecomApps, Xml};
 use wxbizmsgcrypt_callback::message::Message;
 use wxbizmsgcrypt_callback::reply::Reply;
 
@@ -400,6 +400,34 @@ fn hostile_rows(
             Some(10.0),
         ));
     }
+    // 公众号 plaintext mode (`Endpoint::wechat_plaintext`): the signature covers the query and
+    // nothing of the body, so whoever saw one request can send any body under its query, and
+    // the message reader (`Message::parse`, its own budget) reads it whole.
+    let plain: &'static Endpoint<PlainXml> = Box::leak(Box::new(
+        Endpoint::wechat_plaintext(TOKEN).expect("a token").with_max_body(2 << 20),
+    ));
+    let plain_query: &'static str = Box::leak(
+        format!("signature={}&timestamp={TS}&nonce={NONCE}", plain_signature(TOKEN, TS, NONCE))
+            .into_boxed_str(),
+    );
+    for (name, body) in hostile::all() {
+        let body: &'static str = Box::leak(body.into_boxed_str());
+        rows.push((
+            format!("plain: xml {name} / CDATA"),
+            Box::new(move || {
+                black_box(xml::decrypt_msg(crypt, FORGED, black_box(cdata)).unwrap_err());
+            }),
+            Box::new(move || {
+                let request = Request {
+                    method: "POST",
+                    query: plain_query,
+                    body: black_box(body).as_bytes(),
+                };
+                black_box(plain.handle(request, SystemTime::now()));
+            }),
+            Some(10.0),
+        ));
+    }
     for (name, body) in hostile::all() {
         let body: &'static str = Box::leak(body.into_boxed_str());
         rows.push((
@@ -482,4 +510,12 @@ fn report(name: &str, len: usize, mut ratios: Vec<f64>, target: Option<f64>) {
         None => String::new(),
     };
     println!("{name:<34}{len:>8}{ratio:>8.3}{verdict}");
+}
+
+/// WeChat's plain signature: `lower_hex(sha1(sorted(token, timestamp, nonce)))`.
+fn plain_signature(token: &str, timestamp: &str, nonce: &str) -> String {
+    use sha1::Digest;
+    let mut parts = [token, timestamp, nonce];
+    parts.sort_unstable();
+    sha1::Sha1::digest(parts.concat().as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
