@@ -5,9 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
-use wxbizmsgcrypt::{
-    CallbackQuery, Decrypted, EnvelopeFault, Error, MsgCrypt, QueryFault, Signed, Stamp, xml,
-};
+use wxbizmsgcrypt::{CallbackQuery, Decrypted, Error, MsgCrypt, QueryFault, Signed, Stamp, xml};
 
 /// Several WeCom self-built apps of one company behind one callback URL, told apart by the
 /// `AgentID` of each POST's envelope; each app with its own Token and EncodingAESKey (its
@@ -331,18 +329,20 @@ impl XmlKeys {
                 Ok(decrypted)
             }
             Route::Apps(apps) => {
-                let agent_id = envelope_agent_id(body)?;
+                // One pass over the body for its Encrypt and its AgentID, whatever the body.
+                let (encrypt, agent_id) =
+                    wxbizmsgcrypt::__private::read_encrypt_and_root_child(body, "AgentID")?;
                 let picked = agent_id
                     .as_deref()
                     .and_then(|id| id.trim().parse::<u64>().ok())
                     .and_then(|id| apps.apps.get(&id));
+                // An app that is not configured (or no AgentID) is refused like a bad
+                // signature, after the envelope was judged as for a configured app (400 if
+                // malformed), so that a probe cannot tell configured agent ids by the answer.
                 let (Some(crypt), Some(agent_id)) = (picked, agent_id) else {
-                    // The envelope judged as for a configured app first (400 if malformed),
-                    // so that a probe cannot tell configured agent ids by the answer.
-                    xml::read_encrypt(body)?;
                     return Err(Error::SignatureMismatch);
                 };
-                let decrypted = xml::decrypt_msg(crypt, signed, body)?;
+                let decrypted = crypt.decrypt_msg(signed, &encrypt)?;
                 // The envelope is not signed: the message's own AgentID, where it has one, must
                 // be the one that picked the key.
                 match message_field(decrypted.message(), "AgentID")? {
@@ -375,63 +375,11 @@ impl XmlKeys {
     }
 }
 
-/// The longest text the router reads from a root child (`AgentID`, `ToUserName`): ids are
-/// shorter.
-const MAX_FIELD_LEN: usize = 64;
-
-/// The text of the envelope's first `AgentID`, read before the signature by the envelope's
-/// own reader and budget (see [`root_child_text`]). The core reads the whole body again for
-/// its `Encrypt` (and judges its well-formedness) once the app is picked.
-fn envelope_agent_id(body: &str) -> Result<Option<String>, Error> {
-    use wxbizmsgcrypt::__private::strict_xml::{Budget, Fault};
-    root_child_text(body, "AgentID", Budget::Envelope).map_err(|fault| {
-        Error::MalformedEnvelope(match fault {
-            Fault::NotWellFormed => EnvelopeFault::NotWellFormed,
-            Fault::Doctype => EnvelopeFault::DoctypeForbidden,
-            Fault::TooManyItems => EnvelopeFault::TooManyItems,
-        })
-    })
-}
-
 /// A root child's text in a decrypted message, read by the message reader's budget up to that
 /// field's end: the checks after the signature never build the message's tree a second time
 /// (the endpoint parses it once, after them).
 fn message_field(message: &str, name: &str) -> Result<Option<String>, Error> {
-    use wxbizmsgcrypt::__private::strict_xml::Budget;
+    use wxbizmsgcrypt::__private::{root_child_text, strict_xml::Budget};
     root_child_text(message, name, Budget::Message)
         .map_err(|_| Error::MalformedMessage(wxbizmsgcrypt::MessageFault::NotWellFormed))
-}
-
-/// The text of the first root child `name` (not in a namespace), read up to that element's
-/// end: no tree is built, and nothing is kept but a text of at most [`MAX_FIELD_LEN`] bytes.
-/// `None` if there is none; an empty text if it is not a short text (too long, or with child
-/// elements), which names no id.
-fn root_child_text(
-    xml: &str,
-    name: &str,
-    budget: wxbizmsgcrypt::__private::strict_xml::Budget,
-) -> Result<Option<String>, wxbizmsgcrypt::__private::strict_xml::Fault> {
-    use wxbizmsgcrypt::__private::strict_xml::{Item, Reader};
-    let mut reader = Reader::new(xml, budget)?;
-    let mut value: Option<String> = None;
-    while let Some(item) = reader.next_item()? {
-        let Some(text) = value.as_mut() else {
-            if matches!(item, Item::Start { name: found, namespaced: false } if found == name)
-                && reader.depth() == 2
-            {
-                value = Some(String::new());
-            }
-            continue;
-        };
-        match item {
-            Item::End if reader.depth() == 1 => return Ok(value),
-            Item::Text(piece) | Item::CData(piece) if text.len() + piece.len() <= MAX_FIELD_LEN => {
-                text.push_str(&piece);
-            }
-            Item::Char(c) if text.len() + c.len_utf8() <= MAX_FIELD_LEN => text.push(c),
-            // A child element, or a text too long for an id.
-            _ => return Ok(Some(String::new())),
-        }
-    }
-    Ok(None)
 }
