@@ -1,6 +1,6 @@
 //! WeChat's JSON messages: 小程序 message push in JSON mode (数据格式 JSON) and the JSON-only
-//! pushes of 视频号小店 / 微信小店 (`channels_ec_*` events). Lossless: every field is kept and
-//! readable; kinds Tencent adds are data, never errors.
+//! pushes of 视频号小店 / 微信小店 (typed by [`JsonMessage::shop_event`]). Lossless: every
+//! field is kept and readable; kinds Tencent adds are data, never errors.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -27,7 +27,7 @@ use super::dedup::{DedupKey, digest64};
 /// ```
 #[derive(Clone)]
 pub struct JsonMessage {
-    object: JsonObject,
+    pub(super) object: JsonObject,
 }
 
 /// A JSON object read losslessly, with its text: what the JSON messages (WeChat's and the AI

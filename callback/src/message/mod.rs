@@ -34,6 +34,7 @@ mod canonical;
 pub(crate) mod dedup;
 mod json;
 mod kind;
+mod shop;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -44,6 +45,7 @@ pub use self::dedup::DedupKey;
 pub use self::json::JsonMessage;
 pub(crate) use self::json::JsonObject;
 pub use self::kind::*;
+pub use self::shop::ShopEvent;
 use wxbizmsgcrypt::__private::strict_xml::{self, Budget, Fault, Item};
 use wxbizmsgcrypt::{Error, MessageFault};
 
