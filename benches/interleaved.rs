@@ -369,8 +369,8 @@ fn hostile_rows(
         ));
     }
     // Several WeCom apps on one URL (`Endpoint::wecom_apps`): the envelope's AgentID is read
-    // before the signature, then the core reads the body again. Its worst case: the AgentID
-    // last, so that the first read goes to the end.
+    // before the signature, in the same pass as its Encrypt. Its worst case: the AgentID last,
+    // so that no reading of it can stop early.
     let apps: &'static Endpoint<Xml> = Box::leak(Box::new(
         Endpoint::wecom_apps(WecomApps::new().app(1, crypt.clone()).app(2, crypt.clone()))
             .with_max_body(2 << 20),
