@@ -5,6 +5,13 @@
 //! receiver of [`Notice`]s (callbacks, acks, failures, kicks). Run the driver on its own task;
 //! it returns when the connection stops for good.
 //!
+//! **Logging.** `tungstenite` writes every frame it sends and receives to the `log` facade at
+//! `trace` level, payload included: the subscribe frame's bot Secret, what users write, each
+//! media file's `aeskey`. Nothing in this crate logs them, but a logger set to `trace` for
+//! every target (`RUST_LOG=trace`) prints them. Keep that target at `debug` or below in
+//! production (`RUST_LOG=trace,tungstenite=debug`, or the same filter in `tracing`'s
+//! `EnvFilter` when `log` records are bridged into it).
+//!
 //! ```no_run
 //! use wxbizmsgcrypt_callback::aibot::Reply;
 //! use wxbizmsgcrypt_callback::aibot::ws::{Connection, Credentials, OFFICIAL_URL};
