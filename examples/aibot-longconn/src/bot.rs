@@ -56,12 +56,8 @@ where
         Connection::new(settings.credentials.clone(), salt).with_heartbeat(settings.heartbeat);
     let (driver, handle, mut notices) = Driver::new(connection, &settings.url);
     let mut running = tokio::spawn(driver.run());
-    // The de-duplication keys are made with a secret of this bot's.
-    let secret: [u8; 32] = Sha256::new()
-        .chain_update(b"aibot-longconn msgid")
-        .chain_update(settings.credentials.bot_id())
-        .finalize()
-        .into();
+    // The de-duplication keys are made with a secret derived from the bot's Secret.
+    let secret = settings.dedup_secret;
     let downloads = Arc::new(tokio::sync::Semaphore::new(DOWNLOADS_AT_ONCE));
     let mut renew = tokio::time::interval(settings.lease / 3);
     renew.tick().await;

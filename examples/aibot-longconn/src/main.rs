@@ -31,6 +31,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use sha2::{Digest, Sha256};
+
 use wxbizmsgcrypt_callback::aibot::ws::{Credentials, OFFICIAL_URL, Outbox};
 use wxbizmsgcrypt_callback::endpoint::{DedupStore, MemoryDedup};
 use wxbizmsgcrypt_callback::inbox::{InboxStore, MemoryInbox};
@@ -45,6 +47,10 @@ pub struct Settings {
     pub lease: Duration,
     /// This replica's name in the lease.
     pub holder: String,
+    /// The secret the de-duplication keys are made with: derived from the bot's Secret, so
+    /// that whoever reads the store (or knows the public BotID) cannot test a guessed `msgid`
+    /// against its keys.
+    pub dedup_secret: [u8; 32],
 }
 
 fn main() -> ExitCode {
@@ -111,6 +117,13 @@ fn settings() -> Result<Settings, String> {
         }
     };
     let credentials = Credentials::new(&bot_id, &secret).map_err(|e| e.to_string())?;
+    let dedup_secret: [u8; 32] = Sha256::new()
+        .chain_update(b"aibot-longconn msgid\0")
+        .chain_update(bot_id.as_bytes())
+        .chain_update(b"\0")
+        .chain_update(secret.as_bytes())
+        .finalize()
+        .into();
     let holder = format!(
         "{}-{}",
         std::process::id(),
@@ -122,6 +135,7 @@ fn settings() -> Result<Settings, String> {
         heartbeat: millis("WECOM_AIBOT_HEARTBEAT_MS", 30_000)?,
         lease: lease(millis("WECOM_AIBOT_LEASE_MS", 15_000)?)?,
         holder,
+        dedup_secret,
     })
 }
 
