@@ -575,6 +575,23 @@ mod tests {
     }
 
     #[test]
+    fn a_canonical_shape_the_budget_refuses_is_left_to_the_full_reader() {
+        // 40 short fields: canonical in shape, but more markup than the envelope's budget
+        // allows for so few bytes (2 items a start tag, 1 a CDATA section, 64 of slack).
+        let fields: String = (0..40).map(|_| "<a><![CDATA[x]]></a>").collect();
+        let body = format!("<xml>{fields}<Encrypt><![CDATA[AbC+/=]]></Encrypt></xml>");
+        assert_eq!(canonical::read(&body, Check::Everything), None);
+        let refused = Err(Error::MalformedEnvelope(EnvelopeFault::TooManyItems));
+        assert_eq!(read_encrypt(&body), refused);
+        assert_eq!(read_encrypt_and_root_child(&body, "AgentID").map(|(e, _)| e), refused);
+        // 20 fields stay on the fast path, with the full reader's answer.
+        let fields: String = (0..19).map(|_| "<a><![CDATA[x]]></a>").collect();
+        let body = format!("<xml>{fields}<Encrypt><![CDATA[AbC+/=]]></Encrypt></xml>");
+        assert_eq!(canonical::read(&body, Check::Everything), Some("AbC+/="));
+        assert_eq!(read_encrypt_full(&body).as_deref(), Ok("AbC+/="));
+    }
+
+    #[test]
     fn the_canonical_bodies_take_the_fast_path() {
         for body in CANONICAL {
             assert!(canonical::read(body, Check::Everything).is_some(), "{body:?}");
