@@ -228,6 +228,46 @@ fn what_is_not_a_shop_event_is_data() {
         odd.shop_event(),
         Some(ShopEvent::OrderPay { order_id: None, pay_time: None, .. })
     ));
+    // Ids and times: a JSON number that is a u64, or a string of digits and nothing else.
+    for (order_id, expected) in [
+        ("3705115058471208928", Some(3_705_115_058_471_208_928)),
+        (r#""3705115058471208928""#, Some(3_705_115_058_471_208_928)),
+        ("18446744073709551615", Some(u64::MAX)),
+        ("18446744073709551616", None),
+        (r#""18446744073709551616""#, None),
+        ("1.5", None),
+        ("1e3", None),
+        (r#""+1""#, None),
+        (r#"" 1""#, None),
+        (r#""1 ""#, None),
+        (r#""""#, None),
+        ("true", None),
+        ("null", None),
+    ] {
+        let json = format!(
+            r#"{{"MsgType":"event","Event":"channels_ec_order_new","order_info":{{"order_id":{order_id}}}}}"#
+        );
+        let message = JsonMessage::parse(&json).unwrap();
+        let Some(ShopEvent::OrderNew { order_id: read, .. }) = message.shop_event() else {
+            panic!("{json}")
+        };
+        assert_eq!(read, expected, "{json}");
+    }
+    // MsgType in any ASCII case; the event name only as Tencent writes it.
+    let upper =
+        JsonMessage::parse(r#"{"MsgType":"EVENT","Event":"channels_ec_order_new"}"#).unwrap();
+    assert!(matches!(upper.shop_event(), Some(ShopEvent::OrderNew { .. })));
+    let shouted =
+        JsonMessage::parse(r#"{"MsgType":"event","Event":"CHANNELS_EC_ORDER_NEW"}"#).unwrap();
+    assert!(matches!(
+        shouted.shop_event(),
+        Some(ShopEvent::Unknown { event: "CHANNELS_EC_ORDER_NEW", .. })
+    ));
+    // Documented by name only, no body on Tencent's pages: not typed.
+    let waiting =
+        JsonMessage::parse(r#"{"MsgType":"event","Event":"channels_ec_order_wait_shipping"}"#)
+            .unwrap();
+    assert!(matches!(waiting.shop_event(), Some(ShopEvent::Unknown { .. })));
     let not_an_object = JsonMessage::parse(
         r#"{"MsgType":"event","Event":"channels_ec_order_new","order_info":[1]}"#,
     )

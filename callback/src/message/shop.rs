@@ -24,10 +24,9 @@ use super::parse_u64;
 /// # Example
 ///
 /// ```
-/// use std::time::{Duration, UNIX_EPOCH};
 /// use wxbizmsgcrypt_callback::message::{JsonMessage, ShopEvent};
 ///
-/// // developers.weixin.qq.com/doc/store/shop/notify/order_callback/channels_ec_order_cancel
+/// // developers.weixin.qq.com/doc/store/API/order/callback/channels_ec_order_cancel.html
 /// let message = JsonMessage::parse(r#"{"ToUserName":"gh_*","FromUserName":"OPENID","CreateTime":1662480000,"MsgType":"event","Event":"channels_ec_order_cancel","order_info":{"order_id":3705115058471208928,"cancel_type":1}}"#)?;
 /// let Some(ShopEvent::OrderCancel { order_id, cancel_type, .. }) = message.shop_event() else {
 ///     panic!("an order cancelled")
@@ -60,12 +59,6 @@ pub enum ShopEvent<'a> {
         order_id: Option<u64>,
         /// `order_info.pay_time`.
         pay_time: Option<SystemTime>,
-    },
-    /// `channels_ec_order_wait_shipping` (订单待发货): `order_info`.
-    #[non_exhaustive]
-    OrderWaitShipping {
-        /// `order_info.order_id`.
-        order_id: Option<u64>,
     },
     /// `channels_ec_order_deliver` (订单发货): `order_info`.
     #[non_exhaustive]
@@ -211,11 +204,12 @@ pub enum ShopEvent<'a> {
         /// `reason`.
         reason: Option<&'a str>,
     },
-    /// Another event: one Tencent added, or one this version does not type (the coupon
-    /// events `channels_ec_coupon_create`, `_expire`, `_info_change` and
-    /// `channels_ec_user_coupon_unuse`, whose bodies Tencent's pages do not show, the
-    /// membership and settlement events, …). Its fields are read with
-    /// [`JsonMessage::pointer`] and [`JsonMessage::as_json`].
+    /// Another event: one Tencent added, one this version does not type (those whose bodies
+    /// Tencent's pages do not show: `channels_ec_order_wait_shipping`, the coupon events
+    /// `channels_ec_coupon_create`, `_expire`, `_info_change`,
+    /// `channels_ec_user_coupon_unuse`; the membership, settlement and withdrawal events, …),
+    /// or an event that is not the shop's (a 小程序's `user_enter_tempsession` in JSON mode).
+    /// Its fields are read with [`JsonMessage::pointer`] and [`JsonMessage::as_json`].
     #[non_exhaustive]
     Unknown {
         /// `Event`.
@@ -225,8 +219,10 @@ pub enum ShopEvent<'a> {
 
 impl JsonMessage {
     /// The typed view of a 微信小店 / 视频号小店 event, built on each call from the parsed
-    /// JSON; `None` for a message that is not an event (`MsgType` other than `event`, or no
-    /// `Event`). Event names are matched exactly, as Tencent writes them.
+    /// JSON; `None` for a message that is not an event (`MsgType` other than `event`, in any
+    /// ASCII case, or no `Event`). Event names are matched exactly, as Tencent writes them
+    /// (all lower case; unlike 公众号's XML events, which come as `CLICK` or `click`): any
+    /// other spelling is [`ShopEvent::Unknown`], never a wrong variant.
     ///
     /// # Example
     ///
@@ -266,9 +262,6 @@ impl JsonMessage {
                 order_id: order.id("order_id"),
                 pay_time: order.time("pay_time"),
             },
-            "channels_ec_order_wait_shipping" => {
-                ShopEvent::OrderWaitShipping { order_id: order.id("order_id") }
-            }
             "channels_ec_order_deliver" => ShopEvent::OrderDeliver {
                 order_id: order.id("order_id"),
                 finish_delivery: order.id("finish_delivery"),
@@ -387,7 +380,8 @@ impl<'a> Nested<'a> {
         self.0?.as_object()?.get(name)
     }
 
-    /// An id, a count or a code: a JSON number that is a `u64`, or a string of decimal digits.
+    /// An id, a count or a code: a JSON number that is a `u64` (not negative, not a fraction),
+    /// or a string of decimal digits and nothing else (no sign, no space) that fits one.
     fn id(self, name: &str) -> Option<u64> {
         match self.field(name)? {
             Value::Number(number) => number.as_u64(),
@@ -412,7 +406,6 @@ impl fmt::Debug for ShopEvent<'_> {
             ShopEvent::OrderNew { .. } => "OrderNew",
             ShopEvent::OrderCancel { .. } => "OrderCancel",
             ShopEvent::OrderPay { .. } => "OrderPay",
-            ShopEvent::OrderWaitShipping { .. } => "OrderWaitShipping",
             ShopEvent::OrderDeliver { .. } => "OrderDeliver",
             ShopEvent::OrderConfirm { .. } => "OrderConfirm",
             ShopEvent::OrderSettle { .. } => "OrderSettle",
