@@ -329,7 +329,9 @@ impl XmlKeys {
                 Ok(decrypted)
             }
             Route::Apps(apps) => {
-                // One pass over the body for its Encrypt and its AgentID, whatever the body.
+                // Encrypt and AgentID in one reading: a body off the fast path is read once,
+                // by the strict reader, for both (a recognised one: the fast path, then a scan
+                // to its AgentID).
                 let (encrypt, agent_id) =
                     wxbizmsgcrypt::__private::read_encrypt_and_root_child(body, "AgentID")?;
                 let picked = agent_id
@@ -338,7 +340,10 @@ impl XmlKeys {
                     .and_then(|id| apps.apps.get(&id));
                 // An app that is not configured (or no AgentID) is refused like a bad
                 // signature, after the envelope was judged as for a configured app (400 if
-                // malformed), so that a probe cannot tell configured agent ids by the answer.
+                // malformed): the same answer. Not the same time (no SHA-1 over `Encrypt` is
+                // computed for it), which tells nothing secret: agent ids are not credentials,
+                // and computing a signature with another app's token would use a key the
+                // envelope did not pick.
                 let (Some(crypt), Some(agent_id)) = (picked, agent_id) else {
                     return Err(Error::SignatureMismatch);
                 };
