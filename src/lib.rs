@@ -89,6 +89,14 @@ pub mod __private {
         Ok(value)
     }
 
+    /// How many AES decryptions `crypt` (and its clones) made: with the feature
+    /// `__count-decryptions` only, for tests.
+    #[cfg(feature = "__count-decryptions")]
+    #[must_use]
+    pub fn decryptions(crypt: &crate::MsgCrypt) -> usize {
+        crypt.decryptions()
+    }
+
     /// A 256-bit secret derived from `crypt`'s current EncodingAESKey for one `purpose`.
     #[must_use]
     pub fn derive_secret(crypt: &crate::MsgCrypt, purpose: &[u8; 15]) -> [u8; 32] {

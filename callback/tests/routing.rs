@@ -8,6 +8,7 @@ mod common;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use wxbizmsgcrypt::__private::decryptions;
 use wxbizmsgcrypt::{Error, MsgCrypt, Signed, xml};
 use wxbizmsgcrypt_callback::endpoint::{
     Callback, Endpoint, Outcome, Request, Response, Suite, WecomApps, Xml,
@@ -164,24 +165,39 @@ fn no_key_but_the_picked_one_is_ever_tried_even_when_the_token_verifies() {
     // Three apps sharing one Token, each with its own key: every signature verifies, so only
     // the key decides. A message of app 3 in an envelope naming app 1 is opened with app 1's
     // key alone, and fails; had the router tried the other keys, app 3's would have opened it.
+    // Each app's decryptions are counted (the core's hidden `__count-decryptions` feature,
+    // on for these tests): the count, not only the answer, says which keys were used.
     let keys = [APP1.1, APP2.1, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFG"];
-    let apps = keys.iter().zip(1..).fold(WecomApps::new(), |apps, (key, agent)| {
-        apps.app(agent, MsgCrypt::new(APP1.0, key, CORP).unwrap())
-    });
+    let crypts: Vec<MsgCrypt> =
+        keys.iter().map(|key| MsgCrypt::new(APP1.0, key, CORP).unwrap()).collect();
+    let apps = crypts
+        .iter()
+        .zip(1..)
+        .fold(WecomApps::new(), |apps, (crypt, agent)| apps.app(agent, crypt.clone()));
     let endpoint = Endpoint::wecom_apps(apps);
+    let counted = || -> Vec<usize> { crypts.iter().map(decryptions).collect() };
     let (encrypt, signature) = seal(APP1.0, keys[2], CORP, &text("3", "for app 3", 6), "n12");
     let query = format!("msg_signature={signature}&timestamp={NOW}&nonce=n12");
-    for named in ["1", "2"] {
-        assert_eq!(refused(post(&endpoint, &query, &envelope(CORP, Some(named), &encrypt))).0, 403);
-    }
+    assert_eq!(counted(), [0, 0, 0]);
+    assert_eq!(refused(post(&endpoint, &query, &envelope(CORP, Some("1"), &encrypt))).0, 403);
+    assert_eq!(counted(), [1, 0, 0], "app 1's key alone");
+    assert_eq!(refused(post(&endpoint, &query, &envelope(CORP, Some("2"), &encrypt))).0, 403);
+    assert_eq!(counted(), [1, 1, 0], "app 2's key alone");
     let right = callback(post(&endpoint, &query, &envelope(CORP, Some("3"), &encrypt)));
     assert_eq!(right.message().get("Content"), Some("for app 3"));
+    assert_eq!(counted(), [1, 1, 1], "app 3's key alone");
+    // An app that is not configured, or no AgentID: no key at all.
+    for agent in [Some("4"), None] {
+        assert_eq!(refused(post(&endpoint, &query, &envelope(CORP, agent, &encrypt))).0, 401);
+    }
+    assert_eq!(counted(), [1, 1, 1], "no decryption for an app not configured");
     // The URL check names no app: the first app whose Token verifies answers it, with its own
     // key, and no other key is tried after it fails.
     let (echostr, signature) = seal(APP1.0, keys[2], CORP, "777", "n13");
     let echostr_q = echostr.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D");
     let query = format!("msg_signature={signature}&timestamp={NOW}&nonce=n13&echostr={echostr_q}");
     assert_eq!(refused(get(&endpoint, &query)).0, 403);
+    assert_eq!(counted(), [2, 1, 1], "the URL check: app 1's key alone");
 }
 
 #[test]

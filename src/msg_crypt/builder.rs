@@ -150,6 +150,8 @@ impl MsgCryptBuilder {
             previous,
             receive_ids: self.receive_ids.iter().map(|id| Arc::from(id.as_str())).collect(),
             accept_any_receive_id: self.any_receive_id,
+            #[cfg(feature = "__count-decryptions")]
+            decryptions: std::sync::atomic::AtomicUsize::new(0),
         };
         Ok(MsgCrypt { inner: Arc::new(inner) })
     }

@@ -197,6 +197,8 @@ impl MsgCrypt {
         key: &AesKey,
         buf: &mut [u8],
     ) -> Result<(usize, Option<&Arc<str>>), Error> {
+        #[cfg(feature = "__count-decryptions")]
+        self.inner.decryptions.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let len = aes_cbc::decrypt_and_unpad(key, buf)?;
         let frame = frame::parse(buf.get(..len).ok_or(Error::InvalidPadding)?)?;
         let inner = &*self.inner;

@@ -65,6 +65,10 @@ struct Inner {
     receive_ids: Vec<Arc<str>>,
     /// Set by [`MsgCryptBuilder::any_receive_id`]: accept whatever receive id a message carries.
     accept_any_receive_id: bool,
+    /// How many AES decryptions this configuration made (feature `__count-decryptions`, for
+    /// tests only).
+    #[cfg(feature = "__count-decryptions")]
+    decryptions: std::sync::atomic::AtomicUsize,
 }
 
 impl MsgCrypt {
@@ -146,6 +150,12 @@ impl MsgCrypt {
     /// ```
     pub fn verify_plain_signature(&self, signature: &str, stamp: Stamp<'_>) -> Result<(), Error> {
         crate::plain::verify_with(&self.inner.token, signature, stamp)
+    }
+
+    /// How many AES decryptions this configuration made (feature `__count-decryptions`).
+    #[cfg(feature = "__count-decryptions")]
+    pub(crate) fn decryptions(&self) -> usize {
+        self.inner.decryptions.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// A 256-bit secret derived from the current EncodingAESKey for one `purpose`: AES-256 (a
