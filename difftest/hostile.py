@@ -39,6 +39,7 @@ def hostile_xml():
         "deep_nesting": f"<xml>{nested}<Encrypt>{ENCRYPT}</Encrypt></xml>",
         "many_attributes": f"<xml><a{attributes}/><Encrypt>{ENCRYPT}</Encrypt></xml>",
         "long_names": f'<xml><a{"n" * (SIZE // 2 - 64)} b{"m" * (SIZE // 2 - 64)}=""/><Encrypt>{ENCRYPT}</Encrypt></xml>',
+        "canonical_fields": fill("<xml>", lambda i: f"<a{i:06}><![CDATA[x]]></a{i:06}>".ljust(3 * ITEM), "</xml>"),
         "references": "<xml><a>" + reference * ((SIZE - 64) // ITEM) + f"</a><Encrypt>{ENCRYPT}</Encrypt></xml>",
         "cdata": "<xml><Encrypt><![CDATA[" + "+" * (SIZE - 42) + "]]></Encrypt></xml>",
     }

@@ -156,6 +156,14 @@ pub fn comments() -> String {
     fill("<xml>", |i| pad(piece(i).to_owned(), MARKUP), "</xml>")
 }
 
+/// Short fields in the fast path's own shape (`<aNNNNNN><![CDATA[x]]></aNNNNNN>`, a start tag
+/// and a CDATA section: three items, padded to their bytes with the whitespace the shape allows
+/// between fields), as many as the budget allows. Past 20 fields the fast path leaves such a
+/// body to the strict reader (`src/xml/canonical.rs`, `MAX_FIELDS`).
+pub fn canonical_fields() -> String {
+    fill("<xml>", |i| pad(format!("<a{i:06}><![CDATA[x]]></a{i:06}>"), 3 * ITEM), "</xml>")
+}
+
 /// Every shape, by name.
 pub fn all() -> Vec<(&'static str, String)> {
     vec![
@@ -169,6 +177,7 @@ pub fn all() -> Vec<(&'static str, String)> {
         ("references in text", references()),
         ("references in attributes", attribute_references()),
         ("comments and PIs", comments()),
+        ("canonical fields", canonical_fields()),
     ]
 }
 
