@@ -32,7 +32,7 @@ use std::time::{Instant, SystemTime};
 
 use common::{Fixture, Floor, NONCE, SIZES, TOKEN, TS, signed};
 use wxbizmsgcrypt::{Stamp, json, xml};
-use wxbizmsgcrypt_callback::endpoint::{Endpoint, PlainXml, Request, WecomApps, Xml};
+use wxbizmsgcrypt_callback::endpoint::{Endpoint, Outcome, PlainXml, Request, WecomApps, Xml};
 use wxbizmsgcrypt_callback::message::Message;
 use wxbizmsgcrypt_callback::reply::Reply;
 
@@ -269,7 +269,27 @@ fn rows<'a>(
         ),
         ("(reference) quick-xml events", decrypt_floor(floor, f), quick_xml_events(f)),
         ("(reference) roxmltree parse", decrypt_floor(floor, f), roxmltree_parse(f)),
+        // Informational: a genuine request through `Endpoint::handle` with several apps on the
+        // URL (`Endpoint::wecom_apps`: the envelope's AgentID picks the key, and the message's
+        // must agree) over the same request to one app (`Endpoint::xml`).
+        (
+            "wecom_apps / Endpoint::xml",
+            handled(Endpoint::xml(crypt.clone()), f),
+            handled(Endpoint::wecom_apps(WecomApps::new().app(218, crypt.clone())), f),
+        ),
     ]
+}
+
+/// `f`'s request, POSTed to `endpoint` at its own time: a callback, or the bench panics.
+fn handled(endpoint: Endpoint<Xml>, f: &Fixture) -> Job<'_> {
+    let query = format!("msg_signature={}&timestamp={TS}&nonce={NONCE}", f.sent.msg_signature());
+    let now = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_409_659_814);
+    Box::new(move || {
+        let body = black_box(f.xml_body.as_bytes());
+        let outcome = endpoint.handle(Request { method: "POST", query: &query, body }, now);
+        assert!(matches!(outcome, Outcome::Callback(_)), "a callback");
+        black_box(outcome);
+    })
 }
 
 /// The ratio a row must stay under: at 1 KiB and 64 KiB, the targets of the two-crates issue

@@ -44,8 +44,10 @@ pub mod __private {
     }
 
     /// [`xml::read_encrypt`](crate::xml::read_encrypt)'s reading of `body`, and in the same
-    /// pass the text of its first root child `name` as [`root_child_text`] reads it: for a
-    /// router that picks the credentials by a field of the envelope, in one pass.
+    /// reading the text of its first root child `name` (not in a namespace; `None` if there is
+    /// none, an empty text if it is not a text of at most 64 bytes): for a router that picks
+    /// the credentials by a field of the envelope. The fast path reads a recognised body for
+    /// both; any other body is read once, by the strict reader, for both.
     ///
     /// # Errors
     ///
@@ -56,22 +58,6 @@ pub mod __private {
         name: &str,
     ) -> Result<(std::borrow::Cow<'b, str>, Option<String>), crate::Error> {
         crate::xml::read_encrypt_and_root_child(body, name)
-    }
-
-    /// The text of the first root child `name` (not in a namespace) of `xml`, read by
-    /// `budget` up to that element's end, no tree built: `None` if there is none, an empty
-    /// text if it is not a text of at most 64 bytes (an id).
-    ///
-    /// # Errors
-    ///
-    /// The reader's [`Fault`](crate::strict_xml::Fault) for what it read up to there.
-    #[cfg(feature = "xml")]
-    pub fn root_child_text(
-        xml: &str,
-        name: &str,
-        budget: crate::strict_xml::Budget,
-    ) -> Result<Option<String>, crate::strict_xml::Fault> {
-        crate::xml::root_child_text(xml, name, budget)
     }
 
     /// The value of the parameter `name` in `raw_query`, read as [`CallbackQuery`](crate::CallbackQuery)

@@ -18,8 +18,9 @@
 //! text  := printable ASCII, tab or newline, no "<", "&" or "]"
 //! ```
 //!
-//! with exactly one field named `Encrypt`, and at most 20 fields. Every such body is well-formed XML whose root has one
-//! `Encrypt` child of character data only, so the full reader would read it, and read exactly
+//! with exactly one field named `Encrypt`, and at most 20 fields. Every such body is well-formed
+//! XML whose root has one `Encrypt` child of character data only, so the full reader would read
+//! it, and read exactly
 //! the field's CDATA (or text) with XML whitespace trimmed from both ends: that is what
 //! [`read`] returns. For anything else (a declaration, a comment, an attribute, a reference, a
 //! carriage return, a non-ASCII character, another root name, a duplicate, nesting) it returns
@@ -34,16 +35,31 @@ use crate::envelope::Check;
 /// every position it stops at is a character boundary, and the one `&str` it hands out is cut
 /// with a checked `get`.
 pub(super) fn read(body: &str, check: Check) -> Option<&str> {
+    read_with_field(body, check, None).map(|(encrypt, _)| encrypt)
+}
+
+/// [`read`], and the text of the first field called `name` if one is asked for, exactly as
+/// the strict reader hands it out (`xml::read_encrypt_and_root_child`): its raw text with the
+/// whitespace around a CDATA section, `None` if there is no such field, an empty text if it is
+/// longer than [`MAX_FIELD_LEN`](super::MAX_FIELD_LEN). For a router that picks the
+/// credentials by a field of the envelope, in the fast path's one pass.
+pub(super) fn read_with_field<'b>(
+    body: &'b str,
+    check: Check,
+    name: Option<&str>,
+) -> Option<(&'b str, Option<String>)> {
     let bytes = body.as_bytes();
     let mut at = expect(bytes, skip_space(bytes, 0), b"<xml>")?;
     let mut encrypt = None;
+    let mut named: Option<String> = None;
     let mut fields = 0usize;
     loop {
         at = skip_space(bytes, at);
         if let Some(after) = expect(bytes, at, b"</xml>") {
             // Only whitespace may follow the root.
             let (start, end) = encrypt?;
-            return (skip_space(bytes, after) == bytes.len()).then(|| body.get(start..end))?;
+            return (skip_space(bytes, after) == bytes.len())
+                .then(|| Some((body.get(start..end)?, named)))?;
         }
         fields += 1;
         if fields > MAX_FIELDS {
@@ -55,6 +71,12 @@ pub(super) fn read(body: &str, check: Check) -> Option<&str> {
                 return None;
             }
             encrypt = Some(field.value);
+        }
+        if named.is_none()
+            && name
+                .is_some_and(|name| bytes.get(field.name.0..field.name.1) == Some(name.as_bytes()))
+        {
+            named = Some(field.raw_text(body)?);
         }
         at = field.end;
     }
@@ -71,8 +93,29 @@ const MAX_FIELDS: usize = 20;
 /// where the field ends.
 struct Field {
     is_encrypt: bool,
+    /// Where its name lies.
+    name: (usize, usize),
     value: (usize, usize),
+    /// Its character data as a reader of XML hands it out: the text, or the whitespace before
+    /// a CDATA section, the section's content and the whitespace after it.
+    raw: [(usize, usize); 3],
     end: usize,
+}
+
+impl Field {
+    /// The field's raw text, or an empty text if it is longer than an id
+    /// ([`MAX_FIELD_LEN`](super::MAX_FIELD_LEN)); `None` only if a range is not in `body`
+    /// (which [`field`] never makes).
+    fn raw_text(&self, body: &str) -> Option<String> {
+        let len: usize = self.raw.iter().map(|(start, end)| end - start).sum();
+        let mut text = String::new();
+        if len <= super::MAX_FIELD_LEN {
+            for &(start, end) in &self.raw {
+                text.push_str(body.get(start..end)?);
+            }
+        }
+        Some(text)
+    }
 }
 
 /// The field starting at `at`: `<name>`, a value, `</name>`.
@@ -89,22 +132,24 @@ fn field(bytes: &[u8], at: usize, check: Check) -> Option<Field> {
     let is_encrypt = name.first_chunk::<7>() == Some(b"Encrypt") && name.len() == 7;
     let inner = expect(bytes, name_end, b">")?;
     let content = skip_space(bytes, inner);
-    let (value, after) = if let Some(cdata) = expect(bytes, content, b"<![CDATA[") {
+    let (value, raw, after) = if let Some(cdata) = expect(bytes, content, b"<![CDATA[") {
         // The CDATA ends at the first `]`, which must begin `]]>`: base64 has none, so on the
         // long Encrypt value this is one SIMD search.
         let end = cdata + find(b']', bytes.get(cdata..)?)?;
-        let after = skip_space(bytes, expect(bytes, end, b"]]>")?);
+        let closed = expect(bytes, end, b"]]>")?;
+        let after = skip_space(bytes, closed);
         let unchecked = check == Check::AllButEncryptCharacters && is_encrypt;
         if !unchecked && !plain_ascii(bytes.get(cdata..end)?) {
             return None;
         }
-        (trim(bytes, cdata, end), after)
+        let raw = [(inner, content), (cdata, end), (closed, after)];
+        (trim(bytes, cdata, end), raw, after)
     } else {
         let end = inner + memchr::memchr3(b'<', b'&', b']', bytes.get(inner..)?)?;
         if !plain_ascii(bytes.get(inner..end)?) {
             return None;
         }
-        (trim(bytes, inner, end), end)
+        (trim(bytes, inner, end), [(inner, end), (end, end), (end, end)], end)
     };
     let close = expect(bytes, after, b"</")?;
     let close_end = close.checked_add(name.len())?;
@@ -114,7 +159,7 @@ fn field(bytes: &[u8], at: usize, check: Check) -> Option<Field> {
         return None;
     }
     let end = expect(bytes, close_end, b">")?;
-    Some(Field { is_encrypt, value, end })
+    Some(Field { is_encrypt, name: (name_start, name_end), value, raw, end })
 }
 
 /// The first `needle` in `haystack`: the first 32 bytes looked at one by one (the short values

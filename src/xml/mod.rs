@@ -157,49 +157,30 @@ fn read_encrypt_full(body: &str) -> Result<Cow<'_, str>, Error> {
     read_encrypt_full_with(body, None).map(|(encrypt, _)| encrypt)
 }
 
-/// The longest text [`read_encrypt_and_root_child`] and [`root_child_text`] keep of a field:
-/// they read ids (`AgentID`, `ToUserName`), which are shorter.
-pub(crate) const MAX_FIELD_LEN: usize = 64;
+/// The longest text [`read_encrypt_and_root_child`] keeps of a field: it reads ids
+/// (`AgentID`), which are shorter.
+const MAX_FIELD_LEN: usize = 64;
 
-/// [`read_encrypt`], and in the same pass the text of the first root child `name` (not in a
-/// namespace), as [`root_child_text`] reads it: what a router needs to pick the credentials
-/// before the signature, for one pass over the body instead of two whatever the body is.
+/// [`read_encrypt`], and in the same reading the text of the first root child `name` (not in
+/// a namespace): its character data as a reader of XML hands it out, `None` if there is no
+/// such child, an empty text if it is not a short text (more than [`MAX_FIELD_LEN`] bytes, or
+/// with child elements), which names no id. What a router needs to pick the credentials
+/// before the signature.
 ///
-/// Bodies the fast path recognises (Tencent's) are read by it, then scanned for `name` up to
-/// that element's end; any other body is read once, by the strict reader, for both.
+/// Bodies the fast path recognises (Tencent's) are read by it alone, for both; any other body
+/// is read once, by the strict reader, for both.
 pub(crate) fn read_encrypt_and_root_child<'b>(
     body: &'b str,
     name: &str,
 ) -> Result<(Cow<'b, str>, Option<String>), Error> {
-    match canonical::read(body, Check::Everything) {
-        Some(encrypt) => {
-            let field = root_child_text(body, name, Budget::Envelope).map_err(envelope_fault)?;
-            Ok((Cow::Borrowed(encrypt), field))
-        }
+    match canonical::read_with_field(body, Check::Everything, Some(name)) {
+        Some((encrypt, field)) => Ok((Cow::Borrowed(encrypt), field)),
         None => read_encrypt_full_with(body, Some(name)),
     }
 }
 
-/// The text of the first root child `name` (not in a namespace), read up to that element's
-/// end: no tree is built, and nothing is kept but a text of at most [`MAX_FIELD_LEN`] bytes.
-/// `None` if there is none; an empty text if it is not a short text (too long, or with child
-/// elements), which names no id.
-pub(crate) fn root_child_text(
-    xml: &str,
-    name: &str,
-    budget: Budget,
-) -> Result<Option<String>, Fault> {
-    let mut reader = strict_xml::Reader::new(xml, budget)?;
-    let mut field = Field::new(name);
-    while let Some(item) = reader.next_item()? {
-        if field.see(&item, reader.depth()) {
-            return Ok(field.finish());
-        }
-    }
-    Ok(field.finish())
-}
-
-/// A root child's text as [`root_child_text`] reads it, fed the reader's items one by one.
+/// A root child's text as [`read_encrypt_and_root_child`] reads it, fed the strict reader's
+/// items one by one.
 struct Field<'n> {
     name: &'n str,
     /// `None` until the element starts; then its text, or an empty text once it is known not
@@ -572,6 +553,59 @@ mod tests {
             ),
             Err(Error::MalformedEnvelope(EnvelopeFault::NotWellFormed))
         );
+    }
+
+    /// The strict reader's reading of the first root child `name`, alone, stopping at that
+    /// element's end: the reference the one-pass readings are held to.
+    fn root_child_text(xml: &str, name: &str, budget: Budget) -> Result<Option<String>, Fault> {
+        let mut reader = strict_xml::Reader::new(xml, budget)?;
+        let mut field = Field::new(name);
+        while let Some(item) = reader.next_item()? {
+            if field.see(&item, reader.depth()) {
+                return Ok(field.finish());
+            }
+        }
+        Ok(field.finish())
+    }
+
+    #[test]
+    fn the_fast_path_reads_a_field_as_the_strict_reader_does() {
+        // Canonical bodies, so read by the fast path alone: the field's raw text, the
+        // whitespace around a CDATA section kept (the caller trims), as the strict reader
+        // hands it out; empty past 64 bytes, counting that whitespace.
+        let cases = [
+            ("<xml><Encrypt>e</Encrypt><AgentID>218</AgentID></xml>", Some("218")),
+            ("<xml><Encrypt>e</Encrypt><AgentID> 218\t</AgentID></xml>", Some(" 218\t")),
+            (
+                "<xml><Encrypt>e</Encrypt><AgentID>\n  <![CDATA[218]]>\n</AgentID></xml>",
+                Some("\n  218\n"),
+            ),
+            ("<xml><Encrypt>e</Encrypt><AgentID><![CDATA[]]></AgentID></xml>", Some("")),
+            ("<xml><Encrypt>e</Encrypt><AgentIDs>1</AgentIDs><Agent>2</Agent></xml>", None),
+            ("<xml><AgentID>1</AgentID><Encrypt>e</Encrypt><AgentID>2</AgentID></xml>", Some("1")),
+        ];
+        let spaced = format!(
+            "<xml><Encrypt>e</Encrypt><AgentID> <![CDATA[{}]]> </AgentID></xml>",
+            "7".repeat(62)
+        );
+        let over = format!(
+            "<xml><Encrypt>e</Encrypt><AgentID> <![CDATA[{}]]>  </AgentID></xml>",
+            "7".repeat(62)
+        );
+        let at_most = format!(" {} ", "7".repeat(62));
+        let cases = cases
+            .into_iter()
+            .chain([(spaced.as_str(), Some(at_most.as_str())), (over.as_str(), Some(""))]);
+        for (body, expected) in cases {
+            let fast = canonical::read_with_field(body, Check::Everything, Some("AgentID"));
+            assert_eq!(
+                fast.as_ref().map(|(e, f)| (*e, f.as_deref())),
+                Some(("e", expected)),
+                "{body:?}"
+            );
+            let strict = root_child_text(body, "AgentID", Budget::Envelope).unwrap();
+            assert_eq!(strict.as_deref(), expected, "{body:?}");
+        }
     }
 
     #[test]

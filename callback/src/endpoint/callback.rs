@@ -239,9 +239,10 @@ impl<F: Format> Callback<F> {
 }
 
 /// What only an encrypted callback has ([`Xml`] and [`AiBot`], not [`PlainXml`]): the
-/// decryption, and the key that opened it.
+/// decryption, and the key that opened it. `$opened => $decrypted` says where the format's
+/// opened request keeps its decryption.
 macro_rules! encrypted_callback {
-    ($format:ty) => {
+    ($format:ty, $opened:ident => $decrypted:expr) => {
         impl Callback<$format> {
             /// The decrypted request: the plaintext, its receive id, the key that opened it.
             ///
@@ -261,7 +262,8 @@ macro_rules! encrypted_callback {
             /// ```
             #[must_use]
             pub fn decrypted(&self) -> &Decrypted {
-                &self.opened
+                let $opened = &self.opened;
+                $decrypted
             }
 
             /// The key that opened this message, as a media key: what the AI bot's downloads of this
@@ -294,14 +296,14 @@ macro_rules! encrypted_callback {
             /// # Ok::<(), wxbizmsgcrypt_callback::Error>(())
             /// ```
             pub fn media_key(&self) -> Result<MediaKey, Error> {
-                self.opened.media_key()
+                self.decrypted().media_key()
             }
         }
     };
 }
 
-encrypted_callback!(Xml);
-encrypted_callback!(AiBot);
+encrypted_callback!(Xml, opened => &opened.decrypted);
+encrypted_callback!(AiBot, opened => opened);
 
 impl<F: Format> fmt::Debug for Callback<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

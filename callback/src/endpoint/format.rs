@@ -11,7 +11,7 @@ use wxbizmsgcrypt::{
 use zeroize::Zeroizing;
 
 use super::Response;
-use super::route::XmlKeys;
+use super::route::{XmlKeys, XmlOpened};
 use crate::message::{DedupKey, JsonMessage, Message};
 use crate::{aibot, reply};
 
@@ -119,10 +119,10 @@ mod sealed {
 const DEDUP_SECRET_PURPOSE: &[u8; 15] = b"dedup store key";
 
 /// The encrypted formats' POST: `msg_signature` verified and `Encrypt` decrypted by `decrypt`.
-fn open_encrypted(
+fn open_encrypted<T>(
     raw_query: &str,
-    decrypt: impl FnOnce(Signed<'_>) -> Result<Decrypted, Error>,
-) -> Result<(Decrypted, String, String), Error> {
+    decrypt: impl FnOnce(Signed<'_>) -> Result<T, Error>,
+) -> Result<(T, String, String), Error> {
     let query = CallbackQuery::parse(raw_query)?;
     let decrypted = decrypt(query.signed())?;
     Ok((decrypted, query.timestamp().to_owned(), query.nonce().to_owned()))
@@ -372,7 +372,7 @@ impl Format for Xml {
     type Message = Message;
     type Reply = reply::Reply;
     type Keys = XmlKeys;
-    type Opened = Decrypted;
+    type Opened = XmlOpened;
 
     fn verify_url(keys: &XmlKeys, query: &CallbackQuery) -> Result<String, Error> {
         keys.verify_url(query)
@@ -390,7 +390,7 @@ impl Format for Xml {
         keys: &XmlKeys,
         raw_query: &str,
         body: &str,
-    ) -> Result<(Decrypted, String, String), Error> {
+    ) -> Result<(XmlOpened, String, String), Error> {
         open_encrypted(raw_query, |signed| keys.decrypt(raw_query, signed, body))
     }
 
@@ -398,8 +398,10 @@ impl Format for Xml {
         keys.dedup_secret(DEDUP_SECRET_PURPOSE)
     }
 
-    fn parse(decrypted: &Decrypted, _body: &str) -> Result<Message, Error> {
-        Message::parse(decrypted.message())
+    fn parse(opened: &XmlOpened, _body: &str) -> Result<Message, Error> {
+        let message = Message::parse(opened.decrypted.message())?;
+        opened.check(&message)?;
+        Ok(message)
     }
 
     fn check_freshness(
@@ -431,12 +433,12 @@ impl Format for Xml {
     /// under the request's nonce.
     fn seal(
         reply: &reply::Reply,
-        request: &Decrypted,
+        request: &XmlOpened,
         message: &Message,
         stamp: Stamp<'_>,
         now: SystemTime,
     ) -> Result<Response, Error> {
-        let body = reply.seal(request, message, Stamp::new(now, stamp.nonce()))?;
+        let body = reply.seal(&request.decrypted, message, Stamp::new(now, stamp.nonce()))?;
         Ok(Response::xml(200, body))
     }
 }

@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use wxbizmsgcrypt::{CallbackQuery, Decrypted, Error, MsgCrypt, QueryFault, Signed, Stamp, xml};
 
+use crate::message::Message;
+
 /// Several WeCom self-built apps of one company behind one callback URL, told apart by the
 /// `AgentID` of each POST's envelope; each app with its own Token and EncodingAESKey (its
 /// `MsgCrypt`, whose receive id is the corpid). Serve them with [`Endpoint::wecom_apps`].
@@ -302,31 +304,31 @@ impl XmlKeys {
         }
     }
 
-    /// Picks the credentials, verifies the POST and decrypts its body.
+    /// Picks the credentials, verifies the POST and decrypts its body, with what its message
+    /// must then say of itself.
     pub(super) fn decrypt(
         &self,
         raw_query: &str,
         signed: Signed<'_>,
         body: &str,
-    ) -> Result<Decrypted, Error> {
+    ) -> Result<XmlOpened, Error> {
+        let alone = |decrypted| XmlOpened { decrypted, binding: Binding::None };
         match &self.0 {
-            Route::One(crypt) => xml::decrypt_msg(crypt, signed, body),
-            Route::SuiteInstructions(suite) => xml::decrypt_msg(&suite.instructions, signed, body),
+            Route::One(crypt) => xml::decrypt_msg(crypt, signed, body).map(alone),
+            Route::SuiteInstructions(suite) => {
+                xml::decrypt_msg(&suite.instructions, signed, body).map(alone)
+            }
             Route::SuiteData(suite) => {
                 let corpid = wxbizmsgcrypt::__private::query_field(raw_query, CORPID_PARAMETER)?
                     .ok_or(Error::MalformedQuery(QueryFault::Missing(CORPID_PARAMETER)))?;
                 let decrypted = xml::decrypt_msg(&suite.data, signed, body)?;
                 // The suite's key seals its instructions too (receive id: the suite id): one
                 // replayed here with corpid=<suite id> is not a company's data. A data callback
-                // names its company in ToUserName as well.
-                let to_user_name = message_field(decrypted.message(), "ToUserName")?;
-                if decrypted.receive_id() != corpid
-                    || corpid == suite.suite_id
-                    || to_user_name.as_deref() != Some(corpid.as_str())
-                {
+                // names its company in ToUserName as well, checked once the message is parsed.
+                if decrypted.receive_id() != corpid || corpid == suite.suite_id {
                     return Err(Error::ReceiveIdMismatch);
                 }
-                Ok(decrypted)
+                Ok(XmlOpened { decrypted, binding: Binding::ToUserName(corpid) })
             }
             Route::Apps(apps) => {
                 // Encrypt and AgentID in one reading: a body off the fast path is read once,
@@ -349,11 +351,8 @@ impl XmlKeys {
                 };
                 let decrypted = crypt.decrypt_msg(signed, &encrypt)?;
                 // The envelope is not signed: the message's own AgentID, where it has one, must
-                // be the one that picked the key.
-                match message_field(decrypted.message(), "AgentID")? {
-                    Some(inner) if inner.trim() != agent_id.trim() => Err(Error::ReceiveIdMismatch),
-                    _ => Ok(decrypted),
-                }
+                // be the one that picked the key (checked once the message is parsed).
+                Ok(XmlOpened { decrypted, binding: Binding::AgentId(agent_id) })
             }
         }
     }
@@ -380,11 +379,41 @@ impl XmlKeys {
     }
 }
 
-/// A root child's text in a decrypted message, read by the message reader's budget up to that
-/// field's end: the checks after the signature never build the message's tree a second time
-/// (the endpoint parses it once, after them).
-fn message_field(message: &str, name: &str) -> Result<Option<String>, Error> {
-    use wxbizmsgcrypt::__private::{root_child_text, strict_xml::Budget};
-    root_child_text(message, name, Budget::Message)
-        .map_err(|_| Error::MalformedMessage(wxbizmsgcrypt::MessageFault::NotWellFormed))
+/// An [`Xml`](super::Xml) POST verified and decrypted, with what its message must say of
+/// itself once parsed.
+#[doc(hidden)]
+pub struct XmlOpened {
+    pub(super) decrypted: Decrypted,
+    binding: Binding,
+}
+
+/// What a routed message must say of itself: the envelope and the URL that picked its key are
+/// not signed, the message is.
+enum Binding {
+    /// Nothing: one set of credentials.
+    None,
+    /// The message's `AgentID`, where it has one, is the one the envelope named (whitespace
+    /// around either aside).
+    AgentId(String),
+    /// The message's `ToUserName` is the corpid of the URL, exactly.
+    ToUserName(String),
+}
+
+impl XmlOpened {
+    /// Checks `message` (parsed from this decryption) against what picked its key: one look-up
+    /// in the parsed message, never a second reading of it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReceiveIdMismatch`] if the message names another app or company.
+    pub(super) fn check(&self, message: &Message) -> Result<(), Error> {
+        let agrees = match &self.binding {
+            Binding::None => true,
+            Binding::AgentId(named) => message
+                .element("AgentID")
+                .is_none_or(|own| own.text().is_some_and(|own| own.trim() == named.trim())),
+            Binding::ToUserName(corpid) => message.get("ToUserName") == Some(corpid.as_str()),
+        };
+        if agrees { Ok(()) } else { Err(Error::ReceiveIdMismatch) }
+    }
 }
