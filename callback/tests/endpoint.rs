@@ -698,6 +698,40 @@ fn an_ai_bot_create_time_that_is_not_whole_seconds_is_refused() {
     }
 }
 
+#[test]
+fn a_wechat_json_create_time_that_is_not_whole_seconds_is_refused() {
+    // The same rule as the AI bot's: a CreateTime that is there is the message's time, and one
+    // that is no whole number of seconds is refused, never passed over for the query's.
+    let crypt = MsgCrypt::new("tok3n", KEY, WECHAT_APPID).unwrap();
+    let endpoint = Endpoint::wechat_json(crypt.clone());
+    let cases = [
+        ("1700000000", 200),
+        ("\"1700000000\"", 200),
+        ("null", 403),
+        ("true", 403),
+        ("\" 1700000000\"", 403),
+        ("1700000000.5", 403),
+        ("-1", 403),
+    ];
+    for (create_time, status) in cases {
+        let plaintext = format!(
+            r#"{{"ToUserName":"gh_a","MsgType":"event","Event":"e","CreateTime":{create_time}}}"#
+        );
+        let sent = crypt.encrypt_msg(&plaintext, Stamp::from_parts("1700000000", "n")).unwrap();
+        let query = format!(
+            "signature=x&timestamp=1700000000&nonce=n&encrypt_type=aes&msg_signature={}",
+            sent.msg_signature()
+        );
+        let body = format!(r#"{{"ToUserName":"gh_a","Encrypt":"{}"}}"#, sent.encrypt());
+        let outcome = handle(&endpoint, "POST", &query, body.as_bytes(), at(1_700_000_000));
+        let got = match outcome {
+            Outcome::Callback(callback) => callback.acknowledge().status(),
+            Outcome::Respond(response) => response.status(),
+        };
+        assert_eq!(got, status, "{create_time}");
+    }
+}
+
 /// What a store and a log see says nothing of the callback: not its user ids, not the new
 /// `Mobile` of a sparse `update_user` (whose unsalted 64-bit digest came back after 345,679
 /// guesses). It is the same for the retries of one callback on every replica configured alike,

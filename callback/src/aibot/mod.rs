@@ -258,11 +258,7 @@ impl Message {
     /// ```
     #[must_use]
     pub fn create_time(&self) -> Option<SystemTime> {
-        let seconds = match self.object.value.get("create_time")? {
-            Value::Number(n) => n.as_u64()?,
-            Value::String(s) => crate::message::parse_u64(s)?,
-            _ => return None,
-        };
+        let seconds = crate::message::json_u64(self.object.value.get("create_time")?)?;
         UNIX_EPOCH.checked_add(Duration::from_secs(seconds))
     }
 
@@ -307,7 +303,7 @@ impl Message {
 
     /// Whether the top-level field `name` is there, whatever its value.
     pub(crate) fn has_field(&self, name: &str) -> bool {
-        self.object.value.get(name).is_some()
+        self.object.has(name)
     }
 
     /// The value of the top-level field `name`.

@@ -338,10 +338,8 @@ impl Format for WechatJson {
         now: SystemTime,
         window: Duration,
     ) -> Result<(), Error> {
-        match message.text("CreateTime") {
-            Some(time) => check_timestamp(&time, now, window),
-            None => check_timestamp(query_timestamp, now, window),
-        }
+        let time = message.create_time();
+        check_json_freshness(time, message.has_field("CreateTime"), query_timestamp, now, window)
     }
 
     fn dedup_key(message: &JsonMessage) -> DedupKey {
@@ -483,13 +481,8 @@ impl Format for AiBot {
         now: SystemTime,
         window: Duration,
     ) -> Result<(), Error> {
-        match message.create_time() {
-            Some(time) => check_time(time, now, window),
-            // There but no whole number of seconds: refused, not passed over for the query's
-            // timestamp.
-            None if message.has_field("create_time") => Err(Error::InvalidTimestamp),
-            None => check_timestamp(query_timestamp, now, window),
-        }
+        let time = message.create_time();
+        check_json_freshness(time, message.has_field("create_time"), query_timestamp, now, window)
     }
 
     fn dedup_key(message: &aibot::Message) -> DedupKey {
@@ -516,6 +509,22 @@ impl Format for AiBot {
 
 /// [`check_timestamp`] for a time already read: whole seconds on both sides, as the sender
 /// wrote them; `-40012` past `window` either way.
+/// A JSON message's freshness: its own time if it has one; a time field that is there but no
+/// whole number of seconds is refused, never passed over for the query's timestamp.
+fn check_json_freshness(
+    time: Option<SystemTime>,
+    time_field_present: bool,
+    query_timestamp: &str,
+    now: SystemTime,
+    window: Duration,
+) -> Result<(), Error> {
+    match time {
+        Some(time) => check_time(time, now, window),
+        None if time_field_present => Err(Error::InvalidTimestamp),
+        None => check_timestamp(query_timestamp, now, window),
+    }
+}
+
 fn check_time(sent: SystemTime, now: SystemTime, window: Duration) -> Result<(), Error> {
     let seconds = |time: SystemTime| time.duration_since(UNIX_EPOCH).map(|d| d.as_secs());
     let (Ok(sent), Ok(now)) = (seconds(sent), seconds(now)) else {

@@ -61,6 +61,11 @@ impl JsonObject {
         self.value.pointer(pointer)?.as_str()
     }
 
+    /// Whether the top-level field `name` is there, whatever its value.
+    pub(crate) fn has(&self, name: &str) -> bool {
+        self.value.get(name).is_some()
+    }
+
     /// The top-level keys, for a `Debug` that shows no value.
     pub(crate) fn keys(&self) -> Vec<&str> {
         self.value
@@ -219,8 +224,13 @@ impl JsonMessage {
     /// ```
     #[must_use]
     pub fn create_time(&self) -> Option<SystemTime> {
-        let seconds = self.text("CreateTime")?.trim().parse::<u64>().ok()?;
+        let seconds = json_u64(self.object.value.get("CreateTime")?)?;
         UNIX_EPOCH.checked_add(Duration::from_secs(seconds))
+    }
+
+    /// Whether the top-level field `name` is there, whatever its value.
+    pub(crate) fn has_field(&self, name: &str) -> bool {
+        self.object.has(name)
     }
 
     /// The key that tells WeChat's retries of one message from different messages: the
@@ -250,6 +260,17 @@ impl JsonMessage {
                 DedupKey::from_parts("wxjson", &[to, "", from, &time, event, &digest])
             }
         }
+    }
+}
+
+/// A whole number Tencent writes in JSON as a number or as a string of decimal digits (ids
+/// above 2^53, times): a JSON number that is a `u64`, or a string of digits and nothing else
+/// (no sign, no space) that fits one.
+pub(crate) fn json_u64(value: &Value) -> Option<u64> {
+    match value {
+        Value::Number(number) => number.as_u64(),
+        Value::String(text) => super::parse_u64(text),
+        _ => None,
     }
 }
 

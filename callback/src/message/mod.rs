@@ -43,7 +43,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use self::dedup::DedupKey;
 pub use self::json::JsonMessage;
-pub(crate) use self::json::JsonObject;
+pub(crate) use self::json::{JsonObject, json_u64};
 pub use self::kind::*;
 pub use self::shop::ShopEvent;
 use wxbizmsgcrypt::__private::strict_xml::{self, Budget, Fault, Item};

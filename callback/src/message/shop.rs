@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::Value;
 
 use super::JsonMessage;
-use super::parse_u64;
+use super::json_u64;
 
 /// A 微信小店 / 视频号小店 event: [`JsonMessage::shop_event`].
 ///
@@ -383,11 +383,7 @@ impl<'a> Nested<'a> {
     /// An id, a count or a code: a JSON number that is a `u64` (not negative, not a fraction),
     /// or a string of decimal digits and nothing else (no sign, no space) that fits one.
     fn id(self, name: &str) -> Option<u64> {
-        match self.field(name)? {
-            Value::Number(number) => number.as_u64(),
-            Value::String(text) => parse_u64(text),
-            _ => None,
-        }
+        json_u64(self.field(name)?)
     }
 
     /// Seconds since the epoch, as [`Nested::id`] reads them.
