@@ -121,6 +121,14 @@ fn callbacks_arrive_with_their_kind_and_body() {
     let enter =
         callback_of(&mut connection, &official_text("event callback: enter_chat", "R2"), now);
     assert_eq!(enter.kind(), CallbackKind::EnterChat);
+    // The body is kept as WeCom sent it (its spacing, its keys' order, its numbers' spelling),
+    // not as a JSON writer would write it again.
+    let body =
+        r#"{ "msgtype" : "text", "msgid":"M9", "text":{"content":"hi"}, "create_time": 1.7e9 }"#;
+    let frame =
+        format!(r#"{{"cmd":"aibot_msg_callback","headers":{{"req_id":"R3"}},"body":{body}}}"#);
+    let as_sent = callback_of(&mut connection, &frame, now);
+    assert_eq!(as_sent.message().as_json(), body);
     // Not WeCom's: refused with a reason, and nothing happens.
     assert!(connection.received("not json", now).is_err());
     assert!(connection.received(r#"{"cmd":"aibot_msg_callback"}"#, now).is_err());

@@ -53,6 +53,7 @@ use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::time::{Duration, Instant};
 
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
@@ -638,22 +639,31 @@ impl Connection {
         if text.len() > MAX_FRAME_LEN {
             return Err(malformed);
         }
-        let frame: Value = serde_json::from_str(text).map_err(|_| malformed.clone())?;
-        let req_id = frame
-            .pointer("/headers/req_id")
+        // The frame's members, each left as its JSON text: the body is parsed once, by
+        // `Message::parse`, and kept as sent (`Message::as_json`).
+        let frame: HashMap<String, &RawValue> =
+            serde_json::from_str(text).map_err(|_| malformed.clone())?;
+        let member = |name: &str| -> Option<Value> {
+            frame.get(name).and_then(|raw| serde_json::from_str(raw.get()).ok())
+        };
+        let req_id = member("headers")
+            .as_ref()
+            .and_then(|headers| headers.get("req_id"))
             .and_then(Value::as_str)
             .ok_or_else(|| malformed.clone())?
             .to_owned();
-        match frame.get("cmd").and_then(Value::as_str) {
+        let cmd = member("cmd");
+        match cmd.as_ref().and_then(Value::as_str) {
             None => {
-                let errcode = frame.get("errcode").and_then(Value::as_i64).unwrap_or(0);
-                let errmsg = frame.get("errmsg").and_then(Value::as_str).unwrap_or_default();
+                let errcode = member("errcode").as_ref().and_then(Value::as_i64).unwrap_or(0);
+                let errmsg = member("errmsg");
+                let errmsg = errmsg.as_ref().and_then(Value::as_str).unwrap_or_default();
                 self.ack(&req_id, errcode, errmsg, now);
                 Ok(())
             }
             Some(cmd @ ("aibot_msg_callback" | "aibot_event_callback")) => {
                 let body = frame.get("body").ok_or_else(|| malformed.clone())?;
-                let message = Message::parse(&body.to_string())?;
+                let message = Message::parse(body.get())?;
                 if self.state != State::Up {
                     // Before the subscription's ack, or after a kick: not ours to handle.
                     return Ok(());
