@@ -383,6 +383,12 @@ impl Reply {
     /// # Ok::<(), Error>(())
     /// ```
     pub fn render(&self) -> Result<String, Error> {
+        self.to_value().map(|value| value.to_string())
+    }
+
+    /// [`render`](Reply::render)'s JSON object, not yet written out: for a transport that
+    /// puts it in a frame of its own (the long connection).
+    pub(crate) fn to_value(&self) -> Result<Value, Error> {
         if self.feedback_id.as_ref().is_some_and(|id| id.len() > FEEDBACK_ID_MAX_BYTES) {
             return Err(invalid(ReplyFault::FeedbackIdTooLong { limit: FEEDBACK_ID_MAX_BYTES }));
         }
@@ -417,7 +423,7 @@ impl Reply {
                 Value::Object(object)
             }
         };
-        Ok(value.to_string())
+        Ok(value)
     }
 }
 

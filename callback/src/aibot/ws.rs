@@ -757,9 +757,7 @@ impl Connection {
         now: Instant,
     ) -> Result<FrameId, Failure> {
         let known = self.answerable(callback)?;
-        let json = reply.render().map_err(Failure::InvalidReply)?;
-        let body: Value =
-            serde_json::from_str(&json).map_err(|_| Failure::InvalidReply(Error::EncryptFailed))?;
+        let body = reply.to_value().map_err(Failure::InvalidReply)?;
         let msgtype = body.get("msgtype").and_then(Value::as_str);
         let is_update =
             body.get("response_type").and_then(Value::as_str) == Some("update_template_card");
