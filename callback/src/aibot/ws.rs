@@ -823,11 +823,7 @@ impl Connection {
         content: &str,
         now: Instant,
     ) -> Result<FrameId, Failure> {
-        if content.len() > MARKDOWN_MAX_BYTES {
-            return Err(Failure::InvalidReply(Error::InvalidReply(
-                wxbizmsgcrypt::ReplyFault::ContentTooLong { limit: MARKDOWN_MAX_BYTES },
-            )));
-        }
+        check_markdown(content).map_err(Failure::InvalidReply)?;
         let body = json!({ "msgtype": "markdown", "markdown": { "content": content } });
         self.respond_msg(callback, body, now)
     }
@@ -944,11 +940,7 @@ impl Connection {
         if self.state != State::Up {
             return Err(Failure::NotSubscribed);
         }
-        if content.len() > MARKDOWN_MAX_BYTES {
-            return Err(Failure::InvalidReply(Error::InvalidReply(
-                wxbizmsgcrypt::ReplyFault::ContentTooLong { limit: MARKDOWN_MAX_BYTES },
-            )));
-        }
+        check_markdown(content).map_err(Failure::InvalidReply)?;
         let req_id = self.req_id("aibot_send_msg");
         let frame = json!({
             "cmd": "aibot_send_msg",
@@ -1261,6 +1253,16 @@ fn backoff(n: u32) -> Duration {
 /// The most bytes of markdown a message carries.
 const MARKDOWN_MAX_BYTES: usize = 20_480;
 
+/// Markdown within [`MARKDOWN_MAX_BYTES`], or the fault that says it is not.
+fn check_markdown(markdown: &str) -> Result<(), Error> {
+    if markdown.len() > MARKDOWN_MAX_BYTES {
+        return Err(Error::InvalidReply(wxbizmsgcrypt::ReplyFault::ContentTooLong {
+            limit: MARKDOWN_MAX_BYTES,
+        }));
+    }
+    Ok(())
+}
+
 /// What a `media_id` is, for [`Connection::reply_media`].
 ///
 /// # Example
@@ -1546,7 +1548,7 @@ impl<S: crate::inbox::InboxStore> Outbox<S> {
         markdown: &str,
         now: std::time::SystemTime,
     ) -> Result<(), crate::endpoint::StoreError> {
-        if markdown.len() > MARKDOWN_MAX_BYTES {
+        if check_markdown(markdown).is_err() {
             return Err(crate::endpoint::StoreError::new("markdown over 20480 bytes"));
         }
         let entry = json!({ "chatid": chatid, "chat_type": chat_type as u8, "markdown": markdown });
