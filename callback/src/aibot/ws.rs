@@ -1198,9 +1198,7 @@ impl Connection {
             self.resumed_after_kick = false;
         }
         if self.resumed_after_kick {
-            self.state = State::Stopped(StopReason::Kicked);
-            self.events.push_back(Event::Close);
-            self.events.push_back(Event::Stopped(StopReason::Kicked));
+            self.stop(StopReason::Kicked);
         } else {
             self.state = State::Kicked;
             self.events.push_back(Event::Close);
