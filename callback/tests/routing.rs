@@ -219,6 +219,33 @@ fn a_message_relabelled_to_an_app_sharing_its_keys_is_refused_after_the_signatur
 }
 
 #[test]
+fn the_store_keys_follow_the_set_of_apps_unless_the_endpoint_has_a_secret_of_its_own() {
+    // As `WecomApps` documents: the de-duplication secret is derived from every app's key, so
+    // adding an app changes every app's store keys; a secret of the endpoint's own keeps them.
+    let app2 = || MsgCrypt::new(APP2.0, APP2.1, CORP).unwrap();
+    let two = apps();
+    let three = Endpoint::wecom_apps(
+        WecomApps::new()
+            .app(1_000_002, MsgCrypt::new(APP1.0, APP1.1, CORP).unwrap())
+            .app(1_000_003, app2())
+            .app(1_000_004, app2()),
+    );
+    let (encrypt, signature) = seal(APP2.0, APP2.1, CORP, &text("1000003", "once", 7), "n7");
+    let query = format!("msg_signature={signature}&timestamp={NOW}&nonce=n7");
+    let body = envelope(CORP, Some("1000003"), &encrypt);
+    let key =
+        |endpoint: &Endpoint<Xml>| callback(post(endpoint, &query, &body)).store_key().clone();
+    assert_eq!(key(&two), key(&apps()), "the same set, the same keys");
+    assert_ne!(key(&two), key(&three), "another set, other keys");
+    let secret = [9u8; 32];
+    assert_eq!(
+        key(&apps().with_dedup_secret(&secret)),
+        key(&three.with_dedup_secret(&secret)),
+        "a secret of its own: the same keys whatever the set"
+    );
+}
+
+#[test]
 fn the_url_check_is_answered_by_the_app_whose_token_signed_it() {
     let endpoint = apps();
     let (echostr, signature) = seal(APP2.0, APP2.1, CORP, "8273645501", "n4");
