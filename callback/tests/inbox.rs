@@ -235,9 +235,11 @@ async fn every_scenario_in_memory() {
 
 #[tokio::test]
 async fn a_task_this_version_cannot_read_is_put_back_not_lost() {
-    let store = std::sync::Arc::new(MemoryInbox::new(100));
+    put_back_not_lost(std::sync::Arc::new(MemoryInbox::new(100)), at(ISSUED)).await;
+}
+
+async fn put_back_not_lost<S: InboxStore>(store: std::sync::Arc<S>, now: SystemTime) {
     let inbox = Inbox::new(store.clone());
-    let now = at(ISSUED);
     let key = format!("suite:{SUITE}:tasks");
     // What a newer version of the crate wrote, then a task this one knows.
     let future = br#"{"t":"a_future_task","exp":9999999999}"#;
@@ -292,6 +294,20 @@ mod redis {
         an_auth_code_is_taken_once_within_ten_minutes(&a, &b).await;
         let (a, _) = pair("nothing");
         what_is_not_an_instruction_to_keep_is_nothing(&a).await;
+        // Redis expires by its own clock: the task's times are now's.
+        let prefix = format!("inbox-test-{}-put-back", std::process::id());
+        put_back_not_lost(std::sync::Arc::new(one.inbox(&prefix)), SystemTime::now()).await;
+        // A full list refuses rather than drops: the first task is still the first.
+        let prefix = format!("inbox-test-{}-full", std::process::id());
+        let full = one.inbox(&prefix);
+        let (key, now) = (format!("suite:{SUITE}:tasks"), SystemTime::now());
+        for i in 0..wxbizmsgcrypt_callback::redis::MAX_QUEUED_TASKS {
+            full.push(&key, format!("task {i}").as_bytes(), Duration::from_secs(600), now)
+                .await
+                .unwrap();
+        }
+        assert!(full.push(&key, b"one too many", Duration::from_secs(600), now).await.is_err());
+        assert_eq!(full.take(&key, now).await.unwrap().as_deref(), Some(b"task 0".as_slice()));
         let (a, b) = pair("tickets");
         // Tickets with times of their own (Redis expires by the real clock): the documented
         // ticket re-dated to now, and the newest winning across replicas.
