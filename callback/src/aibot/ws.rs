@@ -756,7 +756,18 @@ impl Connection {
         reply: &Reply,
         now: Instant,
     ) -> Result<FrameId, Failure> {
-        let known = self.answerable(callback)?;
+        self.reply_to(&callback.req_id, reply, now)
+    }
+
+    /// [`reply`](Connection::reply) to the callback of `req_id`: all a reply needs of its
+    /// callback (the driver's handles send this, not the callback and its message).
+    pub(crate) fn reply_to(
+        &mut self,
+        req_id: &str,
+        reply: &Reply,
+        now: Instant,
+    ) -> Result<FrameId, Failure> {
+        let known = self.answerable(req_id)?;
         let body = reply.to_value().map_err(Failure::InvalidReply)?;
         let msgtype = body.get("msgtype").and_then(Value::as_str);
         let is_update =
@@ -781,8 +792,8 @@ impl Connection {
         if stream.is_some() && now.saturating_duration_since(known.received_at) >= STREAM_LIFETIME {
             return Err(Failure::StreamExpired);
         }
-        let frame = json!({ "cmd": cmd, "headers": { "req_id": callback.req_id }, "body": body });
-        self.enqueue(&callback.req_id, frame.to_string(), stream, now)
+        let frame = json!({ "cmd": cmd, "headers": { "req_id": req_id }, "body": body });
+        self.enqueue(req_id, frame.to_string(), stream, now)
     }
 
     /// Answers a message callback with markdown (`aibot_respond_msg`, `msgtype` `markdown`),
@@ -886,7 +897,7 @@ impl Connection {
         body: Value,
         now: Instant,
     ) -> Result<FrameId, Failure> {
-        let known = self.answerable(callback)?;
+        let known = self.answerable(&callback.req_id)?;
         if known.kind != CallbackKind::Message {
             return Err(Failure::WrongReply { callback: known.kind });
         }
@@ -899,11 +910,11 @@ impl Connection {
     }
 
     /// What `callback` allows, if it can be answered on this subscription.
-    fn answerable(&self, callback: &Callback) -> Result<Known, Failure> {
+    fn answerable(&self, req_id: &str) -> Result<Known, Failure> {
         if matches!(self.state, State::Stopped(_) | State::Kicked) {
             return Err(Failure::ConnectionLost);
         }
-        let known = self.known.get(&callback.req_id).copied().ok_or(Failure::UnknownCallback)?;
+        let known = self.known.get(req_id).copied().ok_or(Failure::UnknownCallback)?;
         if known.epoch != self.epoch {
             // It came on a subscription that is gone: its req_id means nothing on this one.
             return Err(Failure::ConnectionLost);

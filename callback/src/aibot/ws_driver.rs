@@ -75,8 +75,9 @@ pub enum Notice {
 }
 
 enum Command {
-    Reply(Box<Callback>, Box<Reply>, oneshot::Sender<Result<FrameId, Failure>>),
-    Delivered(Box<Callback>, Box<Reply>, oneshot::Sender<Result<(), Failure>>),
+    /// A reply to the callback of a `req_id`.
+    Reply(String, Box<Reply>, oneshot::Sender<Result<FrameId, Failure>>),
+    Delivered(String, Box<Reply>, oneshot::Sender<Result<(), Failure>>),
     Push(String, ChatType, String, oneshot::Sender<Result<FrameId, Failure>>),
     Resume(Duration),
     Stop(StopReason),
@@ -111,7 +112,7 @@ impl Handle {
     /// See the [module docs](self).
     pub async fn reply(&self, callback: &Callback, reply: Reply) -> Result<FrameId, Failure> {
         let (answer, answered) = oneshot::channel();
-        let command = Command::Reply(Box::new(callback.clone()), Box::new(reply), answer);
+        let command = Command::Reply(callback.req_id().to_owned(), Box::new(reply), answer);
         self.commands.send(command).map_err(|_| Failure::ConnectionLost)?;
         answered.await.map_err(|_| Failure::ConnectionLost)?
     }
@@ -137,7 +138,7 @@ impl Handle {
     /// ```
     pub async fn reply_delivered(&self, callback: &Callback, reply: Reply) -> Result<(), Failure> {
         let (answer, answered) = oneshot::channel();
-        let command = Command::Delivered(Box::new(callback.clone()), Box::new(reply), answer);
+        let command = Command::Delivered(callback.req_id().to_owned(), Box::new(reply), answer);
         self.commands.send(command).map_err(|_| Failure::ConnectionLost)?;
         answered.await.map_err(|_| Failure::ConnectionLost)?
     }
@@ -379,11 +380,11 @@ impl Driver {
     fn command(&mut self, command: Command) {
         let now = Instant::now();
         match command {
-            Command::Reply(callback, reply, answer) => {
-                let _ = answer.send(self.connection.reply(&callback, &reply, now));
+            Command::Reply(req_id, reply, answer) => {
+                let _ = answer.send(self.connection.reply_to(&req_id, &reply, now));
             }
-            Command::Delivered(callback, reply, answer) => {
-                match self.connection.reply(&callback, &reply, now) {
+            Command::Delivered(req_id, reply, answer) => {
+                match self.connection.reply_to(&req_id, &reply, now) {
                     Ok(id) => self.waiters.entry(id).or_default().push(answer),
                     Err(failure) => {
                         let _ = answer.send(Err(failure));
